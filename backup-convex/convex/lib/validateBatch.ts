@@ -1,0 +1,65 @@
+// A batch is checked whole before anything is written: a malformed batch is
+// rejected with INVALID_BATCH and leaves the backup untouched. Messages name
+// the problem and the position, never the values sent.
+import { ConvexError } from "convex/values";
+import { ERROR_CODES, type DocEntry } from "../../../shared/protocol";
+import { inRange, type KeyRange } from "../../../shared/keys";
+import { ID_TAG_LENGTH, sha256, utf8Length } from "../../../shared/digest";
+
+// Far inside Convex's 16 MiB argument and write limits, and 16,000 writes.
+export const MAX_BATCH_DOCS = 2_000;
+export const MAX_BATCH_BYTES = 10 * 1024 * 1024;
+const TABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/;
+
+function reject(message: string): never {
+  throw new ConvexError({ code: ERROR_CODES.invalidBatch, message });
+}
+
+export function validateTableName(table: string): void {
+  if (!TABLE_NAME.test(table)) reject("Table name is not a valid Convex table name.");
+}
+
+export async function validateBatch(
+  table: string,
+  range: KeyRange,
+  upserts: readonly DocEntry[],
+  deletedIdTags: readonly string[],
+): Promise<void> {
+  validateTableName(table);
+  if (upserts.length > MAX_BATCH_DOCS) {
+    reject(`Batch has ${upserts.length} documents; at most ${MAX_BATCH_DOCS} are accepted.`);
+  }
+  let bytes = 0;
+  const ids = new Set<string>();
+  for (const [i, entry] of upserts.entries()) {
+    bytes += utf8Length(entry.json);
+    if (bytes > MAX_BATCH_BYTES) reject(`Batch exceeds ${MAX_BATCH_BYTES} bytes of documents.`);
+    if (ids.has(entry.id)) reject(`Document ${i} appears twice in the batch.`);
+    ids.add(entry.id);
+    if (!inRange({ creationTime: entry.creationTime, id: entry.id }, range)) {
+      reject(`Document ${i} lies outside the batch's key range.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(entry.json);
+    } catch {
+      reject(`Document ${i} is not valid JSON.`);
+    }
+    const doc = parsed as Record<string, unknown> | null;
+    if (
+      doc === null ||
+      typeof doc !== "object" ||
+      Array.isArray(doc) ||
+      doc._id !== entry.id ||
+      doc._creationTime !== entry.creationTime
+    ) {
+      reject(`Document ${i} does not carry the _id and _creationTime it is filed under.`);
+    }
+    if ((await sha256(entry.json)) !== entry.hash) {
+      reject(`Document ${i}'s hash does not match its content.`);
+    }
+  }
+  for (const tag of deletedIdTags) {
+    if (tag.length !== ID_TAG_LENGTH) reject("A deleted-document tag has the wrong length.");
+  }
+}

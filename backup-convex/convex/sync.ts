@@ -1,0 +1,90 @@
+// The two calls a backup run makes per page of the primary:
+// diffRange answers "is this key range already backed up?" with one digest
+// (and, when not, the tags of what the backup holds there); applyRange writes
+// the primary's changes for the range as new versions.
+import { ConvexError } from "convex/values";
+import { mutation, query } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import { requireSecret } from "./lib/auth";
+import { getActiveRun } from "./runs";
+import { insertVersion, openVersionsInRange, versionKey } from "./lib/versions";
+import { validateBatch, validateTableName } from "./lib/validateBatch";
+import {
+  applyRangeArgs,
+  diffRangeArgs,
+  ERROR_CODES,
+  vApplyRangeResult,
+  vDiffRangeResult,
+} from "../../shared/protocol";
+import { documentTag, ID_TAG_LENGTH, rangeDigest } from "../../shared/digest";
+import { compareKeys, type DocKey } from "../../shared/keys";
+
+export const diffRange = query({
+  args: diffRangeArgs,
+  returns: vDiffRangeResult,
+  handler: async (ctx, { secret, table, range, digest }) => {
+    await requireSecret(secret);
+    validateTableName(table);
+    const open = await openVersionsInRange(ctx.db, table, range);
+    if ((await rangeDigest(open.map((row) => row.hash))) === digest) {
+      return { match: true as const };
+    }
+    return { match: false as const, tags: open.map((row) => row.tag).join("") };
+  },
+});
+
+export const applyRange = mutation({
+  args: applyRangeArgs,
+  returns: vApplyRangeResult,
+  handler: async (ctx, args) => {
+    await requireSecret(args.secret);
+    const { table, range, upserts, deletedIdTags, replace } = args;
+    await validateBatch(table, range, upserts, deletedIdTags);
+    const run = await getActiveRun(ctx.db, args.runId);
+
+    // Step 1: plan in memory what closes and what is added.
+    const open = await openVersionsInRange(ctx.db, table, range);
+    const openById = new Map(open.map((row) => [row.docId, row]));
+    const upsertIds = new Set(upserts.map((entry) => entry.id));
+    const toClose = new Map<string, Doc<"versions">>();
+    const toAdd = upserts.filter((entry) => openById.get(entry.id)?.hash !== entry.hash);
+    for (const entry of toAdd) {
+      const current = openById.get(entry.id);
+      if (current !== undefined) toClose.set(current._id, current);
+    }
+    const deletedTags = new Set(deletedIdTags);
+    let deleted = 0;
+    for (const row of open) {
+      if (upsertIds.has(row.docId)) continue;
+      if (replace || deletedTags.has(row.tag.slice(0, ID_TAG_LENGTH))) {
+        toClose.set(row._id, row);
+        deleted += 1;
+      }
+    }
+
+    // Step 2: the range must end up exactly as the primary has it, or nothing is written.
+    const after: { key: DocKey; hash: string }[] = open
+      .filter((row) => !toClose.has(row._id))
+      .map((row) => ({ key: versionKey(row), hash: row.hash }))
+      .concat(toAdd.map((e) => ({ key: { creationTime: e.creationTime, id: e.id }, hash: e.hash })))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    if ((await rangeDigest(after.map((row) => row.hash))) !== args.digest) {
+      throw new ConvexError({
+        code: ERROR_CODES.rangeMismatch,
+        message: "The batch would not make this range equal to the primary's; resend it whole.",
+      });
+    }
+
+    // Step 3: write.
+    let docsWritten = 0;
+    for (const row of toClose.values()) {
+      await ctx.db.patch(row._id, { toSeq: run.seq });
+      docsWritten += 1;
+    }
+    for (const entry of toAdd) {
+      const tag = await documentTag(entry.id, entry.hash);
+      docsWritten += await insertVersion(ctx.db, table, entry, tag, run.seq);
+    }
+    return { changed: toAdd.length, deleted, docsWritten };
+  },
+});

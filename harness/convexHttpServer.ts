@@ -1,0 +1,150 @@
+// Serves a convex-test deployment on 127.0.0.1 with the protocol that
+// ConvexHttpClient speaks: POST /api/query|mutation|action with
+// {"path", "format": "convex_encoded_json", "args": [json]}; 200
+// {"status":"success","value"} or 560 {"status":"error","errorMessage",
+// "errorData"}; other statuses carry a plain-text body. Only public functions
+// are callable, bodies over Convex's request limit are refused, and, as in
+// production, messages of errors that are not ConvexErrors read "Server Error".
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { makeFunctionReference } from "convex/server";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import { withEnv, type DeploymentEnv } from "./envScope";
+import type { ModuleMap } from "./modules";
+
+export const MAX_REQUEST_BYTES = 16 * 1024 * 1024 + 2_000;
+export const STATUS_CODE_UDF_FAILED = 560;
+
+type Kind = "query" | "mutation" | "action";
+
+/** The subset of a convex-test instance the server drives. */
+export type CallableDeployment = {
+  query(ref: unknown, args: unknown): Promise<unknown>;
+  mutation(ref: unknown, args: unknown): Promise<unknown>;
+  action(ref: unknown, args: unknown): Promise<unknown>;
+};
+
+export type TrafficStats = { requests: number; bytesIn: number; bytesOut: number; byPath: Record<string, number> };
+
+export type ServedDeployment = {
+  url: string;
+  stats: TrafficStats;
+  resetStats(): void;
+  close(): Promise<void>;
+};
+
+export type ServeOptions = {
+  modules: ModuleMap;
+  env: DeploymentEnv;
+  /** Production hides non-ConvexError messages; tests of our own errors may want them. */
+  redactErrors?: boolean;
+};
+
+export async function serveOverHttp(
+  deployment: CallableDeployment,
+  options: ServeOptions,
+): Promise<ServedDeployment> {
+  const stats: TrafficStats = { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} };
+  const server = createServer((req, res) => {
+    handle(deployment, options, stats, req, res).catch((error: unknown) => {
+      send(res, stats, 500, "text/plain", `Internal harness error: ${String(error)}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats,
+    resetStats() {
+      Object.assign(stats, { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, stats: TrafficStats, status: number, type: string, body: string): void {
+  const bytes = Buffer.from(body);
+  stats.bytesOut += bytes.length;
+  res.writeHead(status, { "Content-Type": type, "Content-Length": bytes.length });
+  res.end(bytes);
+}
+
+async function handle(
+  deployment: CallableDeployment,
+  options: ServeOptions,
+  stats: TrafficStats,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  stats.requests += 1;
+  const kind = /^\/api\/(query|mutation|action)$/.exec(req.url ?? "")?.[1] as Kind | undefined;
+  if (req.method !== "POST" || kind === undefined) {
+    send(res, stats, 404, "text/plain", `No route for ${req.method} ${req.url}`);
+    return;
+  }
+  const body = await readBody(req);
+  if (body === null) {
+    stats.bytesIn += MAX_REQUEST_BYTES;
+    send(res, stats, 413, "text/plain", "Request body exceeds the 16 MiB limit.");
+    return;
+  }
+  stats.bytesIn += body.length;
+  let path: string;
+  let args: Record<string, Value>;
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { path: string; args: unknown[]; format?: string };
+    path = parsed.path;
+    args = jsonToConvex((parsed.args?.[0] ?? {}) as never) as Record<string, Value>;
+  } catch {
+    send(res, stats, 400, "text/plain", "Malformed request body.");
+    return;
+  }
+  stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+  if (!(await isPublicFunction(options.modules, path, kind))) {
+    send(res, stats, 404, "text/plain", `Could not find public ${kind} '${path}'.`);
+    return;
+  }
+  try {
+    const ref = makeFunctionReference(path);
+    const value = await withEnv(options.env, () => deployment[kind](ref, args));
+    send(res, stats, 200, "application/json",
+      JSON.stringify({ status: "success", value: convexToJson((value ?? null) as Value), logLines: [] }));
+  } catch (error) {
+    const data = (error as { data?: Value }).data;
+    const isConvexError = data !== undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    const reply = {
+      status: "error",
+      errorMessage: isConvexError || options.redactErrors === false ? message : "Server Error",
+      ...(isConvexError ? { errorData: convexToJson(data) } : {}),
+      logLines: [],
+    };
+    send(res, stats, STATUS_CODE_UDF_FAILED, "application/json", JSON.stringify(reply));
+  }
+}
+
+/** Whether `path` ("module:function") names an exported public function of that kind. */
+async function isPublicFunction(modules: ModuleMap, path: string, kind: Kind): Promise<boolean> {
+  const [modulePath, exportName = "default"] = path.split(":");
+  if (modulePath === undefined || modulePath.includes("..") || modulePath.startsWith("_")) return false;
+  const load = modules.load(modulePath.replace(/\.js$/, ""));
+  if (load === undefined) return false;
+  const fn = (await load())[exportName] as Record<string, unknown> | undefined;
+  const kindFlag = { query: "isQuery", mutation: "isMutation", action: "isAction" }[kind];
+  return fn !== undefined && fn.isPublic === true && fn[kindFlag] === true;
+}

@@ -1,0 +1,60 @@
+// Hashing shared by both deployments. The primary hashes each sanitized
+// document; both sides digest a key range the same way, so comparing two
+// 43-character strings tells whether a whole range is already backed up.
+// Runs in Convex's default runtime: crypto.subtle and TextEncoder only.
+import { convexToJson, type Value } from "convex/values";
+
+/** JSON of a Convex value with object keys sorted, so equal values hash equally. */
+export function canonicalJson(value: Value): string {
+  return JSON.stringify(sortKeys(convexToJson(value)));
+}
+
+function sortKeys(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(sortKeys);
+  if (json !== null && typeof json === "object") {
+    const record = json as Record<string, unknown>;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(record).sort()) sorted[key] = sortKeys(record[key]);
+    return sorted;
+  }
+  return json;
+}
+
+const encoder = new TextEncoder();
+
+export function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** SHA-256 of the text's UTF-8 bytes, base64url without padding (43 chars). */
+export async function sha256(text: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", encoder.encode(text)),
+  );
+  let binary = "";
+  for (const byte of digest) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Digest of a key range: its documents' hashes in key order. */
+export function rangeDigest(hashesInKeyOrder: readonly string[]): Promise<string> {
+  return sha256(hashesInKeyOrder.join("\n"));
+}
+
+// A document's tag: ID_TAG_LENGTH chars naming the document, then
+// CONTENT_TAG_LENGTH chars of its hash. A changed range costs 11 bytes per
+// document to diff instead of its content; a tag collision is caught by the
+// range digest check and falls back to sending the whole range.
+export const ID_TAG_LENGTH = 6;
+export const CONTENT_TAG_LENGTH = 5;
+export const TAG_LENGTH = ID_TAG_LENGTH + CONTENT_TAG_LENGTH;
+
+export async function documentTag(id: string, hash: string): Promise<string> {
+  return (await sha256(id)).slice(0, ID_TAG_LENGTH) + hash.slice(0, CONTENT_TAG_LENGTH);
+}
+
+export function splitTags(tags: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tags.length; i += TAG_LENGTH) out.push(tags.slice(i, i + TAG_LENGTH));
+  return out;
+}
