@@ -5,6 +5,8 @@ export default defineConfig({
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
     include: ["tests/**/*.test.ts"],
+    // Scoped per-deployment env must be in place before any Convex module loads.
+    setupFiles: ["harness/envScope.ts"],
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },

@@ -5,6 +5,8 @@ import { internal } from "./_generated/api";
 
 const crons = cronJobs();
 
+// Minute 0 so restore points line up with wall-clock hours, as users expect.
+// eslint-disable-next-line @convex-dev/no-top-of-hour-crons
 crons.hourly("backup:runNow", { minuteUTC: 0 }, internal.backup.runNow, {});
 
 export default crons;

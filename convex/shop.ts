@@ -40,7 +40,7 @@ export const updateUserProfile = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, { userId, ...fields }) => {
-    await ctx.db.patch(userId, { ...fields, updatedAt: Date.now() });
+    await ctx.db.patch("users", userId, { ...fields, updatedAt: Date.now() });
     return null;
   },
 });
@@ -51,7 +51,7 @@ export const rotateSession = internalMutation({
   args: { userId: v.id("users"), sessionToken: v.string() },
   returns: v.null(),
   handler: async (ctx, { userId, sessionToken }) => {
-    await ctx.db.patch(userId, { sessionToken });
+    await ctx.db.patch("users", userId, { sessionToken });
     return null;
   },
 });
@@ -60,7 +60,7 @@ export const setProductPrice = internalMutation({
   args: { productId: v.id("products"), price: v.number() },
   returns: v.null(),
   handler: async (ctx, { productId, price }) => {
-    await ctx.db.patch(productId, { price });
+    await ctx.db.patch("products", productId, { price });
     return null;
   },
 });
@@ -69,18 +69,22 @@ export const setOrderStatus = internalMutation({
   args: { orderId: v.id("orders"), status: vOrderStatus },
   returns: v.null(),
   handler: async (ctx, { orderId, status }) => {
-    await ctx.db.patch(orderId, { status, updatedAt: Date.now() });
+    await ctx.db.patch("orders", orderId, { status, updatedAt: Date.now() });
     return null;
   },
 });
 
 export const deleteDocuments = internalMutation({
   args: {
-    ids: v.array(v.union(v.id("users"), v.id("products"), v.id("orders"))),
+    users: v.optional(v.array(v.id("users"))),
+    products: v.optional(v.array(v.id("products"))),
+    orders: v.optional(v.array(v.id("orders"))),
   },
   returns: v.null(),
-  handler: async (ctx, { ids }) => {
-    for (const id of ids) await ctx.db.delete(id);
+  handler: async (ctx, { users = [], products = [], orders = [] }) => {
+    for (const id of users) await ctx.db.delete("users", id);
+    for (const id of products) await ctx.db.delete("products", id);
+    for (const id of orders) await ctx.db.delete("orders", id);
     return null;
   },
 });

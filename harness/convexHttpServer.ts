@@ -29,6 +29,8 @@ export type TrafficStats = { requests: number; bytesIn: number; bytesOut: number
 export type ServedDeployment = {
   url: string;
   stats: TrafficStats;
+  /** Added before every reply, to measure behaviour over a slow link. */
+  setLatency(ms: number): void;
   resetStats(): void;
   close(): Promise<void>;
 };
@@ -45,8 +47,10 @@ export async function serveOverHttp(
   options: ServeOptions,
 ): Promise<ServedDeployment> {
   const stats: TrafficStats = { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} };
+  let latencyMs = 0;
   const server = createServer((req, res) => {
-    handle(deployment, options, stats, req, res).catch((error: unknown) => {
+    const delay = latencyMs > 0 ? new Promise((r) => setTimeout(r, latencyMs)) : Promise.resolve();
+    delay.then(() => handle(deployment, options, stats, req, res)).catch((error: unknown) => {
       send(res, stats, 500, "text/plain", `Internal harness error: ${String(error)}`);
     });
   });
@@ -55,6 +59,9 @@ export async function serveOverHttp(
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
+    setLatency(ms) {
+      latencyMs = ms;
+    },
     resetStats() {
       Object.assign(stats, { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} });
     },

@@ -2,13 +2,13 @@
 // project (transaction limits on), the backup one served over loopback HTTP so
 // the primary's action reaches it through an unmodified ConvexHttpClient.
 // Tests, the demo and the benchmark all start them here.
+import { withEnv, type DeploymentEnv } from "./envScope";
 import { fileURLToPath } from "node:url";
 import { convexTest, type TestConvex } from "convex-test";
 import primarySchema from "../convex/schema";
 import backupSchema from "../backup-convex/convex/schema";
 import { serveOverHttp, type ServedDeployment } from "./convexHttpServer";
 import { projectModules, type ModuleMap } from "./modules";
-import { withEnv, type DeploymentEnv } from "./envScope";
 
 export const PRIMARY_DIR = fileURLToPath(new URL("../convex", import.meta.url));
 export const BACKUP_DIR = fileURLToPath(new URL("../backup-convex/convex", import.meta.url));

@@ -36,8 +36,11 @@ function install(): void {
   });
 }
 
+// Installed on import, before any Convex module runs: _generated/server
+// exports `env = process.env`, a reference taken once.
+install();
+
 /** Runs fn with process.env showing `env`'s variables over the process's own. */
 export function withEnv<T>(env: DeploymentEnv, fn: () => T): T {
-  install();
   return scope.run(env, fn);
 }

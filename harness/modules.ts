@@ -18,7 +18,9 @@ export function projectModules(functionsDir: string): ModuleMap {
   const root = resolve(functionsDir);
   const files = (readdirSync(root, { recursive: true }) as string[])
     .map((file) => file.replaceAll("\\", "/"))
-    .filter((file) => /\.(ts|js)$/.test(file) && !/\.(d|test)\.ts$/.test(file));
+    .filter((file) => /\.(ts|js)$/.test(file) && !/\.(d|test)\.ts$/.test(file))
+    // convex.config.ts declares the app (env vars); it holds no functions.
+    .filter((file) => file !== "convex.config.ts");
   const glob: Record<string, Loader> = {};
   const byModule = new Map<string, Loader>();
   for (const file of files) {

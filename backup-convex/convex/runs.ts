@@ -36,7 +36,7 @@ export const finishRun = mutation({
   handler: async (ctx, { secret, runId, status, tables, error }) => {
     await requireSecret(secret);
     const run = await getActiveRun(ctx.db, runId);
-    await ctx.db.patch(run._id, { status, tables, error, finishedAt: Date.now() });
+    await ctx.db.patch("runs", run._id, { status, tables, error, finishedAt: Date.now() });
     return null;
   },
 });
@@ -44,7 +44,7 @@ export const finishRun = mutation({
 /** The run a batch belongs to; it must exist and still be running. */
 export async function getActiveRun(db: DatabaseReader, runId: string) {
   const id: Id<"runs"> | null = db.normalizeId("runs", runId);
-  const run = id === null ? null : await db.get(id);
+  const run = id === null ? null : await db.get("runs", id);
   if (run === null || run.status !== "running") {
     throw new ConvexError({
       code: ERROR_CODES.runNotActive,

@@ -78,7 +78,7 @@ export const applyRange = mutation({
     // Step 3: write.
     let docsWritten = 0;
     for (const row of toClose.values()) {
-      await ctx.db.patch(row._id, { toSeq: run.seq });
+      await ctx.db.patch("versions", row._id, { toSeq: run.seq });
       docsWritten += 1;
     }
     for (const entry of toAdd) {

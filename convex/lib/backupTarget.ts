@@ -14,6 +14,7 @@ import {
   type BackupErrorData,
 } from "../../shared/protocol";
 import { utf8Length } from "../../shared/digest";
+import { env } from "../_generated/server";
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -21,8 +22,8 @@ export type BackupConfig = { url: string; secret: string };
 
 /** BACKUP_URL and BACKUP_SECRET from the deployment's environment, checked. */
 export function readBackupConfig(): BackupConfig {
-  const url = process.env.BACKUP_URL;
-  const secret = process.env.BACKUP_SECRET;
+  const url = env.BACKUP_URL;
+  const secret = env.BACKUP_SECRET;
   if (url === undefined || url.trim() === "") {
     throw new Error(
       "BACKUP_URL is not set: run `npx convex env set BACKUP_URL https://<backup-deployment>.convex.cloud`.",

@@ -3,6 +3,7 @@
 // and no rejection ever echoes what was sent.
 import { ConvexError } from "convex/values";
 import { ERROR_CODES } from "../../../shared/protocol";
+import { env } from "../_generated/server";
 
 export const MIN_SECRET_LENGTH = 32;
 const encoder = new TextEncoder();
@@ -12,7 +13,7 @@ async function sha256Bytes(text: string): Promise<Uint8Array> {
 }
 
 export async function requireSecret(presented: string): Promise<void> {
-  const expected = process.env.BACKUP_SECRET;
+  const expected = env.BACKUP_SECRET;
   if (expected === undefined || expected.length < MIN_SECRET_LENGTH) {
     throw new ConvexError({
       code: ERROR_CODES.notConfigured,

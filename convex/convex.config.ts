@@ -1,0 +1,16 @@
+// Declares the primary's environment variables (typed `env` in _generated/server).
+// Optional at deploy time so a fresh deployment deploys; backup:runNow refuses
+// to run, naming the variable, until both are set.
+import { defineApp } from "convex/server";
+import { v } from "convex/values";
+
+const app = defineApp({
+  env: {
+    /** URL of the backup deployment, e.g. https://happy-otter-123.convex.cloud */
+    BACKUP_URL: v.optional(v.string()),
+    /** Shared secret, at least 32 characters, the same on both deployments. */
+    BACKUP_SECRET: v.optional(v.string()),
+  },
+});
+
+export default app;
