@@ -30,6 +30,11 @@ export const vVersionFields = {
 
 export const vContentFields = {
   versionId: v.id("versions"),
+  // The version's key, repeated so a restore reads a key range of contents
+  // with one index range instead of one lookup per version.
+  table: v.string(),
+  creationTime: v.number(),
+  docId: v.string(),
   index: v.number(),
   text: v.string(),
 };
@@ -44,5 +49,7 @@ export default defineSchema({
     .index("by_key", ["table", "creationTime", "docId", "fromSeq"]),
   // A version's canonical JSON, split in chunks so a 1 MiB document fits:
   // written with its version by sync.applyRange, read by restore.
-  contents: defineTable(vContentFields).index("by_version", ["versionId", "index"]),
+  contents: defineTable(vContentFields)
+    .index("by_version", ["versionId", "index"])
+    .index("by_key", ["table", "creationTime", "docId", "index"]),
 });

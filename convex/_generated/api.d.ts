@@ -18,6 +18,7 @@ import type * as backupConfig from "../backupConfig.js";
 import type * as backupPages from "../backupPages.js";
 import type * as crons from "../crons.js";
 import type * as lib_backupTarget from "../lib/backupTarget.js";
+import type * as lib_rangeDiff from "../lib/rangeDiff.js";
 import type * as lib_sanitize from "../lib/sanitize.js";
 import type * as lib_syncTable from "../lib/syncTable.js";
 import type * as shop from "../shop.js";
@@ -36,6 +37,7 @@ declare const fullApi: ApiFromModules<{
   backupPages: typeof backupPages;
   crons: typeof crons;
   "lib/backupTarget": typeof lib_backupTarget;
+  "lib/rangeDiff": typeof lib_rangeDiff;
   "lib/sanitize": typeof lib_sanitize;
   "lib/syncTable": typeof lib_syncTable;
   shop: typeof shop;

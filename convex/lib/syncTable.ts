@@ -1,19 +1,20 @@
-// Steps 2-5 of the data path for one table: read each page, diff its key
-// range against the backup by digest, send only what changed. Pages are read
+// The data path for one table: read each page (sanitized and hashed inside
+// the primary), diff its key range against the backup, send only what
+// changed; the backup records it as new versions. Pages are read
 // one after another (each read is its own transaction) while up to
 // MAX_PAGES_IN_FLIGHT pages are being diffed and sent, so latency to the
 // backup overlaps and memory stays bounded by pages, not table size.
 import type { ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
-import { documentTag, ID_TAG_LENGTH, rangeDigest, splitTags } from "../../shared/digest";
 import type { DocKey, KeyRange } from "../../shared/keys";
 import { ERROR_CODES, type DocEntry, type TableCounts } from "../../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import { BackupRequestError } from "./backupTarget";
+import { diffPage } from "./rangeDiff";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
 
-type PageResult = Omit<TableCounts, "table" | "bytesSent">;
+type PageResult = Pick<TableCounts, "changed" | "deleted" | "docsWritten">;
 
 export async function syncTable(
   ctx: ActionCtx,
@@ -68,34 +69,19 @@ async function syncRange(
   range: KeyRange,
   entries: DocEntry[],
 ): Promise<PageResult> {
-  const digest = await rangeDigest(entries.map((entry) => entry.hash));
-  const diff = await target.diffRange({ table, range, digest });
-  if (diff.match) return { scanned: entries.length, changed: 0, deleted: 0, docsWritten: 0 };
-
-  // The backup's tags say which documents it holds and in which version.
-  const backupTags = new Map<string, string>();
-  for (const tag of splitTags(diff.tags)) backupTags.set(tag.slice(0, ID_TAG_LENGTH), tag);
-  const upserts: DocEntry[] = [];
-  const primaryIdTags = new Set<string>();
-  for (const entry of entries) {
-    const tag = await documentTag(entry.id, entry.hash);
-    const idTag = tag.slice(0, ID_TAG_LENGTH);
-    primaryIdTags.add(idTag);
-    if (backupTags.get(idTag) !== tag) upserts.push(entry);
-  }
-  const deletedIdTags = [...backupTags.keys()].filter((idTag) => !primaryIdTags.has(idTag));
+  const diff = await diffPage(target, table, range, entries);
+  if (diff.match) return { changed: 0, deleted: 0, docsWritten: 0 };
+  const upserts = [...diff.missing, ...diff.different];
   if (run === null) {
-    return { scanned: entries.length, changed: upserts.length, deleted: deletedIdTags.length, docsWritten: 0 };
+    return { changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 };
   }
-  const base = { runId: run.runId, table, range, digest };
+  const base = { runId: run.runId, table, range, digest: diff.digest };
   try {
-    const applied = await target.applyRange({ ...base, upserts, deletedIdTags, replace: false });
-    return { scanned: entries.length, ...applied };
+    return await target.applyRange({ ...base, upserts, deletedIdTags: diff.extraIdTags, replace: false });
   } catch (error) {
     // Tags are short; on the rare collision the digest check refuses the
     // batch and the whole range is sent again, replacing what the backup has.
     if (!(error instanceof BackupRequestError) || error.code !== ERROR_CODES.rangeMismatch) throw error;
-    const applied = await target.applyRange({ ...base, upserts: entries, deletedIdTags: [], replace: true });
-    return { scanned: entries.length, ...applied };
+    return await target.applyRange({ ...base, upserts: entries, deletedIdTags: [], replace: true });
   }
 }

@@ -72,7 +72,14 @@ export async function insertVersion(
     chunks: chunks.length,
   });
   for (const [index, text] of chunks.entries()) {
-    await db.insert("contents", { versionId, index, text });
+    await db.insert("contents", {
+      versionId,
+      table,
+      creationTime: entry.creationTime,
+      docId: entry.id,
+      index,
+      text,
+    });
   }
   return 1 + chunks.length;
 }
