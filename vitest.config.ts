@@ -8,6 +8,8 @@ export default defineConfig({
     // Scoped per-deployment env must be in place before any Convex module loads.
     setupFiles: ["harness/envScope.ts"],
     testTimeout: 120_000,
+    // The backup action's per-table log lines are for the dashboard, not test output.
+    onConsoleLog: (log) => !/^\[backup( dry-run)?\]/.test(log),
     hookTimeout: 60_000,
   },
 });

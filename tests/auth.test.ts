@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { internal } from "../convex/_generated/api";
+import { randomSecret, startDeployments, type Deployments } from "../harness/deployments";
+import { seedShop } from "../harness/shopData";
+import { backupRowCounts } from "./support/backupContents";
+
+let d: Deployments;
+beforeEach(async () => {
+  d = await startDeployments();
+  await seedShop(d.primary, { users: 3, products: 3, orders: 3 });
+});
+afterEach(async () => {
+  await d.close();
+});
+
+async function runError(): Promise<string> {
+  try {
+    await d.primary.t.action(internal.backup.runNow, {});
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error("runNow succeeded");
+}
+
+const NOTHING = { runs: 0, versions: 0, contents: 0 };
+
+describe("the backup deployment refuses", () => {
+  test("a wrong secret, writing nothing and echoing nothing", async () => {
+    const wrong = randomSecret();
+    d.primary.env.BACKUP_SECRET = wrong;
+    const message = await runError();
+    expect(message).toMatch(/UNAUTHORIZED/);
+    expect(message).not.toContain(wrong);
+    expect(message).not.toContain(d.secret);
+    expect(await backupRowCounts(d)).toEqual(NOTHING);
+  });
+
+  test("everything while its BACKUP_SECRET is unset or shorter than 32 characters", async () => {
+    for (const configured of [undefined, "", "short-secret-of-31-characters!!"]) {
+      d.backup.env.BACKUP_SECRET = configured;
+      d.primary.env.BACKUP_SECRET = configured === undefined || configured === "" ? d.secret : configured.padEnd(40, "x");
+      const message = await runError();
+      expect(message).toMatch(/BACKUP_SECRET_NOT_CONFIGURED/);
+      expect(await backupRowCounts(d)).toEqual(NOTHING);
+    }
+    // Even a caller presenting the very (too short) configured value is refused.
+    d.backup.env.BACKUP_SECRET = "short";
+    const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
+    await expect(
+      client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), { secret: "short" }),
+    ).rejects.toThrow(/BACKUP_SECRET/);
+    expect(await backupRowCounts(d)).toEqual(NOTHING);
+  });
+
+  test("each public function called directly with a wrong secret", async () => {
+    const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
+    const secret = randomSecret();
+    const range = { after: null, upTo: null };
+    const calls: [string, "query" | "mutation", Record<string, unknown>][] = [
+      ["runs:beginRun", "mutation", { secret }],
+      ["runs:finishRun", "mutation", { secret, runId: "x", status: "completed", tables: [] }],
+      ["sync:diffRange", "query", { secret, table: "users", range, digest: "x" }],
+      ["sync:applyRange", "mutation", { secret, runId: "x", table: "users", range, digest: "x", upserts: [], deletedIdTags: [], replace: true }],
+    ];
+    for (const [path, kind, args] of calls) {
+      const call = kind === "query"
+        ? client.query(makeFunctionReference<"query">(path), args)
+        : client.mutation(makeFunctionReference<"mutation">(path), args);
+      await expect(call, path).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    }
+    expect(await backupRowCounts(d)).toEqual(NOTHING);
+  });
+
+  test("paths that are not public functions, as a real deployment does", async () => {
+    const response = await fetch(`${d.backup.server.url}/api/query`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: "_generated/server:query", format: "convex_encoded_json", args: [{}] }),
+    });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("the primary's runNow fails clearly", () => {
+  test("when BACKUP_URL is missing or malformed", async () => {
+    d.primary.env.BACKUP_URL = undefined;
+    expect(await runError()).toMatch(/BACKUP_URL is not set/);
+    d.primary.env.BACKUP_URL = "not a url";
+    expect(await runError()).toMatch(/BACKUP_URL is not a valid URL/);
+  });
+
+  test("when BACKUP_SECRET is missing or too short, naming the variable and not the value", async () => {
+    d.primary.env.BACKUP_SECRET = undefined;
+    expect(await runError()).toMatch(/BACKUP_SECRET is not set/);
+    d.primary.env.BACKUP_SECRET = "tiny-secret-value";
+    const message = await runError();
+    expect(message).toMatch(/BACKUP_SECRET is shorter than 32/);
+    expect(message).not.toContain("tiny-secret-value");
+    expect(await backupRowCounts(d)).toEqual(NOTHING);
+  });
+
+  test("when the backup deployment is down", async () => {
+    await d.backup.server.close();
+    expect(await runError()).toMatch(/Backup deployment at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
+  });
+});

@@ -1,0 +1,65 @@
+// What a user would find in the backup deployment, read straight from its
+// tables: the current (open) version of every document, decoded.
+import { jsonToConvex, type Value } from "convex/values";
+import type { Deployments } from "../../harness/deployments";
+
+export type StoredDoc = Record<string, Value>;
+
+/** table -> document id -> the document as the backup holds it now. */
+export async function currentBackup(d: Deployments): Promise<Map<string, Map<string, StoredDoc>>> {
+  const rows = await d.backup.t.run(async (ctx) => {
+    const versions = (await ctx.db.query("versions").collect()).filter((v) => v.toSeq === null);
+    const contents = await ctx.db.query("contents").collect();
+    return { versions, contents };
+  });
+  const textByVersion = new Map<string, { index: number; text: string }[]>();
+  for (const c of rows.contents) {
+    const list = textByVersion.get(c.versionId) ?? [];
+    list.push({ index: c.index, text: c.text });
+    textByVersion.set(c.versionId, list);
+  }
+  const out = new Map<string, Map<string, StoredDoc>>();
+  for (const version of rows.versions) {
+    const chunks = (textByVersion.get(version._id) ?? []).sort((a, b) => a.index - b.index);
+    const doc = jsonToConvex(JSON.parse(chunks.map((c) => c.text).join(""))) as StoredDoc;
+    const table = out.get(version.table) ?? new Map<string, StoredDoc>();
+    table.set(version.docId, doc);
+    out.set(version.table, table);
+  }
+  return out;
+}
+
+/** Row counts of every backup table: what a run wrote. */
+export async function backupRowCounts(d: Deployments) {
+  return d.backup.t.run(async (ctx) => ({
+    runs: (await ctx.db.query("runs").collect()).length,
+    versions: (await ctx.db.query("versions").collect()).length,
+    contents: (await ctx.db.query("contents").collect()).length,
+  }));
+}
+
+/** Every stored byte of the backup as one string, to search for leaked secrets. */
+export async function allBackupText(d: Deployments): Promise<string> {
+  const rows = await d.backup.t.run(async (ctx) => [
+    ...(await ctx.db.query("runs").collect()),
+    ...(await ctx.db.query("versions").collect()),
+    ...(await ctx.db.query("contents").collect()),
+  ]);
+  return JSON.stringify(rows);
+}
+
+/** The primary's documents of a table, as stored there (secrets included). */
+export async function primaryDocs(d: Deployments, table: "users" | "products" | "orders") {
+  return d.primary.t.run(async (ctx) => (await ctx.db.query(table).collect()) as unknown as StoredDoc[]);
+}
+
+/** A copy of `doc` without the named keys at any depth: what the backup should hold. */
+export function withoutKeys(value: Value, keys: readonly string[]): Value {
+  if (Array.isArray(value)) return value.map((item) => withoutKeys(item, keys));
+  if (value === null || typeof value !== "object" || value instanceof ArrayBuffer) return value;
+  const out: Record<string, Value> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (!keys.includes(key) && child !== undefined) out[key] = withoutKeys(child, keys);
+  }
+  return out;
+}
