@@ -10,6 +10,8 @@ const app = defineApp({
     BACKUP_URL: v.optional(v.string()),
     /** Shared secret, at least 32 characters, the same on both deployments. */
     BACKUP_SECRET: v.optional(v.string()),
+    /** Per-request timeout towards the backup deployment, in ms (default 120000). */
+    BACKUP_REQUEST_TIMEOUT_MS: v.optional(v.string()),
   },
 });
 

@@ -34,16 +34,49 @@ export const vRunStatus = v.union(
   v.literal("failed"),
 );
 
-export const beginRunArgs = { secret: v.string() };
-export const vBeginRunResult = v.object({ runId: v.string(), seq: v.number() });
+/**
+ * Where a table's scan stands in a run: the primary's pagination cursor after
+ * the last page the backup acknowledged, and the key that page ended at.
+ * Written as batches are acknowledged so a dead run resumes, not restarts.
+ */
+export const vTableCheckpoint = v.object({
+  table: v.string(),
+  cursor: v.union(v.string(), v.null()),
+  after: v.union(vDocKey, v.null()),
+  done: v.boolean(),
+  counts: vTableCounts,
+});
+export type TableCheckpoint = Infer<typeof vTableCheckpoint>;
 
-export const finishRunArgs = {
+/** Identifies the action holding a run's lease; a run has one holder at a time. */
+const leaseArgs = { secret: v.string(), runId: v.string(), holder: v.string() };
+
+export const beginRunArgs = {
   secret: v.string(),
-  runId: v.string(),
-  status: v.union(v.literal("completed"), v.literal("failed")),
-  tables: v.array(vTableCounts),
-  error: v.optional(v.string()),
+  holder: v.string(),
+  leaseMs: v.number(),
+  /** Tables this run will scan; a resumed run keeps the ones it started with. */
+  tables: v.array(v.string()),
 };
+export const vBeginRunResult = v.union(
+  v.object({
+    outcome: v.union(v.literal("started"), v.literal("resumed")),
+    runId: v.string(),
+    seq: v.number(),
+    tables: v.array(v.string()),
+    checkpoints: v.array(vTableCheckpoint),
+  }),
+  /** Another live holder has the lease: this tick does nothing. */
+  v.object({ outcome: v.literal("busy"), runId: v.string(), seq: v.number(), leaseExpiresAt: v.number() }),
+);
+export type BeginRunResult = Infer<typeof vBeginRunResult>;
+
+export const checkpointArgs = { ...leaseArgs, leaseMs: v.number(), checkpoint: vTableCheckpoint };
+
+/** Gives the lease up early (on failure or hand-over) so the next run resumes at once. */
+export const releaseRunArgs = { ...leaseArgs, error: v.optional(v.string()) };
+
+export const finishRunArgs = { ...leaseArgs, tables: v.array(vTableCounts) };
 
 export const diffRangeArgs = {
   secret: v.string(),
@@ -58,8 +91,9 @@ export const vDiffRangeResult = v.union(
 );
 
 export const applyRangeArgs = {
-  secret: v.string(),
-  runId: v.string(),
+  ...leaseArgs,
+  /** Same id when a batch is resent: applying it twice changes nothing and counts once. */
+  batchId: v.string(),
   table: v.string(),
   range: vKeyRange,
   /** The primary's digest of the whole range; the backup must end up equal to it. */
@@ -83,5 +117,39 @@ export const ERROR_CODES = {
   invalidBatch: "INVALID_BATCH",
   rangeMismatch: "RANGE_MISMATCH",
   runNotActive: "RUN_NOT_ACTIVE",
+  leaseLost: "LEASE_LOST",
+  /** restore: no run matches the selector (unknown id, or no completed run at or before that time). */
+  runNotFound: "RUN_NOT_FOUND",
+  /** restore: the run exists but is not a restore point (still running, or failed). */
+  runNotCompleted: "RUN_NOT_COMPLETED",
 } as const;
 export type BackupErrorData = { code: string; message: string };
+
+// backup:status asks the backup for its recent runs (status:recentRuns).
+export const MAX_STATUS_RUNS = 100;
+export const recentRunsArgs = {
+  secret: v.string(),
+  /** How many runs, newest first (1 .. MAX_STATUS_RUNS, default 10). */
+  limit: v.optional(v.number()),
+};
+export const vRunReport = v.object({
+  runId: v.string(),
+  seq: v.number(),
+  status: vRunStatus,
+  /** Running, but no live holder: the next backup run resumes it. */
+  interrupted: v.boolean(),
+  startedAt: v.number(),
+  finishedAt: v.union(v.number(), v.null()),
+  attempts: v.number(),
+  /** A completed run's final counts; a running run's progress so far. */
+  tables: v.array(vTableCounts),
+  error: v.union(v.string(), v.null()),
+});
+export type RunReport = Infer<typeof vRunReport>;
+export const vRecentRunsResult = v.object({
+  /** Newest first. */
+  runs: v.array(vRunReport),
+  /** The newest restore point, however old. */
+  newestCompleted: v.union(vRunReport, v.null()),
+});
+export type RecentRunsResult = Infer<typeof vRecentRunsResult>;

@@ -49,7 +49,7 @@ describe("the backup deployment refuses", () => {
     d.backup.env.BACKUP_SECRET = "short";
     const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
     await expect(
-      client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), { secret: "short" }),
+      client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), { secret: "short", holder: "h", leaseMs: 1000, tables: [] }),
     ).rejects.toThrow(/BACKUP_SECRET/);
     expect(await backupRowCounts(d)).toEqual(NOTHING);
   });
@@ -58,11 +58,18 @@ describe("the backup deployment refuses", () => {
     const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
     const secret = randomSecret();
     const range = { after: null, upTo: null };
+    const lease = { secret, runId: "x", holder: "h" };
+    const checkpoint = {
+      table: "users", cursor: null, after: null, done: false,
+      counts: { table: "users", scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 },
+    };
     const calls: [string, "query" | "mutation", Record<string, unknown>][] = [
-      ["runs:beginRun", "mutation", { secret }],
-      ["runs:finishRun", "mutation", { secret, runId: "x", status: "completed", tables: [] }],
+      ["runs:beginRun", "mutation", { secret, holder: "h", leaseMs: 1000, tables: ["users"] }],
+      ["runs:checkpoint", "mutation", { ...lease, leaseMs: 1000, checkpoint }],
+      ["runs:releaseRun", "mutation", lease],
+      ["runs:finishRun", "mutation", { ...lease, tables: [] }],
       ["sync:diffRange", "query", { secret, table: "users", range, digest: "x" }],
-      ["sync:applyRange", "mutation", { secret, runId: "x", table: "users", range, digest: "x", upserts: [], deletedIdTags: [], replace: true }],
+      ["sync:applyRange", "mutation", { ...lease, batchId: "b", table: "users", range, digest: "x", upserts: [], deletedIdTags: [], replace: true }],
     ];
     for (const [path, kind, args] of calls) {
       const call = kind === "query"

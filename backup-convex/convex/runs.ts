@@ -1,54 +1,133 @@
-// Run records. A run is a restore point once finishRun marks it completed,
-// which the primary does only after every table was scanned to the end.
-import { ConvexError } from "convex/values";
-import { mutation } from "./_generated/server";
-import type { Id } from "./_generated/dataModel";
-import type { DatabaseReader } from "./_generated/server";
+// Run records and the lease that keeps one run at a time. A run is a restore
+// point once finishRun marks it completed, which the primary does only after
+// every table was scanned to the end. A run whose holder died keeps its
+// checkpoints; the next beginRun takes the expired lease over and resumes it.
+import { ConvexError, v } from "convex/values";
+import { mutation, type DatabaseReader } from "./_generated/server";
+import type { Doc, Id } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
 import {
   beginRunArgs,
+  checkpointArgs,
   ERROR_CODES,
   finishRunArgs,
+  releaseRunArgs,
   vBeginRunResult,
+  type TableCheckpoint,
 } from "../../shared/protocol";
-import { v } from "convex/values";
 
 export const beginRun = mutation({
   args: beginRunArgs,
   returns: vBeginRunResult,
-  handler: async (ctx, { secret }) => {
+  handler: async (ctx, { secret, holder, leaseMs, tables }) => {
     await requireSecret(secret);
+    const now = Date.now();
+    const running = await ctx.db
+      .query("runs")
+      .withIndex("by_status", (q) => q.eq("status", "running"))
+      .order("desc")
+      .first();
+    if (running !== null) {
+      const live = (running.leaseExpiresAt ?? 0) > now;
+      if (live && running.holder !== holder) {
+        return { outcome: "busy" as const, runId: running._id, seq: running.seq, leaseExpiresAt: running.leaseExpiresAt! };
+      }
+      // The same holder asking again (its first reply was lost) or a dead holder's run: resume it.
+      const resumed = running.holder !== holder;
+      await ctx.db.patch("runs", running._id, {
+        holder,
+        leaseExpiresAt: now + leaseMs,
+        attempts: (running.attempts ?? 1) + (resumed ? 1 : 0),
+      });
+      return {
+        outcome: resumed ? ("resumed" as const) : ("started" as const),
+        runId: running._id,
+        seq: running.seq,
+        tables: running.plannedTables ?? tables,
+        checkpoints: running.checkpoints ?? [],
+      };
+    }
     const latest = await ctx.db.query("runs").withIndex("by_seq").order("desc").first();
     const seq = (latest?.seq ?? 0) + 1;
     const runId = await ctx.db.insert("runs", {
       seq,
-      startedAt: Date.now(),
+      startedAt: now,
       status: "running",
       tables: [],
+      plannedTables: tables,
+      holder,
+      leaseExpiresAt: now + leaseMs,
+      attempts: 1,
+      checkpoints: [],
     });
-    return { runId, seq };
+    return { outcome: "started" as const, runId, seq, tables, checkpoints: [] };
+  },
+});
+
+export const checkpoint = mutation({
+  args: checkpointArgs,
+  returns: v.null(),
+  handler: async (ctx, { secret, runId, holder, leaseMs, checkpoint }) => {
+    await requireSecret(secret);
+    const run = await getHeldRun(ctx.db, runId, holder);
+    await ctx.db.patch("runs", run._id, {
+      checkpoints: upsertCheckpoint(run.checkpoints ?? [], checkpoint),
+      leaseExpiresAt: Date.now() + leaseMs,
+    });
+    return null;
+  },
+});
+
+export const releaseRun = mutation({
+  args: releaseRunArgs,
+  returns: v.null(),
+  handler: async (ctx, { secret, runId, holder, error }) => {
+    await requireSecret(secret);
+    const run = await getHeldRun(ctx.db, runId, holder);
+    await ctx.db.patch("runs", run._id, { leaseExpiresAt: 0, error });
+    return null;
   },
 });
 
 export const finishRun = mutation({
   args: finishRunArgs,
   returns: v.null(),
-  handler: async (ctx, { secret, runId, status, tables, error }) => {
+  handler: async (ctx, { secret, runId, holder, tables }) => {
     await requireSecret(secret);
-    const run = await getActiveRun(ctx.db, runId);
-    await ctx.db.patch("runs", run._id, { status, tables, error, finishedAt: Date.now() });
+    const id = ctx.db.normalizeId("runs", runId);
+    const existing = id === null ? null : await ctx.db.get("runs", id);
+    // A resent finishRun whose first reply was lost: already done.
+    if (existing?.status === "completed" && existing.holder === holder) return null;
+    const run = await getHeldRun(ctx.db, runId, holder);
+    await ctx.db.patch("runs", run._id, {
+      status: "completed",
+      tables,
+      finishedAt: Date.now(),
+      leaseExpiresAt: 0,
+      error: undefined,
+    });
     return null;
   },
 });
 
-/** The run a batch belongs to; it must exist and still be running. */
-export async function getActiveRun(db: DatabaseReader, runId: string) {
+function upsertCheckpoint(list: TableCheckpoint[], next: TableCheckpoint): TableCheckpoint[] {
+  return [...list.filter((c) => c.table !== next.table), next];
+}
+
+/** The running run `holder` holds the lease of; anything else is refused. */
+export async function getHeldRun(db: DatabaseReader, runId: string, holder: string): Promise<Doc<"runs">> {
   const id: Id<"runs"> | null = db.normalizeId("runs", runId);
   const run = id === null ? null : await db.get("runs", id);
   if (run === null || run.status !== "running") {
     throw new ConvexError({
       code: ERROR_CODES.runNotActive,
       message: "This backup run does not exist or has already finished.",
+    });
+  }
+  if (run.holder !== holder) {
+    throw new ConvexError({
+      code: ERROR_CODES.leaseLost,
+      message: "Another backup action has taken this run over (its lease had expired).",
     });
   }
   return run;

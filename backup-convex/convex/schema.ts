@@ -3,15 +3,32 @@
 // fields and the sanitized document as canonical JSON text in `contents`.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vRunStatus, vTableCounts } from "../../shared/protocol";
+import { vRunStatus, vTableCheckpoint, vTableCounts } from "../../shared/protocol";
 
 export const vRunFields = {
   seq: v.number(),
   startedAt: v.number(),
   finishedAt: v.optional(v.number()),
   status: vRunStatus,
+  /** Final per-table counts, written when the run completes. */
   tables: v.array(vTableCounts),
+  /** Last error of an interrupted attempt (no secrets, no document values). */
   error: v.optional(v.string()),
+  /** Tables the run scans; a resumed run keeps them. */
+  plannedTables: v.optional(v.array(v.string())),
+  /** The lease: one live holder at a time; an expired lease is taken over and the run resumed. */
+  holder: v.optional(v.string()),
+  leaseExpiresAt: v.optional(v.number()),
+  attempts: v.optional(v.number()),
+  checkpoints: v.optional(v.array(vTableCheckpoint)),
+};
+
+export const vBatchFields = {
+  runId: v.id("runs"),
+  batchId: v.string(),
+  changed: v.number(),
+  deleted: v.number(),
+  docsWritten: v.number(),
 };
 
 export const vVersionFields = {
@@ -41,7 +58,10 @@ export const vContentFields = {
 
 export default defineSchema({
   // One per backup run: written by runs.beginRun/finishRun; a completed run is a restore point.
-  runs: defineTable(vRunFields).index("by_seq", ["seq"]),
+  runs: defineTable(vRunFields).index("by_seq", ["seq"]).index("by_status", ["status", "seq"]),
+  // One per applied batch: written by sync.applyRange so a resent batch (its
+  // reply was lost) is answered from here instead of applied twice.
+  batches: defineTable(vBatchFields).index("by_run_batch", ["runId", "batchId"]),
   // One per document version: written by sync.applyRange; the open ones
   // (toSeq null) are the backup's current state, read by sync.diffRange.
   versions: defineTable(vVersionFields)

@@ -6,7 +6,7 @@ import { ConvexError } from "convex/values";
 import { mutation, query } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
-import { getActiveRun } from "./runs";
+import { getHeldRun } from "./runs";
 import { insertVersion, openVersionsInRange, versionKey } from "./lib/versions";
 import { validateBatch, validateTableName } from "./lib/validateBatch";
 import {
@@ -40,7 +40,14 @@ export const applyRange = mutation({
     await requireSecret(args.secret);
     const { table, range, upserts, deletedIdTags, replace } = args;
     await validateBatch(table, range, upserts, deletedIdTags);
-    const run = await getActiveRun(ctx.db, args.runId);
+    const run = await getHeldRun(ctx.db, args.runId, args.holder);
+    const applied = await ctx.db
+      .query("batches")
+      .withIndex("by_run_batch", (q) => q.eq("runId", run._id).eq("batchId", args.batchId))
+      .unique();
+    if (applied !== null) {
+      return { changed: applied.changed, deleted: applied.deleted, docsWritten: applied.docsWritten };
+    }
 
     // Step 1: plan in memory what closes and what is added.
     const open = await openVersionsInRange(ctx.db, table, range);
@@ -85,6 +92,8 @@ export const applyRange = mutation({
       const tag = await documentTag(entry.id, entry.hash);
       docsWritten += await insertVersion(ctx.db, table, entry, tag, run.seq);
     }
-    return { changed: toAdd.length, deleted, docsWritten };
+    const result = { changed: toAdd.length, deleted, docsWritten };
+    await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
+    return result;
   },
 });

@@ -19,6 +19,8 @@ import type * as backupPages from "../backupPages.js";
 import type * as crons from "../crons.js";
 import type * as lib_backupTarget from "../lib/backupTarget.js";
 import type * as lib_rangeDiff from "../lib/rangeDiff.js";
+import type * as lib_retry from "../lib/retry.js";
+import type * as lib_runBackup from "../lib/runBackup.js";
 import type * as lib_sanitize from "../lib/sanitize.js";
 import type * as lib_syncTable from "../lib/syncTable.js";
 import type * as shop from "../shop.js";
@@ -38,6 +40,8 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   "lib/backupTarget": typeof lib_backupTarget;
   "lib/rangeDiff": typeof lib_rangeDiff;
+  "lib/retry": typeof lib_retry;
+  "lib/runBackup": typeof lib_runBackup;
   "lib/sanitize": typeof lib_sanitize;
   "lib/syncTable": typeof lib_syncTable;
   shop: typeof shop;

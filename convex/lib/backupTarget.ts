@@ -1,26 +1,32 @@
 // The backup deployment as the primary's action sees it: configuration from
-// the environment and one typed method per public function, each counting the
-// bytes it sends. Errors name what failed and where, never the secret.
+// the environment and one typed method per public function. Each call counts
+// the bytes it sends and is retried on transient failures; errors name what
+// failed and where, never the secret.
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference, type FunctionReference } from "convex/server";
-import { convexToJson, type Infer, type ObjectType, type PropertyValidators, type Value } from "convex/values";
-import {
-  type applyRangeArgs,
-  type diffRangeArgs,
-  type finishRunArgs,
+import type { Infer, ObjectType, PropertyValidators, Value } from "convex/values";
+import type {
+  applyRangeArgs,
+  checkpointArgs,
+  diffRangeArgs,
+  finishRunArgs,
+  releaseRunArgs,
   vApplyRangeResult,
   vBeginRunResult,
   vDiffRangeResult,
-  type BackupErrorData,
+  beginRunArgs,
+  BackupErrorData,
 } from "../../shared/protocol";
 import { utf8Length } from "../../shared/digest";
 import { env } from "../_generated/server";
+import { DEFAULT_RETRY_POLICY, TransientError, withRetries, type RetryPolicy } from "./retry";
 
 export const MIN_SECRET_LENGTH = 32;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-export type BackupConfig = { url: string; secret: string };
+export type BackupConfig = { url: string; secret: string; requestTimeoutMs: number };
 
-/** BACKUP_URL and BACKUP_SECRET from the deployment's environment, checked. */
+/** BACKUP_URL, BACKUP_SECRET (and BACKUP_REQUEST_TIMEOUT_MS) from the deployment's environment, checked. */
 export function readBackupConfig(): BackupConfig {
   const url = env.BACKUP_URL;
   const secret = env.BACKUP_SECRET;
@@ -44,9 +50,15 @@ export function readBackupConfig(): BackupConfig {
     );
   }
   if (secret.length < MIN_SECRET_LENGTH) {
-    throw new Error(`BACKUP_SECRET is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -base64 32\`.`);
+    throw new Error(
+      `BACKUP_SECRET is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`npm run setup\`.`,
+    );
   }
-  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), secret };
+  const timeout = Number(env.BACKUP_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw new Error("BACKUP_REQUEST_TIMEOUT_MS must be a positive number of milliseconds.");
+  }
+  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), secret, requestTimeoutMs: timeout };
 }
 
 /** An error answered by the backup deployment, with its ConvexError code when it gave one. */
@@ -61,22 +73,35 @@ export class BackupRequestError extends Error {
 }
 
 type Args<V extends PropertyValidators> = Omit<ObjectType<V>, "secret">;
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
 
 export class BackupTarget {
   private readonly client: ConvexHttpClient;
   bytesSent = 0;
   requests = 0;
 
-  constructor(private readonly config: BackupConfig) {
+  constructor(
+    private readonly config: BackupConfig,
+    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {
     this.client = new ConvexHttpClient(config.url, {
       // Also allows self-hosted and loopback backends; the URL was checked above.
       skipConvexDeploymentUrlCheck: true,
       logger: false,
+      fetch: (input, init) => this.fetchOnce(input, init),
     });
   }
 
-  beginRun(): Promise<Infer<typeof vBeginRunResult>> {
-    return this.call("mutation", "runs:beginRun", {});
+  beginRun(args: Args<typeof beginRunArgs>): Promise<Infer<typeof vBeginRunResult>> {
+    return this.call("mutation", "runs:beginRun", args);
+  }
+
+  checkpoint(args: Args<typeof checkpointArgs>): Promise<null> {
+    return this.call("mutation", "runs:checkpoint", args);
+  }
+
+  releaseRun(args: Args<typeof releaseRunArgs>): Promise<null> {
+    return this.call("mutation", "runs:releaseRun", args);
   }
 
   finishRun(args: Args<typeof finishRunArgs>): Promise<null> {
@@ -91,17 +116,44 @@ export class BackupTarget {
     return this.call("mutation", "sync:applyRange", args);
   }
 
+  /** One HTTP attempt with a timeout; transient statuses become TransientError. */
+  private async fetchOnce(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    this.requests += 1;
+    if (typeof init?.body === "string") this.bytesSent += utf8Length(init.body);
+    let response: Response;
+    try {
+      response = await fetch(input, { ...init, signal: AbortSignal.timeout(this.config.requestTimeoutMs) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      const name = (error as { name?: unknown }).name;
+      const reason =
+        name === "TimeoutError" || name === "AbortError"
+          ? `no answer within ${this.config.requestTimeoutMs} ms`
+          : typeof cause === "string"
+            ? cause
+            : error instanceof Error
+              ? error.message
+              : String(error);
+      throw new TransientError(`Backup deployment at ${this.config.url} is unreachable: ${reason}`);
+    }
+    if (TRANSIENT_STATUSES.has(response.status)) {
+      await response.body?.cancel();
+      throw new TransientError(`Backup deployment at ${this.config.url} answered HTTP ${response.status}`);
+    }
+    return response;
+  }
+
   private async call<R>(kind: "query" | "mutation", path: string, args: object): Promise<R> {
     const fullArgs = { ...args, secret: this.config.secret } as Record<string, Value>;
-    this.requests += 1;
-    this.bytesSent += utf8Length(JSON.stringify(convexToJson(fullArgs))) + path.length + 60;
     try {
-      if (kind === "query") {
-        const ref = makeFunctionReference<"query">(path) as FunctionReference<"query">;
-        return (await this.client.query(ref, fullArgs)) as R;
-      }
-      const ref = makeFunctionReference<"mutation">(path) as FunctionReference<"mutation">;
-      return (await this.client.mutation(ref, fullArgs, { skipQueue: true })) as R;
+      return await withRetries(async () => {
+        if (kind === "query") {
+          const ref = makeFunctionReference<"query">(path) as FunctionReference<"query">;
+          return (await this.client.query(ref, fullArgs)) as R;
+        }
+        const ref = makeFunctionReference<"mutation">(path) as FunctionReference<"mutation">;
+        return (await this.client.mutation(ref, fullArgs, { skipQueue: true })) as R;
+      }, this.retryPolicy);
     } catch (error) {
       throw describeFailure(this.config.url, path, error);
     }
@@ -109,6 +161,7 @@ export class BackupTarget {
 }
 
 function describeFailure(url: string, path: string, error: unknown): BackupRequestError {
+  if (error instanceof TransientError) return new BackupRequestError(`${error.message} (${path})`, undefined);
   const data = (error as { data?: unknown }).data as Partial<BackupErrorData> | undefined;
   if (data !== undefined && typeof data === "object" && data !== null) {
     return new BackupRequestError(
@@ -117,10 +170,5 @@ function describeFailure(url: string, path: string, error: unknown): BackupReque
     );
   }
   const message = error instanceof Error ? error.message : String(error);
-  const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-  if (error instanceof TypeError || typeof cause === "string") {
-    const reason = typeof cause === "string" ? cause : message;
-    return new BackupRequestError(`Backup deployment at ${url} is unreachable (${path}): ${reason}`, undefined);
-  }
   return new BackupRequestError(`Backup deployment at ${url} failed on ${path}: ${message.slice(0, 300)}`, undefined);
 }

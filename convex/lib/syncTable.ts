@@ -1,87 +1,152 @@
 // The data path for one table: read each page (sanitized and hashed inside
 // the primary), diff its key range against the backup, send only what
-// changed; the backup records it as new versions. Pages are read
-// one after another (each read is its own transaction) while up to
-// MAX_PAGES_IN_FLIGHT pages are being diffed and sent, so latency to the
-// backup overlaps and memory stays bounded by pages, not table size.
+// changed; the backup records it as new versions. Pages are read one after
+// another (each read is its own transaction) while up to MAX_PAGES_IN_FLIGHT
+// pages are being diffed and sent, so latency to the backup overlaps and
+// memory stays bounded by pages, not table size. Progress is checkpointed on
+// the backup as the acknowledged prefix of pages grows, so a run that dies
+// resumes where it stopped.
 import type { ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
-import type { DocKey, KeyRange } from "../../shared/keys";
-import { ERROR_CODES, type DocEntry, type TableCounts } from "../../shared/protocol";
-import type { BackupTarget } from "./backupTarget";
-import { BackupRequestError } from "./backupTarget";
+import type { KeyRange } from "../../shared/keys";
+import { ERROR_CODES, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
+import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPage } from "./rangeDiff";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
+export const CHECKPOINT_INTERVAL_MS = 20_000;
 
-type PageResult = Pick<TableCounts, "changed" | "deleted" | "docsWritten">;
+/** A run this action holds the lease of; null for a dry run. */
+export type RunLease = { runId: string; holder: string; leaseMs: number };
 
+type PageCounts = Pick<TableCounts, "scanned" | "changed" | "deleted" | "docsWritten">;
+type Page = { no: number; range: KeyRange; cursor: string; isDone: boolean; counts?: PageCounts };
+
+export function emptyCheckpoint(table: string): TableCheckpoint {
+  return {
+    table,
+    cursor: null,
+    after: null,
+    done: false,
+    counts: { table, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 },
+  };
+}
+
+/**
+ * Syncs `table` from `start` until the end or `deadline`. Returns the table's
+ * checkpoint: done, or where a continuation must pick up.
+ */
 export async function syncTable(
   ctx: ActionCtx,
   target: BackupTarget,
-  table: string,
-  run: { runId: string } | null,
-): Promise<TableCounts> {
-  const bytesBefore = target.bytesSent;
-  const counts: TableCounts = { table, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
+  lease: RunLease | null,
+  start: TableCheckpoint,
+  deadline: number,
+): Promise<TableCheckpoint> {
+  const table = start.table;
+  const bytesAtStart = target.bytesSent;
+  // The acknowledged prefix: everything up to `committed` is in the backup.
+  const committed: TableCheckpoint = structuredClone(start);
+  const pages = new Map<number, Page>();
+  let nextToCommit = 0;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = undefined;
-  let cursor: string | null = null;
-  let after: DocKey | null = null;
+  let cursor = start.cursor;
+  let after = start.after;
+  let lastCheckpoint = Date.now();
 
-  for (;;) {
-    const page: { entries: DocEntry[]; continueCursor: string; isDone: boolean } =
-      await ctx.runQuery(internal.backupPages.readPage, { table, cursor });
+  const advance = () => {
+    for (let page = pages.get(nextToCommit); page?.counts !== undefined; page = pages.get(nextToCommit)) {
+      const c = committed.counts;
+      c.scanned += page.counts.scanned;
+      c.changed += page.counts.changed;
+      c.deleted += page.counts.deleted;
+      c.docsWritten += page.counts.docsWritten;
+      committed.cursor = page.cursor;
+      committed.after = page.range.upTo;
+      committed.done = page.isDone;
+      pages.delete(nextToCommit);
+      nextToCommit += 1;
+    }
+    committed.counts.bytesSent = start.counts.bytesSent + (target.bytesSent - bytesAtStart);
+  };
+  const saveCheckpoint = async () => {
+    if (lease === null) return;
+    await target.checkpoint({ runId: lease.runId, holder: lease.holder, leaseMs: lease.leaseMs, checkpoint: committed });
+    lastCheckpoint = Date.now();
+  };
+
+  for (let no = 0; !start.done; no++) {
+    const page: { entries: DocEntry[]; continueCursor: string; isDone: boolean } = await ctx.runQuery(
+      internal.backupPages.readPage,
+      { table, cursor },
+    );
     cursor = page.continueCursor;
     const last = page.entries.at(-1);
+    const upTo = page.isDone || last === undefined ? null : { creationTime: last.creationTime, id: last.id };
+    const record: Page = { no, range: { after, upTo }, cursor, isDone: page.isDone };
+    pages.set(no, record);
     // An empty page that is not the last adds nothing: its range joins the next one.
-    if (last !== undefined || page.isDone) {
-      const upTo = page.isDone ? null : { creationTime: last!.creationTime, id: last!.id };
-      const range: KeyRange = { after, upTo };
+    if (last === undefined && !page.isDone) {
+      record.counts = { scanned: 0, changed: 0, deleted: 0, docsWritten: 0 };
+      record.range = { after, upTo: after };
+    } else {
       after = upTo;
-      counts.scanned += page.entries.length;
-      const task = syncRange(target, table, run, range, page.entries)
-        .then((result) => {
-          counts.changed += result.changed;
-          counts.deleted += result.deleted;
-          counts.docsWritten += result.docsWritten;
+      const task = syncRange(target, table, lease, record.range, page.entries, `${table}:${no}`)
+        .then((counts) => {
+          record.counts = counts;
+          advance();
         })
         .catch((error: unknown) => {
           failure ??= error;
         })
         .finally(() => inFlight.delete(task));
       inFlight.add(task);
-      while (inFlight.size >= MAX_PAGES_IN_FLIGHT) await Promise.race(inFlight);
     }
-    if (failure !== undefined || page.isDone) break;
+    while (inFlight.size >= MAX_PAGES_IN_FLIGHT) await Promise.race(inFlight);
+    advance();
+    if (failure !== undefined || page.isDone || Date.now() >= deadline) break;
+    if (Date.now() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await saveCheckpoint();
   }
   await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
-  counts.bytesSent = target.bytesSent - bytesBefore;
-  return counts;
+  if (failure !== undefined) {
+    // Keep what was acknowledged: the next run resumes after it.
+    advance();
+    await saveCheckpoint().catch(() => undefined);
+    throw failure;
+  }
+  advance();
+  await saveCheckpoint();
+  return committed;
 }
 
 /** Brings one key range of the backup in line with the primary's page. */
 async function syncRange(
   target: BackupTarget,
   table: string,
-  run: { runId: string } | null,
+  lease: RunLease | null,
   range: KeyRange,
   entries: DocEntry[],
-): Promise<PageResult> {
+  pageId: string,
+): Promise<PageCounts> {
   const diff = await diffPage(target, table, range, entries);
-  if (diff.match) return { changed: 0, deleted: 0, docsWritten: 0 };
+  const scanned = entries.length;
+  if (diff.match) return { scanned, changed: 0, deleted: 0, docsWritten: 0 };
   const upserts = [...diff.missing, ...diff.different];
-  if (run === null) {
-    return { changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 };
+  if (lease === null) {
+    return { scanned, changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 };
   }
-  const base = { runId: run.runId, table, range, digest: diff.digest };
+  const base = { runId: lease.runId, holder: lease.holder, table, range, digest: diff.digest };
   try {
-    return await target.applyRange({ ...base, upserts, deletedIdTags: diff.extraIdTags, replace: false });
+    const batchId = `${lease.holder}:${pageId}`;
+    const applied = await target.applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false });
+    return { scanned, ...applied };
   } catch (error) {
     // Tags are short; on the rare collision the digest check refuses the
     // batch and the whole range is sent again, replacing what the backup has.
     if (!(error instanceof BackupRequestError) || error.code !== ERROR_CODES.rangeMismatch) throw error;
-    return await target.applyRange({ ...base, upserts: entries, deletedIdTags: [], replace: true });
+    const batchId = `${lease.holder}:${pageId}:replace`;
+    const applied = await target.applyRange({ ...base, batchId, upserts: entries, deletedIdTags: [], replace: true });
+    return { scanned, ...applied };
   }
 }

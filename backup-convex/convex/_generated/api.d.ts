@@ -14,8 +14,11 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as lib_auth from "../lib/auth.js";
+import type * as lib_retentionGaps from "../lib/retentionGaps.js";
+import type * as lib_retentionPrune from "../lib/retentionPrune.js";
 import type * as lib_validateBatch from "../lib/validateBatch.js";
 import type * as lib_versions from "../lib/versions.js";
+import type * as retentionPolicy from "../retentionPolicy.js";
 import type * as runs from "../runs.js";
 import type * as sync from "../sync.js";
 
@@ -29,8 +32,11 @@ import type * as sync from "../sync.js";
  */
 declare const fullApi: ApiFromModules<{
   "lib/auth": typeof lib_auth;
+  "lib/retentionGaps": typeof lib_retentionGaps;
+  "lib/retentionPrune": typeof lib_retentionPrune;
   "lib/validateBatch": typeof lib_validateBatch;
   "lib/versions": typeof lib_versions;
+  retentionPolicy: typeof retentionPolicy;
   runs: typeof runs;
   sync: typeof sync;
 }>;
