@@ -11,6 +11,7 @@ import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { withEnv, type DeploymentEnv } from "./envScope";
 import type { ModuleMap } from "./modules";
+import { FaultPlan } from "./faults";
 
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024 + 2_000;
 export const STATUS_CODE_UDF_FAILED = 560;
@@ -31,6 +32,13 @@ export type ServedDeployment = {
   stats: TrafficStats;
   /** Added before every reply, to measure behaviour over a slow link. */
   setLatency(ms: number): void;
+  /** Faults to inject into coming requests (see harness/faults.ts). */
+  faults: FaultPlan;
+  /** Called with each function path before it is handled (e.g. to change data mid-run). */
+  onRequest?: (path: string) => Promise<void> | void;
+  /** Stop accepting connections (clients get ECONNREFUSED) until comeBack(). */
+  goDown(): Promise<void>;
+  comeBack(): Promise<void>;
   resetStats(): void;
   close(): Promise<void>;
 };
@@ -48,30 +56,35 @@ export async function serveOverHttp(
 ): Promise<ServedDeployment> {
   const stats: TrafficStats = { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} };
   let latencyMs = 0;
+  const served: Partial<ServedDeployment> & { faults: FaultPlan } = { faults: new FaultPlan() };
   const server = createServer((req, res) => {
     const delay = latencyMs > 0 ? new Promise((r) => setTimeout(r, latencyMs)) : Promise.resolve();
-    delay.then(() => handle(deployment, options, stats, req, res)).catch((error: unknown) => {
+    delay.then(() => handle(deployment, options, stats, served as ServedDeployment, req, res)).catch((error: unknown) => {
       send(res, stats, 500, "text/plain", `Internal harness error: ${String(error)}`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await listen(0);
   const { port } = server.address() as AddressInfo;
-  return {
+  const stop = () =>
+    new Promise<void>((resolve, reject) => {
+      if (!server.listening) return resolve();
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+  return Object.assign(served, {
     url: `http://127.0.0.1:${port}`,
     stats,
-    setLatency(ms) {
+    goDown: stop,
+    comeBack: () => (server.listening ? Promise.resolve() : listen(port)),
+    setLatency(ms: number) {
       latencyMs = ms;
     },
     resetStats() {
       Object.assign(stats, { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} });
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+    close: stop,
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
@@ -96,6 +109,7 @@ async function handle(
   deployment: CallableDeployment,
   options: ServeOptions,
   stats: TrafficStats,
+  served: ServedDeployment,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -123,6 +137,12 @@ async function handle(
     return;
   }
   stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+  const fault = served.faults.take(path);
+  if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
+  if (fault?.kind === "cut") return void req.socket.destroy();
+  if (fault?.kind === "hang") return;
+  if (fault?.kind === "status") return send(res, stats, fault.status, "text/plain", `Injected HTTP ${fault.status}`);
+  await served.onRequest?.(path);
   if (!(await isPublicFunction(options.modules, path, kind))) {
     send(res, stats, 404, "text/plain", `Could not find public ${kind} '${path}'.`);
     return;
@@ -130,6 +150,7 @@ async function handle(
   try {
     const ref = makeFunctionReference(path);
     const value = await withEnv(options.env, () => deployment[kind](ref, args));
+    if (fault?.kind === "loseReply") return void req.socket.destroy();
     send(res, stats, 200, "application/json",
       JSON.stringify({ status: "success", value: convexToJson((value ?? null) as Value), logLines: [] }));
   } catch (error) {

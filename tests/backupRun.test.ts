@@ -2,11 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
-import { backupRowCounts, currentBackup, primaryDocs, withoutKeys } from "./support/backupContents";
-
-// Keys the shop fixtures hold secrets under (users' omitted fields and the
-// nested apiKey / cardToken of products and orders).
-const SECRET_KEYS = ["passwordHash", "sessionToken", "apiKey", "cardToken"];
+import { backupRowCounts, currentBackup } from "./support/backupContents";
+import { expectBackupEqualsPrimary } from "./support/assertions";
 
 let d: Deployments;
 let ids: ShopIds;
@@ -18,14 +15,6 @@ afterEach(async () => {
   await d.close();
 });
 
-async function expectBackupEqualsPrimary() {
-  const backup = await currentBackup(d);
-  for (const table of ["users", "products", "orders"] as const) {
-    const expected = new Map((await primaryDocs(d, table)).map((doc) => [doc._id as string, withoutKeys(doc, SECRET_KEYS)]));
-    expect(new Map(backup.get(table) ?? [])).toEqual(expected);
-  }
-}
-
 describe("backup:runNow", () => {
   test("a full run copies every document of every table over the loopback HTTP path", async () => {
     const summary = await d.primary.t.action(internal.backup.runNow, {});
@@ -35,7 +24,7 @@ describe("backup:runNow", () => {
       ["products", 40, 40, 0],
       ["orders", 60, 60, 0],
     ]);
-    await expectBackupEqualsPrimary();
+    await expectBackupEqualsPrimary(d);
     // Everything went through HTTP: begin, one diff + one apply per page, finish.
     const { byPath } = d.backup.server.stats;
     expect(byPath["runs:beginRun"]).toBe(1);
@@ -108,7 +97,7 @@ describe("backup:runNow", () => {
     const orders = (await currentBackup(d)).get("orders")!;
     expect(orders.has(gone)).toBe(false);
     expect(orders.get(added!)).toMatchObject({ odid: "OD-NEW", totalAmount: 7 });
-    await expectBackupEqualsPrimary();
+    await expectBackupEqualsPrimary(d);
     // The deleted order's last version is closed, not erased: older restore points keep it.
     const history = await d.backup.t.run((ctx) =>
       ctx.db.query("versions").filter((q) => q.eq(q.field("docId"), gone)).collect(),

@@ -8,6 +8,8 @@ const app = defineApp({
   env: {
     /** Shared secret, at least 32 characters, the same as the primary's. */
     BACKUP_SECRET: v.optional(v.string()),
+    /** During a secret rotation only: the old secret, still accepted until removed. */
+    BACKUP_SECRET_PREVIOUS: v.optional(v.string()),
   },
 });
 
