@@ -122,7 +122,10 @@ async function handle(
   const body = await readBody(req);
   if (body === null) {
     stats.bytesIn += MAX_REQUEST_BYTES;
+    // The rest of the body is never read: close this connection after replying.
+    res.setHeader("Connection", "close");
     send(res, stats, 413, "text/plain", "Request body exceeds the 16 MiB limit.");
+    res.on("finish", () => req.socket.destroy());
     return;
   }
   stats.bytesIn += body.length;

@@ -41,6 +41,9 @@ export const applyRange = mutation({
     const { table, range, upserts, deletedIdTags, replace } = args;
     await validateBatch(table, range, upserts, deletedIdTags);
     const run = await getHeldRun(ctx.db, args.runId, args.holder);
+    if (!(run.plannedTables ?? []).includes(table)) {
+      throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "This run does not back up that table." });
+    }
     const applied = await ctx.db
       .query("batches")
       .withIndex("by_run_batch", (q) => q.eq("runId", run._id).eq("batchId", args.batchId))
