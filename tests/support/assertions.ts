@@ -1,7 +1,7 @@
 // Assertions shared by the test files: what "nothing lost" means to a user.
 import { expect } from "vitest";
 import type { Deployments } from "../../harness/deployments";
-import { currentBackup, primaryDocs, withoutKeys } from "./backupContents";
+import { currentBackup, primaryDocs, readAll, withoutKeys } from "./backupContents";
 
 /** Keys the shop fixtures hold secrets under (users' omitted fields, nested apiKey / cardToken). */
 export const SECRET_KEYS = ["passwordHash", "sessionToken", "apiKey", "cardToken"];
@@ -16,8 +16,6 @@ export async function expectBackupEqualsPrimary(d: Deployments): Promise<void> {
     expect(new Map(backup.get(table) ?? []), `table ${table}`).toEqual(expected);
   }
   // One open version per document: nothing was applied twice.
-  const open = await d.backup.t.run(async (ctx) =>
-    (await ctx.db.query("versions").collect()).filter((v) => v.toSeq === null).map((v) => `${v.table}/${v.docId}`),
-  );
+  const open = (await readAll(d, "versions")).filter((v) => v.toSeq === null).map((v) => `${v.table}/${v.docId}`);
   expect(new Set(open).size).toBe(open.length);
 }

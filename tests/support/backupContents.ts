@@ -2,16 +2,16 @@
 // tables: the current (open) version of every document, decoded.
 import { jsonToConvex, type Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
+import type { Doc } from "../../backup-convex/convex/_generated/dataModel";
 
 export type StoredDoc = Record<string, Value>;
 
 /** table -> document id -> the document as the backup holds it now. */
 export async function currentBackup(d: Deployments): Promise<Map<string, Map<string, StoredDoc>>> {
-  const rows = await d.backup.t.run(async (ctx) => {
-    const versions = (await ctx.db.query("versions").collect()).filter((v) => v.toSeq === null);
-    const contents = await ctx.db.query("contents").collect();
-    return { versions, contents };
-  });
+  const rows = {
+    versions: (await readAll(d, "versions")).filter((v) => v.toSeq === null),
+    contents: await readAll(d, "contents"),
+  };
   const textByVersion = new Map<string, { index: number; text: string }[]>();
   for (const c of rows.contents) {
     const list = textByVersion.get(c.versionId) ?? [];
@@ -29,13 +29,27 @@ export async function currentBackup(d: Deployments): Promise<Map<string, Map<str
   return out;
 }
 
+/** Every row of a backup table, a page per transaction (inside Convex's read limits). */
+export async function readAll<T extends "versions" | "contents" | "runs">(d: Deployments, table: T) {
+  const out: Doc<T>[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page: { page: Doc<T>[]; isDone: boolean; continueCursor: string } = await d.backup.t.run((ctx) =>
+      ctx.db.query(table).paginate({ cursor, numItems: 4_000 }),
+    );
+    out.push(...page.page);
+    if (page.isDone) return out;
+    cursor = page.continueCursor;
+  }
+}
+
 /** Row counts of every backup table: what a run wrote. */
 export async function backupRowCounts(d: Deployments) {
-  return d.backup.t.run(async (ctx) => ({
-    runs: (await ctx.db.query("runs").collect()).length,
-    versions: (await ctx.db.query("versions").collect()).length,
-    contents: (await ctx.db.query("contents").collect()).length,
-  }));
+  return {
+    runs: (await readAll(d, "runs")).length,
+    versions: (await readAll(d, "versions")).length,
+    contents: (await readAll(d, "contents")).length,
+  };
 }
 
 /** Every stored byte of the backup as one string, to search for leaked secrets. */
