@@ -123,9 +123,10 @@ async function handle(
   if (body === null) {
     stats.bytesIn += MAX_REQUEST_BYTES;
     // The rest of the body is never read: close this connection after replying.
+    const socket = req.socket;
     res.setHeader("Connection", "close");
     send(res, stats, 413, "text/plain", "Request body exceeds the 16 MiB limit.");
-    res.on("finish", () => req.socket.destroy());
+    res.on("finish", () => socket.destroy());
     return;
   }
   stats.bytesIn += body.length;

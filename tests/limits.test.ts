@@ -49,3 +49,14 @@ test("a table larger than one mutation may write (16,000 documents) backs up in 
   const second = await d.primary.t.action(internal.backup.runNow, { tables: ["products"] });
   expect(second.tables[0]).toMatchObject({ changed: 0, docsWritten: 0 });
 }, 300_000);
+
+test("documents whose JSON is several times their size (control characters) still back up", async () => {
+  // 900,000 control characters: 0.9 MB stored, 5.4 MB as JSON ("\u0001" each).
+  const escaped = "\u0001".repeat(900_000);
+  for (let i = 0; i < 6; i++) {
+    await d.primary.t.mutation(internal.shop.insertProducts, { docs: [product(`escaped${i}`, { description: escaped })] });
+  }
+  const summary = await d.primary.t.action(internal.backup.runNow, { tables: ["products"] });
+  expect(summary.tables[0]).toMatchObject({ scanned: 6, changed: 6 });
+  await expectBackupEqualsPrimary(d);
+}, 120_000);

@@ -7,11 +7,11 @@
 // the backup as the acknowledged prefix of pages grows, so a run that dies
 // resumes where it stopped.
 import type { ActionCtx } from "../_generated/server";
-import { internal } from "../_generated/api";
 import type { KeyRange } from "../../shared/keys";
 import { ERROR_CODES, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPage } from "./rangeDiff";
+import { PageReader } from "./pageReader";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
 export const CHECKPOINT_INTERVAL_MS = 20_000;
@@ -76,11 +76,9 @@ export async function syncTable(
     lastCheckpoint = Date.now();
   };
 
+  const reader = new PageReader(ctx, table);
   for (let no = 0; !start.done; no++) {
-    const page: { entries: DocEntry[]; continueCursor: string; isDone: boolean } = await ctx.runQuery(
-      internal.backupPages.readPage,
-      { table, cursor },
-    );
+    const page = await reader.read(cursor);
     cursor = page.continueCursor;
     const last = page.entries.at(-1);
     const upTo = page.isDone || last === undefined ? null : { creationTime: last.creationTime, id: last.id };

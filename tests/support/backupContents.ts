@@ -35,7 +35,7 @@ export async function readAll<T extends "versions" | "contents" | "runs">(d: Dep
   let cursor: string | null = null;
   for (;;) {
     const page: { page: Doc<T>[]; isDone: boolean; continueCursor: string } = await d.backup.t.run((ctx) =>
-      ctx.db.query(table).paginate({ cursor, numItems: 4_000 }),
+      ctx.db.query(table).paginate({ cursor, numItems: 4_000, maximumBytesRead: 8 * 1024 * 1024 }),
     );
     out.push(...page.page);
     if (page.isDone) return out;

@@ -1,0 +1,33 @@
+// Reads a table page after page through backupPages.readPage, shrinking the
+// page to what fits when its JSON would be too large and growing it back
+// afterwards, so tables of large or escape-heavy documents still make progress.
+import type { Infer } from "convex/values";
+import type { ActionCtx } from "../_generated/server";
+import { internal } from "../_generated/api";
+import { PAGE_MAX_DOCS, type vPage } from "../backupPages";
+
+export type Page = Omit<Infer<typeof vPage>, "tooLarge" | "fits">;
+
+export class PageReader {
+  private maxDocs = PAGE_MAX_DOCS;
+
+  constructor(
+    private readonly ctx: Pick<ActionCtx, "runQuery">,
+    private readonly table: string,
+  ) {}
+
+  async read(cursor: string | null): Promise<Page> {
+    for (;;) {
+      const page = await this.ctx.runQuery(internal.backupPages.readPage, {
+        table: this.table,
+        cursor,
+        maxDocs: this.maxDocs,
+      });
+      if (!page.tooLarge) {
+        this.maxDocs = Math.min(PAGE_MAX_DOCS, this.maxDocs * 2);
+        return { entries: page.entries, continueCursor: page.continueCursor, isDone: page.isDone };
+      }
+      this.maxDocs = page.fits;
+    }
+  }
+}
