@@ -46,3 +46,39 @@ export const runNow = internalAction({
     });
   },
 });
+
+// backup:status and backup:verify (issue 4). Imports kept here so the code
+// above stays untouched; they may move to the top.
+import { BackupTarget, readBackupConfig } from "./lib/backupTarget";
+import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "./lib/backupStatus";
+import { verifyTables, vVerifyReport } from "./lib/verifyTables";
+
+/**
+ * The backup's last runs and the age of the newest restore point, flagged
+ * (stale: true and a WARNING line) when it is older than two hours:
+ *   npx convex run backup:status '{"limit": 24}'
+ */
+export const status = internalAction({
+  args: { limit: v.optional(v.number()) },
+  returns: vBackupStatus,
+  handler: async (_ctx, args) => {
+    const target = new BackupTarget(readBackupConfig());
+    const report = await readBackupStatus(target, args.limit ?? DEFAULT_STATUS_LIMIT, () => Date.now());
+    for (const line of statusLines(report)) (line.warning ? console.warn : console.log)(line.text);
+    return report;
+  },
+});
+
+/**
+ * Compares the primary's current sanitized documents with the backup's
+ * current state, table by table; ok: false on any difference:
+ *   npx convex run backup:verify '{"tables": ["orders"]}'
+ */
+export const verify = internalAction({
+  args: { tables: v.optional(v.array(v.string())) },
+  returns: vVerifyReport,
+  handler: async (ctx, args) => {
+    const tables = chooseTables(args.tables);
+    return verifyTables(ctx, new BackupTarget(readBackupConfig()), tables);
+  },
+});

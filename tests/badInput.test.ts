@@ -50,6 +50,9 @@ function validArgs(): Record<string, ["query" | "mutation", Record<string, unkno
     "runs:releaseRun": ["mutation", { runId, holder }],
     "runs:finishRun": ["mutation", { runId, holder, tables: [] }],
     "sync:diffRange": ["query", { table: "users", range: openRange, digest: "x" }],
+    "status:recentRuns": ["query", { limit: 5 }],
+    "restore:getRestorePoint": ["query", { selector: { kind: "latest" } }],
+    "restore:readPage": ["query", { seq: 1, table: "users", cursor: null, numItems: 10 }],
     "sync:applyRange": ["mutation", {
       runId, holder, batchId: "b", table: "users", range: openRange, digest: "x", upserts: [], deletedIdTags: [], replace: false,
     }],

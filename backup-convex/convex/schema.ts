@@ -66,7 +66,9 @@ export default defineSchema({
   // (toSeq null) are the backup's current state, read by sync.diffRange.
   versions: defineTable(vVersionFields)
     .index("by_open_key", ["table", "toSeq", "creationTime", "docId"])
-    .index("by_key", ["table", "creationTime", "docId", "fromSeq"]),
+    .index("by_key", ["table", "creationTime", "docId", "fromSeq"])
+    // Closed versions by the run that closed them: retention finds what it may prune.
+    .index("by_to_seq", ["toSeq", "fromSeq"]),
   // A version's canonical JSON, split in chunks so a 1 MiB document fits:
   // written with its version by sync.applyRange, read by restore.
   contents: defineTable(vContentFields)

@@ -17,12 +17,16 @@ import type * as backup from "../backup.js";
 import type * as backupConfig from "../backupConfig.js";
 import type * as backupPages from "../backupPages.js";
 import type * as crons from "../crons.js";
+import type * as lib_backupStatus from "../lib/backupStatus.js";
 import type * as lib_backupTarget from "../lib/backupTarget.js";
+import type * as lib_pageReader from "../lib/pageReader.js";
 import type * as lib_rangeDiff from "../lib/rangeDiff.js";
 import type * as lib_retry from "../lib/retry.js";
 import type * as lib_runBackup from "../lib/runBackup.js";
 import type * as lib_sanitize from "../lib/sanitize.js";
 import type * as lib_syncTable from "../lib/syncTable.js";
+import type * as lib_tableRanges from "../lib/tableRanges.js";
+import type * as lib_verifyTables from "../lib/verifyTables.js";
 import type * as shop from "../shop.js";
 
 /**
@@ -38,12 +42,16 @@ declare const fullApi: ApiFromModules<{
   backupConfig: typeof backupConfig;
   backupPages: typeof backupPages;
   crons: typeof crons;
+  "lib/backupStatus": typeof lib_backupStatus;
   "lib/backupTarget": typeof lib_backupTarget;
+  "lib/pageReader": typeof lib_pageReader;
   "lib/rangeDiff": typeof lib_rangeDiff;
   "lib/retry": typeof lib_retry;
   "lib/runBackup": typeof lib_runBackup;
   "lib/sanitize": typeof lib_sanitize;
   "lib/syncTable": typeof lib_syncTable;
+  "lib/tableRanges": typeof lib_tableRanges;
+  "lib/verifyTables": typeof lib_verifyTables;
   shop: typeof shop;
 }>;
 export declare const api: FilterApi<

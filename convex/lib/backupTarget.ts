@@ -16,6 +16,8 @@ import type {
   vDiffRangeResult,
   beginRunArgs,
   BackupErrorData,
+  recentRunsArgs,
+  RecentRunsResult,
 } from "../../shared/protocol";
 import { utf8Length } from "../../shared/digest";
 import { env } from "../_generated/server";
@@ -157,6 +159,11 @@ export class BackupTarget {
     } catch (error) {
       throw describeFailure(this.config.url, path, error);
     }
+  }
+
+  // Added for backup:status (issue 4).
+  recentRuns(args: Args<typeof recentRunsArgs>): Promise<RecentRunsResult> {
+    return this.call("query", "status:recentRuns", args);
   }
 }
 

@@ -11,7 +11,7 @@ import type { KeyRange } from "../../shared/keys";
 import { ERROR_CODES, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPage } from "./rangeDiff";
-import { PageReader } from "./pageReader";
+import { tableRanges } from "./tableRanges";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
 export const CHECKPOINT_INTERVAL_MS = 20_000;
@@ -51,8 +51,6 @@ export async function syncTable(
   let nextToCommit = 0;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = undefined;
-  let cursor = start.cursor;
-  let after = start.after;
   let lastCheckpoint = Date.now();
 
   const advance = () => {
@@ -76,34 +74,23 @@ export async function syncTable(
     lastCheckpoint = Date.now();
   };
 
-  const reader = new PageReader(ctx, table);
-  for (let no = 0; !start.done; no++) {
-    const page = await reader.read(cursor);
-    cursor = page.continueCursor;
-    const last = page.entries.at(-1);
-    const upTo = page.isDone || last === undefined ? null : { creationTime: last.creationTime, id: last.id };
-    const record: Page = { no, range: { after, upTo }, cursor, isDone: page.isDone };
+  let no = 0;
+  for await (const { range, entries, cursor, isDone } of start.done ? [] : tableRanges(ctx, table, start)) {
+    const record: Page = { no, range, cursor, isDone };
     pages.set(no, record);
-    // An empty page that is not the last adds nothing: its range joins the next one.
-    if (last === undefined && !page.isDone) {
-      record.counts = { scanned: 0, changed: 0, deleted: 0, docsWritten: 0 };
-      record.range = { after, upTo: after };
-    } else {
-      after = upTo;
-      const task = syncRange(target, table, lease, record.range, page.entries, `${table}:${no}`)
-        .then((counts) => {
-          record.counts = counts;
-          advance();
-        })
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
-    }
+    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`)
+      .then((counts) => {
+        record.counts = counts;
+        advance();
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    no += 1;
     while (inFlight.size >= MAX_PAGES_IN_FLIGHT) await Promise.race(inFlight);
-    advance();
-    if (failure !== undefined || page.isDone || Date.now() >= deadline) break;
+    if (failure !== undefined || isDone || Date.now() >= deadline) break;
     if (Date.now() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await saveCheckpoint();
   }
   await Promise.all(inFlight);

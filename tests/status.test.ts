@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { internal } from "../convex/_generated/api";
+import { api } from "../backup-convex/convex/_generated/api";
+import { randomSecret, startDeployments, type Deployments } from "../harness/deployments";
+import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
+
+const HOUR = 60 * 60 * 1000;
+const START = Date.UTC(2025, 0, 6, 10, 0, 0);
+
+let d: Deployments;
+let ids: ShopIds;
+beforeEach(async () => {
+  vi.useFakeTimers();
+  vi.setSystemTime(START);
+  d = await startDeployments();
+  ids = await seedShop(d.primary, { users: 3, products: 4, orders: 5 });
+});
+afterEach(async () => {
+  await d.close();
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+const status = (limit?: number) => d.primary.t.action(internal.backup.status, limit === undefined ? {} : { limit });
+
+/** What backup:status logged, warnings marked. */
+function captureLogs(): string[] {
+  const lines: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((text: string) => void lines.push(text));
+  vi.spyOn(console, "warn").mockImplementation((text: string) => void lines.push(`WARN ${text}`));
+  return lines;
+}
+
+describe("backup:status", () => {
+  test("with no run yet: no restore point, stale, a WARNING", async () => {
+    const logs = captureLogs();
+    const report = await status();
+    expect(report).toMatchObject({ runs: [], newestCompleted: null, stale: true });
+    expect(logs).toEqual(["WARN [backup status] WARNING: the backup holds no completed run yet (no restore point)."]);
+  });
+
+  test("lists the last runs newest first with counts, bytes, duration, and the newest point's age", async () => {
+    await d.primary.t.action(internal.backup.runNow, {});
+    vi.setSystemTime(START + HOUR);
+    await changeShop(d.primary, ids, { fraction: 0.5, deletes: 1, inserts: 2 });
+    await d.primary.t.action(internal.backup.runNow, {});
+    vi.setSystemTime(START + HOUR + 10 * 60_000);
+
+    const logs = captureLogs();
+    const report = await status();
+    expect(report.stale).toBe(false);
+    expect(report.runs.map((run) => [run.seq, run.status, run.startedAt, run.interrupted])).toEqual([
+      [2, "completed", START + HOUR, false],
+      [1, "completed", START, false],
+    ]);
+    const [second, first] = report.runs;
+    expect(first!.tables.map((t) => [t.table, t.scanned, t.changed, t.deleted])).toEqual([
+      ["users", 3, 3, 0],
+      ["products", 4, 4, 0],
+      ["orders", 5, 5, 0],
+    ]);
+    expect(second!.tables.map((t) => [t.table, t.scanned, t.changed, t.deleted])).toEqual([
+      ["users", 3, 2, 0],
+      ["products", 4, 2, 0],
+      ["orders", 6, 5, 1],
+    ]);
+    // Time stands still in this test, so each run took 0 ms by the clock.
+    expect(first!.durationMs).toBe(0);
+    expect(first!.bytesSent).toBe(first!.tables.reduce((sum, t) => sum + t.bytesSent, 0));
+    expect(first!.bytesSent).toBeGreaterThan(second!.bytesSent);
+    expect(report.newestCompleted).toMatchObject({ seq: 2, ageMs: 10 * 60_000 });
+    expect(logs).toHaveLength(3);
+    expect(logs[0]).toMatch(/^\[backup status\] run 1 2025-01-06T10:00:00.000Z completed in 0 ms, sent .*users 3\/3\/0, products 4\/4\/0, orders 5\/5\/0$/);
+    expect(logs[2]).toBe("[backup status] newest restore point: run 2, finished 10 min ago.");
+  });
+
+  test("flags a newest restore point older than two hours", async () => {
+    await d.primary.t.action(internal.backup.runNow, {});
+    vi.setSystemTime(START + 2 * HOUR);
+    expect((await status()).stale).toBe(false);
+    vi.setSystemTime(START + 2 * HOUR + 60_000);
+    const logs = captureLogs();
+    const report = await status();
+    expect(report).toMatchObject({ stale: true, newestCompleted: { seq: 1, ageMs: 2 * HOUR + 60_000 } });
+    expect(logs.at(-1)).toBe(
+      "WARN [backup status] WARNING: the newest restore point (run 1) finished 2 h 1 min ago, more than 2 h: check backup:runNow's logs on the primary.",
+    );
+  });
+
+  test("shows a run whose holder died as interrupted, and the older restore point as newest", async () => {
+    await d.primary.t.action(internal.backup.runNow, {});
+    vi.setSystemTime(START + HOUR);
+    await d.backup.t.mutation(api.runs.beginRun, { secret: d.secret, holder: "gone", leaseMs: 60_000, tables: ["users"] });
+    vi.setSystemTime(START + HOUR + 5 * 60_000);
+    const report = await status();
+    expect(report.runs.map((run) => [run.seq, run.status, run.interrupted, run.finishedAt])).toEqual([
+      [2, "running", true, null],
+      [1, "completed", false, START],
+    ]);
+    expect(report.newestCompleted).toMatchObject({ seq: 1 });
+  });
+
+  test("returns at most `limit` runs", async () => {
+    for (let hour = 0; hour < 4; hour++) {
+      vi.setSystemTime(START + hour * HOUR);
+      await d.primary.t.action(internal.backup.runNow, {});
+    }
+    expect((await status(2)).runs.map((run) => run.seq)).toEqual([4, 3]);
+    expect((await status()).runs.map((run) => run.seq)).toEqual([4, 3, 2, 1]);
+  });
+
+  test("fails with the backup's reason when the secret is wrong, without echoing it", async () => {
+    const wrong = randomSecret();
+    d.primary.env.BACKUP_SECRET = wrong;
+    const failure = status().then(
+      () => "succeeded",
+      (error: unknown) => String(error),
+    );
+    const message = await failure;
+    expect(message).toMatch(/UNAUTHORIZED/);
+    expect(message).not.toContain(wrong);
+  });
+});
