@@ -21,7 +21,9 @@ export const vUserFields = {
   city: v.optional(v.string()),
   state: v.optional(v.string()),
   pincode: v.optional(v.string()),
-  passwordHash: v.string(),
+  // Optional so a restored user (the backup never holds it) passes schema
+  // validation on import; such a user signs in again with a password reset.
+  passwordHash: v.optional(v.string()),
   sessionToken: v.optional(v.string()),
   createdAt: v.number(),
   updatedAt: v.number(),

@@ -10,6 +10,7 @@
 import "../harness/envScope";
 import { parseArgs, inspect } from "node:util";
 import { internal } from "../convex/_generated/api";
+import { tableRanges } from "../convex/lib/tableRanges";
 import type { TableNames } from "../convex/_generated/dataModel";
 import backupSchema from "../backup-convex/convex/schema";
 import type { Doc, TableNames as BackupTableNames } from "../backup-convex/convex/_generated/dataModel";
@@ -168,13 +169,9 @@ async function snapshotPrimary(primary: PrimaryDeployment, tables: string[]): Pr
   const snapshot: Snapshot = new Map();
   for (const table of tables) {
     const hashes = new Map<string, string>();
-    let cursor: string | null = null;
-    for (;;) {
-      const page: { entries: { id: string; hash: string }[]; continueCursor: string; isDone: boolean } =
-        await primary.t.query(internal.backupPages.readPage, { table, cursor });
-      for (const entry of page.entries) hashes.set(entry.id, entry.hash);
-      if (page.isDone) break;
-      cursor = page.continueCursor;
+    const ctx = { runQuery: primary.t.query } as Parameters<typeof tableRanges>[0];
+    for await (const { entries } of tableRanges(ctx, table)) {
+      for (const entry of entries) hashes.set(entry.id, entry.hash);
     }
     snapshot.set(table, hashes);
   }

@@ -4,6 +4,7 @@ import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
 import { backupRowCounts, currentBackup } from "./support/backupContents";
 import { expectBackupEqualsPrimary } from "./support/assertions";
+import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
 
 let d: Deployments;
 let ids: ShopIds;
@@ -126,6 +127,20 @@ describe("backup:runNow", () => {
     await expect(d.primary.t.action(internal.backup.runNow, { tables: ["nope"] })).rejects.toThrow(
       /Unknown or excluded table\(s\): nope/,
     );
+  });
+
+  test("a run limited to some tables is still a whole restore point", async () => {
+    await d.primary.t.action(internal.backup.runNow, {});
+    await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[0]!, name: "Renamed" });
+    const partial = await d.primary.t.action(internal.backup.runNow, { tables: ["users"] });
+    expect(partial.tables.map((t) => [t.table, t.changed])).toEqual([["users", 1]]);
+    const point = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true });
+    expect(point.runId).toBe(partial.runId);
+    expect(point.tables.map((t) => [t.table, t.documents])).toEqual([
+      ["users", 30],
+      ["products", 40],
+      ["orders", 60],
+    ]);
   });
 
   test("a document at Convex's 1 MiB limit is backed up whole", async () => {

@@ -14,6 +14,7 @@ import {
   releaseRunArgs,
   vBeginRunResult,
   type TableCheckpoint,
+  type TableCounts,
 } from "../../shared/protocol";
 
 export const beginRun = mutation({
@@ -101,7 +102,7 @@ export const finishRun = mutation({
     const run = await getHeldRun(ctx.db, runId, holder);
     await ctx.db.patch("runs", run._id, {
       status: "completed",
-      tables,
+      tables: await withUnscannedTables(ctx.db, tables),
       finishedAt: Date.now(),
       leaseExpiresAt: 0,
       error: undefined,
@@ -109,6 +110,24 @@ export const finishRun = mutation({
     return null;
   },
 });
+
+/**
+ * A run limited to some tables (runNow's `tables`) is still a whole restore
+ * point: the tables it did not scan are carried over from the previous
+ * completed run, unchanged, so a restore of this run includes them.
+ */
+async function withUnscannedTables(db: DatabaseReader, tables: TableCounts[]): Promise<TableCounts[]> {
+  const previous = await db
+    .query("runs")
+    .withIndex("by_status", (q) => q.eq("status", "completed"))
+    .order("desc")
+    .first();
+  const scanned = new Set(tables.map((t) => t.table));
+  const carried = (previous?.tables ?? [])
+    .filter((t) => !scanned.has(t.table))
+    .map((t) => ({ ...t, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 }));
+  return [...tables, ...carried];
+}
 
 function upsertCheckpoint(list: TableCheckpoint[], next: TableCheckpoint): TableCheckpoint[] {
   return [...list.filter((c) => c.table !== next.table), next];

@@ -1,0 +1,40 @@
+// What `npm run restore` reads: a restore point (a completed run) and, page
+// by page, the documents each table held at it. Public queries guarded by
+// the shared secret; nothing here writes.
+import { query } from "./_generated/server";
+import { requireSecret } from "./lib/auth";
+import { validateTableName } from "./lib/validateBatch";
+import { findRestorePoint, restoreTables } from "./lib/restorePoint";
+import { readRestorePage } from "./lib/restorePage";
+import {
+  getRestorePointArgs,
+  readRestorePageArgs,
+  vRestorePage,
+  vRestorePoint,
+} from "./lib/restoreProtocol";
+
+export const getRestorePoint = query({
+  args: getRestorePointArgs,
+  returns: vRestorePoint,
+  handler: async (ctx, { secret, selector }) => {
+    await requireSecret(secret);
+    const run = await findRestorePoint(ctx.db, selector);
+    return {
+      runId: run._id,
+      seq: run.seq,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt ?? null,
+      tables: await restoreTables(ctx.db, run),
+    };
+  },
+});
+
+export const readPage = query({
+  args: readRestorePageArgs,
+  returns: vRestorePage,
+  handler: async (ctx, { secret, seq, table, cursor, numItems }) => {
+    await requireSecret(secret);
+    validateTableName(table);
+    return await readRestorePage(ctx.db, { seq, table, cursor, numItems });
+  },
+});

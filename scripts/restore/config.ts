@@ -1,0 +1,42 @@
+// Where the restore finds the backup deployment: --url/--secret flags first,
+// then BACKUP_URL/BACKUP_SECRET from the environment, then .env.local, then
+// .env (read with node:util parseEnv; no dotenv dependency).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+
+export type BackupConnection = { url: string; secret: string };
+
+export const ENV_FILES = [".env.local", ".env"] as const;
+
+function readEnvFile(path: string): Record<string, string | undefined> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, "utf8"));
+}
+
+export function loadBackupConnection(
+  flags: { url?: string; secret?: string },
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): BackupConnection {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const files = ENV_FILES.map((name) => readEnvFile(join(cwd, name)));
+  const pick = (flag: string | undefined, name: string): string | undefined =>
+    [flag, env[name], ...files.map((file) => file[name])].find((value) => value !== undefined && value.trim() !== "");
+
+  const url = pick(flags.url, "BACKUP_URL");
+  const secret = pick(flags.secret, "BACKUP_SECRET");
+  const where = `pass --url/--secret or set it in the environment, ${ENV_FILES.join(" or ")}`;
+  if (url === undefined) throw new Error(`BACKUP_URL is not set: ${where} (https://<backup-deployment>.convex.cloud).`);
+  if (secret === undefined) throw new Error(`BACKUP_SECRET is not set: ${where} (the secret both deployments share).`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new Error("BACKUP_URL is not a valid URL: expected https://<backup-deployment>.convex.cloud.");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new Error("BACKUP_URL must start with https:// (or http:// for a local backend).");
+  }
+  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), secret: secret.trim() };
+}

@@ -1,0 +1,242 @@
+// The restore: rebuilds the primary's state as of a completed backup run and
+// writes it as a ZIP in `npx convex export`'s layout, which
+// `npx convex import --replace-all <zip>` accepts:
+//
+//   README.md                       what this ZIP is
+//   <table>/documents.jsonl         one document per line, with _id and _creationTime
+//   <table>/generated_schema.jsonl  "uniform": values use the export's lossless JSON
+//                                   (without it, import falls back to legacy type
+//                                   inference: every number a float, $bytes refused)
+//   _tables/documents.jsonl         {"name": table, "id": table number} per table
+//
+// Documents stream from the backup page by page (restore:readPage) into the
+// ZIP as they arrive, the next page already requested while the current one
+// is written, so memory holds about two pages whatever the data size. The
+// tables list goes last because table numbers are learnt from the ids
+// written; import reads the ZIP's directory, so entry order does not matter.
+// Used by the CLI (scripts/restore.ts), the tests, the demo and the benchmark.
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import type { RestorePage, RestorePoint, RestoreTable } from "../../backup-convex/convex/lib/restoreProtocol";
+import { MAX_VERSIONS_PER_PAGE } from "../../backup-convex/convex/lib/restorePage";
+import { TableNumbering } from "./documentIds";
+import { formatExportValue } from "./exportJson";
+import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
+import { ZipFileWriter } from "./zipFileWriter";
+
+export type RestoreOptions = {
+  /** The backup deployment. */
+  url: string;
+  secret: string;
+  /** "latest", a run id, or an ISO time (the newest completed run that started at or before it). */
+  run: string;
+  /** Where the ZIP goes; required unless dryRun. Written to a temporary file first, renamed when complete. */
+  out?: string;
+  /** Only these tables (default: every table the run backed up). */
+  tables?: readonly string[];
+  /** Resolve the run and report tables and recorded counts; write nothing. */
+  dryRun?: boolean;
+  onProgress?: (progress: RestoreProgress) => void;
+};
+
+export type RestoreProgress = {
+  table: string;
+  /** 0-based position of the table among those restored. */
+  tableIndex: number;
+  tableCount: number;
+  /** Documents of this table written so far, and the count the run recorded. */
+  documents: number;
+  expected: number;
+  /** Over all tables. */
+  totalDocuments: number;
+  totalExpected: number;
+  /** ZIP bytes written so far. */
+  bytes: number;
+  tableDone: boolean;
+};
+
+export type RestoredTable = {
+  table: string;
+  /** Documents written (on a dry run: the count the run recorded). */
+  documents: number;
+  /** The count the run recorded; differs from `documents` only if the backup changed under the restore. */
+  expected: number;
+  /** The number given in _tables/documents.jsonl; null on a dry run. */
+  tableNumber: number | null;
+};
+
+export type RestoreResult = {
+  runId: string;
+  seq: number;
+  startedAt: number;
+  finishedAt: number | null;
+  tables: RestoredTable[];
+  /** Size of the ZIP; 0 on a dry run. */
+  bytes: number;
+  /** The ZIP's path; null on a dry run. */
+  out: string | null;
+  dryRun: boolean;
+  /** Only some of the run's tables were restored (--tables). */
+  partial: boolean;
+};
+
+const INITIAL_NUM_ITEMS = 200;
+/** Content bytes one page should carry: a few MiB, far inside Convex's 16 MiB return limit. */
+const TARGET_PAGE_BYTES = 2 * 1024 * 1024;
+
+export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreResult> {
+  const dryRun = options.dryRun ?? false;
+  if (!dryRun && (options.out === undefined || options.out.trim() === "")) {
+    throw new RestoreError("--out is required: the path of the ZIP to write (or use --dry-run).");
+  }
+  const source = new RestoreSource({ url: options.url, secret: options.secret });
+  const point = await source.getRestorePoint(parseRunSelector(options.run));
+  const tables = chooseTables(point, options.tables);
+  const base = {
+    runId: point.runId,
+    seq: point.seq,
+    startedAt: point.startedAt,
+    finishedAt: point.finishedAt,
+    partial: tables.length < point.tables.length,
+  };
+  if (dryRun) {
+    const listed = tables.map((t) => ({ table: t.table, documents: t.documents, expected: t.documents, tableNumber: null }));
+    return { ...base, tables: listed, bytes: 0, out: null, dryRun: true };
+  }
+
+  const zip = await ZipFileWriter.open(options.out!);
+  try {
+    await zip.writeEntry("README.md", readme(point, base.partial));
+    const numbering = new TableNumbering();
+    const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0);
+    let totalDocuments = 0;
+    const counts: number[] = [];
+    for (const [tableIndex, table] of tables.entries()) {
+      const report = (documents: number, tableDone: boolean) =>
+        options.onProgress?.({
+          table: table.table,
+          tableIndex,
+          tableCount: tables.length,
+          documents,
+          expected: table.documents,
+          totalDocuments: totalDocuments + documents,
+          totalExpected,
+          bytes: zip.bytesWritten,
+          tableDone,
+        });
+      const written = await writeTable(source, zip, point.seq, table.table, numbering, report);
+      await zip.writeEntry(`${table.table}/generated_schema.jsonl`, '"uniform"\n');
+      totalDocuments += written;
+      counts.push(written);
+    }
+    const numbers = numbering.assign(tables);
+    // In table-number order, as the export writes it.
+    const tableLines = [...numbers]
+      .sort(([, a], [, b]) => a - b)
+      .map(([name, id]) => `${JSON.stringify({ name, id })}\n`);
+    await zip.writeEntry("_tables/documents.jsonl", tableLines.join(""));
+    const bytes = await zip.commit();
+    const restored = tables.map((t, i) => ({
+      table: t.table,
+      documents: counts[i]!,
+      expected: t.documents,
+      tableNumber: numbers.get(t.table)!,
+    }));
+    return { ...base, tables: restored, bytes, out: zip.target, dryRun: false };
+  } catch (error) {
+    await zip.abort();
+    throw error;
+  }
+}
+
+function chooseTables(point: RestorePoint, requested: readonly string[] | undefined): RestoreTable[] {
+  if (requested === undefined) return point.tables;
+  const available = point.tables.map((t) => t.table);
+  const unknown = requested.filter((table) => !available.includes(table));
+  if (unknown.length > 0) {
+    throw new RestoreError(
+      `Run ${point.seq} did not back up table(s) ${unknown.join(", ")}. Its tables: ${available.join(", ") || "(none)"}.`,
+    );
+  }
+  return point.tables.filter((t) => requested.includes(t.table));
+}
+
+/** Streams one table's documents into `<table>/documents.jsonl`. Returns how many were written. */
+async function writeTable(
+  source: RestoreSource,
+  zip: ZipFileWriter,
+  seq: number,
+  table: string,
+  numbering: TableNumbering,
+  report: (documents: number, tableDone: boolean) => void,
+): Promise<number> {
+  zip.startEntry(`${table}/documents.jsonl`);
+  let numItems = INITIAL_NUM_ITEMS;
+  let written = 0;
+  const request = (cursor: string | null): Promise<RestorePage> => {
+    const page = source.readPage({ seq, table, cursor, numItems });
+    // A prefetched page may be abandoned when writing fails: never an unhandled rejection.
+    page.catch(() => undefined);
+    return page;
+  };
+  let cursor: string | null = null;
+  let pending = request(cursor);
+  for (;;) {
+    const page = await pending;
+    if (page.kind === "retry") {
+      // The stretch held more than one query should read: the same cursor, fewer versions.
+      numItems = page.numItems;
+      pending = request(cursor);
+      continue;
+    }
+    numItems = nextNumItems(numItems, page.bytes);
+    cursor = page.continueCursor;
+    if (!page.isDone) pending = request(cursor);
+    await zip.write(page.documents.map((text) => exportLine(table, text, numbering)).join(""));
+    written += page.documents.length;
+    report(written, page.isDone);
+    if (page.isDone) break;
+  }
+  await zip.closeEntry();
+  return written;
+}
+
+/** Sizes the next request so a page carries about TARGET_PAGE_BYTES of content. */
+function nextNumItems(numItems: number, bytes: number): number {
+  const ideal = bytes > 0 ? Math.floor((numItems * TARGET_PAGE_BYTES) / bytes) : numItems * 2;
+  return Math.max(1, Math.min(ideal, numItems * 2, MAX_VERSIONS_PER_PAGE));
+}
+
+/** A stored document (canonical JSON with $integer/$bytes/$float) as a line of the export. */
+function exportLine(table: string, text: string, numbering: TableNumbering): string {
+  let doc: Value;
+  try {
+    doc = jsonToConvex(JSON.parse(text) as JSONValue);
+  } catch {
+    throw new RestoreError(`A stored document of table "${table}" is not valid JSON: the backup is damaged.`);
+  }
+  const id = (doc as Record<string, Value> | null)?._id;
+  if (doc === null || typeof doc !== "object" || typeof id !== "string") {
+    throw new RestoreError(`A stored document of table "${table}" has no _id: the backup is damaged.`);
+  }
+  numbering.observe(table, id);
+  return `${formatExportValue(doc)}\n`;
+}
+
+/** The import command for a ZIP: --replace-all would also empty every table a partial ZIP leaves out. */
+export function importCommand(path: string, partial: boolean): string {
+  return `npx convex import ${partial ? "--replace" : "--replace-all"} ${path}`;
+}
+
+function readme(point: RestorePoint, partial: boolean): string {
+  const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+  return `# Restore point: backup run ${point.seq}
+
+Rebuilt from the backup deployment: the primary's documents as of run ${point.seq}
+(id ${point.runId}), started ${when(point.startedAt)}, finished ${when(point.finishedAt)}.
+Fields the backup never copies (omitted fields and secret keys) are absent.
+${partial ? "Only some of the run's tables are included.\n" : ""}
+Same layout as \`npx convex export\`. Restore it with:
+
+    ${importCommand("<this file>.zip", partial)}
+`;
+}
