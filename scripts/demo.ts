@@ -9,6 +9,10 @@
 // Exits 1 when a secret is found in the backup or a figure is inconsistent.
 import "../harness/envScope";
 import { parseArgs, inspect } from "node:util";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { importCommand, writeRestoreZip } from "./restore/writeRestoreZip";
 import { internal } from "../convex/_generated/api";
 import { tableRanges } from "../convex/lib/tableRanges";
 import type { TableNames } from "../convex/_generated/dataModel";
@@ -559,13 +563,33 @@ async function main(): Promise<number> {
     checks.expect(scan.secretValues === 0, `${scan.secretValues} secret values found in the backup`);
     checks.expect(secretsInLogs === 0, `${secretsInLogs} secret values found in the log lines`);
 
+    // Step 6: the first run is still a restore point: rebuild it as an import ZIP.
+    started = performance.now();
+    const dir = mkdtempSync(join(tmpdir(), "convex-backup-demo-"));
+    try {
+      const out = join(dir, "restore-run1.zip");
+      const restored = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: first.summary.runId!, out });
+      console.log(`\nRestore of run 1 (the state before the changes) in ${seconds(performance.now() - started)}:`);
+      printTable(
+        ["table", "documents", "in run 1", "table number"],
+        restored.tables.map((t) => [t.table, n(t.documents), n(countOf(seeded, t.table)), String(t.tableNumber)]),
+      );
+      console.log(`  ${formatBytes(restored.bytes)} ZIP in the layout of \`npx convex export\`; on a real deployment:`);
+      console.log(`  ${importCommand("restore-run1.zip", restored.partial)}`);
+      for (const t of restored.tables) {
+        checks.expect(t.documents === countOf(seeded, t.table), `restore of run 1 has ${t.documents} ${t.table}, run 1 had ${countOf(seeded, t.table)}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
     console.log(`\nDemo finished in ${seconds(performance.now() - demoStarted)}.`);
     if (checks.failures.length > 0) {
       console.log(`FAILED: ${checks.failures.length} check(s):`);
       for (const failure of checks.failures) console.log(`  - ${failure}`);
       return 1;
     }
-    console.log("All checks passed: both runs add up, the backup equals the primary and holds no secret.");
+    console.log("All checks passed: both runs add up, the backup equals the primary, holds no secret, and run 1 restores.");
     return 0;
   } finally {
     await d.close();
