@@ -1,5 +1,11 @@
 // Assertions shared by the test files: what "nothing lost" means to a user.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
+import type { Value } from "convex/values";
+import { writeRestoreZip } from "../../scripts/restore/writeRestoreZip";
+import { readExportZip } from "./exportReader";
 import type { Deployments } from "../../harness/deployments";
 import { currentBackup, primaryDocs, readAll, withoutKeys } from "./backupContents";
 
@@ -18,4 +24,29 @@ export async function expectBackupEqualsPrimary(d: Deployments): Promise<void> {
   // One open version per document: nothing was applied twice.
   const open = (await readAll(d, "versions")).filter((v) => v.toSeq === null).map((v) => `${v.table}/${v.docId}`);
   expect(new Set(open).size).toBe(open.length);
+}
+
+/** A restore of the latest completed run, read back as `npx convex import` would, equals the primary minus redacted fields. */
+export async function expectRestoreEqualsPrimary(d: Deployments): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "restore-check-"));
+  try {
+    const out = join(dir, "latest.zip");
+    await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", out });
+    const zip = readExportZip(readFileSync(out));
+    for (const table of ["users", "products", "orders"] as const) {
+      const expected = new Map(
+        (await primaryDocs(d, table)).map((doc) => [doc._id as string, withoutKeys(doc, SECRET_KEYS)]),
+      );
+      const restored = new Map((zip.documents.get(table) ?? []).map((doc) => [doc._id as string, doc as Value]));
+      expect(restored, `restored ${table}`).toEqual(expected);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Nothing lost: the backup's current state and the latest restore point both equal the primary. */
+export async function expectNothingLost(d: Deployments): Promise<void> {
+  await expectBackupEqualsPrimary(d);
+  await expectRestoreEqualsPrimary(d);
 }
