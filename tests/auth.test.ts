@@ -90,6 +90,25 @@ describe("the backup deployment refuses", () => {
   });
 });
 
+describe("secret rotation", () => {
+  test("during a rotation the backup accepts the previous secret too, then only the new one", async () => {
+    const old = d.secret;
+    const fresh = randomSecret();
+    // Step 1: the backup gets the new secret and keeps the old one as previous.
+    d.backup.env.BACKUP_SECRET = fresh;
+    d.backup.env.BACKUP_SECRET_PREVIOUS = old;
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    // Step 2: the primary switches to the new secret.
+    d.primary.env.BACKUP_SECRET = fresh;
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    // Step 3: the previous secret is removed; the old one no longer works.
+    d.backup.env.BACKUP_SECRET_PREVIOUS = undefined;
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    d.primary.env.BACKUP_SECRET = old;
+    expect(await runError()).toMatch(/UNAUTHORIZED/);
+  });
+});
+
 describe("the primary's runNow fails clearly", () => {
   test("when BACKUP_URL is missing or malformed", async () => {
     d.primary.env.BACKUP_URL = undefined;
