@@ -50,11 +50,14 @@ export const readPage = internalQuery({
     if (fits < jsons.length && jsons.length > 1) {
       return { entries: [], continueCursor: cursor ?? "", isDone: false, tooLarge: true, fits: Math.max(1, fits) };
     }
-    const entries: DocEntry[] = [];
-    for (const [i, doc] of page.page.entries()) {
-      const json = jsons[i]!;
-      entries.push({ id: doc._id, creationTime: doc._creationTime, hash: await sha256(json), json });
-    }
+    // Hashed together: one await per page, not per document.
+    const hashes = await Promise.all(jsons.map(sha256));
+    const entries: DocEntry[] = page.page.map((doc, i) => ({
+      id: doc._id,
+      creationTime: doc._creationTime,
+      hash: hashes[i]!,
+      json: jsons[i]!,
+    }));
     return { entries, continueCursor: page.continueCursor, isDone: page.isDone, tooLarge: false, fits: entries.length };
   },
 });

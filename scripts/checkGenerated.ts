@@ -1,10 +1,11 @@
-// Fails when convex/_generated or backup-convex/convex/_generated is stale:
-// regenerates both offline and compares with what was there before.
+// Fails when a project's convex/_generated is stale (the primary, the backup
+// deployment, the benchmark's baseline receiver): regenerates each offline
+// and compares with what was there before.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const PROJECTS = [".", "backup-convex"];
+const PROJECTS = [".", "backup-convex", "bench/baseline-convex"];
 
 function snapshot(dir: string): Map<string, string> {
   const files = new Map<string, string>();

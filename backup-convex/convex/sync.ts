@@ -92,7 +92,7 @@ export const applyRange = mutation({
       docsWritten += 1;
     }
     for (const entry of toAdd) {
-      const tag = await documentTag(entry.id, entry.hash);
+      const tag = documentTag(entry.id, entry.hash);
       docsWritten += await insertVersion(ctx.db, table, entry, tag, run.seq);
     }
     const result = { changed: toAdd.length, deleted, docsWritten };

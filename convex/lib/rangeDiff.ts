@@ -33,7 +33,7 @@ export async function diffPage(
   const different: DocEntry[] = [];
   const primaryIdTags = new Set<string>();
   for (const entry of entries) {
-    const tag = await documentTag(entry.id, entry.hash);
+    const tag = documentTag(entry.id, entry.hash);
     const idTag = tag.slice(0, ID_TAG_LENGTH);
     primaryIdTags.add(idTag);
     const held = backupTags.get(idTag);

@@ -55,6 +55,12 @@ export function compareUtf8(a: string, b: string): number {
 export function formatFloat(x: number): string {
   if (!Number.isFinite(x)) return JSON.stringify(convexToJson(x));
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e-4 && magnitude < 1e15) {
+    // Fast path: here JS and serde_json both write the shortest digits positionally.
+    const text = String(x);
+    return text.includes(".") ? text : `${text}.0`;
+  }
   const sign = x < 0 ? "-" : "";
   const { digits, point } = shortestDigits(Math.abs(x));
   const length = digits.length;

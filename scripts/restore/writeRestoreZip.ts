@@ -160,18 +160,13 @@ function chooseTables(point: RestorePoint, requested: readonly string[] | undefi
   return point.tables.filter((t) => requested.includes(t.table));
 }
 
-/** Streams one table's documents into `<table>/documents.jsonl`. Returns how many were written. */
-async function writeTable(
-  source: RestoreSource,
-  zip: ZipFileWriter,
-  seq: number,
-  table: string,
-  numbering: TableNumbering,
-  report: (documents: number, tableDone: boolean) => void,
-): Promise<number> {
-  zip.startEntry(`${table}/documents.jsonl`);
+/**
+ * A table's documents at restore point `seq`, page by page, as stored
+ * (canonical JSON). The next page is requested while the caller handles the
+ * current one; a stretch too large for one query is asked again, smaller.
+ */
+export async function* restorePages(source: RestoreSource, seq: number, table: string): AsyncGenerator<string[]> {
   let numItems = INITIAL_NUM_ITEMS;
-  let written = 0;
   const request = (cursor: string | null): Promise<RestorePage> => {
     const page = source.readPage({ seq, table, cursor, numItems });
     // A prefetched page may be abandoned when writing fails: never an unhandled rejection.
@@ -191,11 +186,28 @@ async function writeTable(
     numItems = nextNumItems(numItems, page.bytes);
     cursor = page.continueCursor;
     if (!page.isDone) pending = request(cursor);
-    await zip.write(page.documents.map((text) => exportLine(table, text, numbering)).join(""));
-    written += page.documents.length;
-    report(written, page.isDone);
-    if (page.isDone) break;
+    yield page.documents;
+    if (page.isDone) return;
   }
+}
+
+/** Streams one table's documents into `<table>/documents.jsonl`. Returns how many were written. */
+async function writeTable(
+  source: RestoreSource,
+  zip: ZipFileWriter,
+  seq: number,
+  table: string,
+  numbering: TableNumbering,
+  report: (documents: number, tableDone: boolean) => void,
+): Promise<number> {
+  zip.startEntry(`${table}/documents.jsonl`);
+  let written = 0;
+  for await (const documents of restorePages(source, seq, table)) {
+    await zip.write(documents.map((text) => exportLine(table, text, numbering)).join(""));
+    written += documents.length;
+    report(written, false);
+  }
+  report(written, true);
   await zip.closeEntry();
   return written;
 }

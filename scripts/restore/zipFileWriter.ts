@@ -56,7 +56,8 @@ export class ZipFileWriter {
     this.check();
     if (this.ended) throw new Error("The ZIP is already finished.");
     if (this.entry !== null) throw new Error(`ZIP entry ${this.entry.name} is still open.`);
-    const file = new ZipDeflate(name, { level: 6 });
+    // Level 1: at level 6 compression was the largest cost of a restore.
+    const file = new ZipDeflate(name, { level: 1 });
     this.zip.add(file);
     this.entry = { name, file, bytes: 0 };
   }

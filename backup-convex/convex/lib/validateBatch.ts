@@ -1,7 +1,7 @@
 // A batch is checked whole before anything is written: a malformed batch is
 // rejected with INVALID_BATCH and leaves the backup untouched. Messages name
 // the problem and the position, never the values sent.
-import { ConvexError, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { ConvexError } from "convex/values";
 import { ERROR_CODES, type DocEntry } from "../../../shared/protocol";
 import { inRange, type KeyRange } from "../../../shared/keys";
 import { ID_TAG_LENGTH, sha256, utf8Length } from "../../../shared/digest";
@@ -57,9 +57,11 @@ export async function validateBatch(
     }
     const badField = findIllegalFieldName(doc as Record<string, unknown>);
     if (badField !== null) reject(`Document ${i} has a field name Convex does not allow (${badField}).`);
-    if ((await sha256(entry.json)) !== entry.hash) {
-      reject(`Document ${i}'s hash does not match its content.`);
-    }
+  }
+  // Hashed together: one await per batch, not per document.
+  const hashes = await Promise.all(upserts.map((entry) => sha256(entry.json)));
+  for (const [i, entry] of upserts.entries()) {
+    if (hashes[i] !== entry.hash) reject(`Document ${i}'s hash does not match its content.`);
   }
   for (const tag of deletedIdTags) {
     if (tag.length !== ID_TAG_LENGTH) reject("A deleted-document tag has the wrong length.");
@@ -68,17 +70,14 @@ export async function validateBatch(
 
 // Field names a restore could not import: empty, non-ASCII or control
 // characters, a leading "$" anywhere, a leading "_" at the top level (other
-// than _id and _creationTime). Returns a description, never the name itself.
+// than _id and _creationTime). Walks the encoded JSON, where {"$integer"},
+// {"$bytes"} and {"$float"} objects are values, not fields. Returns a
+// description, never the name itself.
 const FIELD_NAME = /^[\x20-\x7e]+$/;
+const ENCODED_VALUE_KEYS = new Set(["$integer", "$bytes", "$float"]);
 
 function findIllegalFieldName(encoded: Record<string, unknown>): string | null {
-  let value: Value;
-  try {
-    value = jsonToConvex(encoded as JSONValue);
-  } catch {
-    return "unreadable encoded value";
-  }
-  const walk = (node: Value, top: boolean): string | null => {
+  const walk = (node: unknown, top: boolean): string | null => {
     if (Array.isArray(node)) {
       for (const item of node) {
         const found = walk(item, false);
@@ -86,15 +85,17 @@ function findIllegalFieldName(encoded: Record<string, unknown>): string | null {
       }
       return null;
     }
-    if (node === null || typeof node !== "object" || node instanceof ArrayBuffer) return null;
-    for (const [key, child] of Object.entries(node)) {
+    if (node === null || typeof node !== "object") return null;
+    const keys = Object.keys(node);
+    if (keys.length === 1 && ENCODED_VALUE_KEYS.has(keys[0]!)) return null;
+    for (const key of keys) {
       if (key === "" || !FIELD_NAME.test(key)) return "empty or non-ASCII name";
       if (key.startsWith("$")) return "name starting with $";
       if (top && key.startsWith("_") && key !== "_id" && key !== "_creationTime") return "top-level name starting with _";
-      const found = child === undefined ? null : walk(child, false);
+      const found = walk((node as Record<string, unknown>)[key], false);
       if (found !== null) return found;
     }
     return null;
   };
-  return walk(value, true);
+  return walk(encoded, true);
 }
