@@ -87,15 +87,15 @@ export async function serveOverHttp(
   });
 }
 
+/** The request body, or null when it exceeds the limit (read to the end and dropped, so the reply arrives). */
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return null;
-    chunks.push(chunk);
+    if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_REQUEST_BYTES ? null : Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, stats: TrafficStats, status: number, type: string, body: string): void {
@@ -122,11 +122,7 @@ async function handle(
   const body = await readBody(req);
   if (body === null) {
     stats.bytesIn += MAX_REQUEST_BYTES;
-    // The rest of the body is never read: close this connection after replying.
-    const socket = req.socket;
-    res.setHeader("Connection", "close");
     send(res, stats, 413, "text/plain", "Request body exceeds the 16 MiB limit.");
-    res.on("finish", () => socket.destroy());
     return;
   }
   stats.bytesIn += body.length;
