@@ -5,6 +5,9 @@ import { seedShop, type ShopIds } from "../harness/shopData";
 import { backupRowCounts, currentBackup } from "./support/backupContents";
 import { expectBackupEqualsPrimary } from "./support/assertions";
 import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { rangeDigest, sha256 } from "../shared/digest";
 
 let d: Deployments;
 let ids: ShopIds;
@@ -141,6 +144,29 @@ describe("backup:runNow", () => {
       ["products", 40],
       ["orders", 60],
     ]);
+  });
+
+  test("a whole-range replace (sent when a diff is skipped or tags collide) leaves exactly the primary's page", async () => {
+    await d.primary.t.action(internal.backup.runNow, {});
+    // The primary's users page as the action reads it, minus two documents and with one changed.
+    const page = await d.primary.t.query(internal.backupPages.readPage, { table: "users", cursor: null });
+    const kept = page.entries.slice(2);
+    const changedJson = kept[0]!.json.replace('"name":"User', '"name":"Renamed User');
+    kept[0] = { ...kept[0]!, json: changedJson, hash: await sha256(changedJson) };
+    const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
+    const holder = "replace-test";
+    const begun = (await client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), {
+      secret: d.secret, holder, leaseMs: 60_000, tables: ["users"],
+    })) as { runId: string };
+    const result = await client.mutation(makeFunctionReference<"mutation">("sync:applyRange"), {
+      secret: d.secret, runId: begun.runId, holder, batchId: "b1", table: "users",
+      range: { after: null, upTo: null }, digest: await rangeDigest(kept.map((e) => e.hash)),
+      upserts: kept, deletedIdTags: [], replace: true,
+    });
+    expect(result).toMatchObject({ changed: 1, deleted: 2 });
+    const users = (await currentBackup(d)).get("users")!;
+    expect([...users.keys()].sort()).toEqual(kept.map((e) => e.id).sort());
+    expect(users.get(kept[0]!.id)!.name).toMatch(/^Renamed User/);
   });
 
   test("a document at Convex's 1 MiB limit is backed up whole", async () => {

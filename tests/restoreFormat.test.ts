@@ -4,8 +4,8 @@
 // (crates/value/src/export.rs export_lossless_*; id_v6.rs; convex-facts.md).
 import { describe, expect, test } from "vitest";
 import { parse } from "lossless-json";
-import type { Value } from "convex/values";
-import { formatExportValue, formatFloat } from "../scripts/restore/exportJson";
+import { convexToJson, type Value } from "convex/values";
+import { formatEncodedJson, formatExportValue, formatFloat } from "../scripts/restore/exportJson";
 import { decodeTableNumber, tableNumberOfId, TableNumbering } from "../scripts/restore/documentIds";
 import { randomSource } from "../harness/shopData";
 import { convexValueText, exportJsonToConvex } from "./support/exportReader";
@@ -78,6 +78,17 @@ describe("export JSON values", () => {
       expect(convexValueText(exportJsonToConvex(parse(formatExportValue(value))))).toBe(convexValueText(value));
     }
   });
+});
+
+test("a stored document formats the same from its encoded JSON as from its decoded value", () => {
+  const values: Value[] = [
+    { n: -0, f: 3, i: 3n, nan: NaN, inf: -Infinity, pinf: Infinity, big: 2n ** 63n - 1n, small: -(2n ** 63n) },
+    { b: new ArrayBuffer(0), bytes: new Uint8Array([0, 255, 7]).buffer, nested: [[{ a: [] }]], u: "𝄞", Z: 1, "a b": 2 },
+    [1e21, 1e16, 1e15 - 1, 5e-324, -1e-7, 1e-5, 0.0001, 0.1, 123456.789, -(2n ** 63n), null, true, ""],
+  ];
+  for (const value of values) {
+    expect(formatEncodedJson(JSON.parse(JSON.stringify(convexToJson(value))))).toBe(formatExportValue(value));
+  }
 });
 
 describe("table numbers from document ids", () => {

@@ -11,6 +11,7 @@ import type { KeyRange } from "../../shared/keys";
 import { ERROR_CODES, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPage } from "./rangeDiff";
+import { rangeDigest } from "../../shared/digest";
 import { tableRanges } from "./tableRanges";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
@@ -74,11 +75,12 @@ export async function syncTable(
     lastCheckpoint = Date.now();
   };
 
+  const hint: EmptyHint = { backupEmpty: false };
   let no = 0;
   for await (const { range, entries, cursor, isDone } of start.done ? [] : tableRanges(ctx, table, start)) {
     const record: Page = { no, range, cursor, isDone };
     pages.set(no, record);
-    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`)
+    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint)
       .then((counts) => {
         record.counts = counts;
         advance();
@@ -105,6 +107,14 @@ export async function syncTable(
   return committed;
 }
 
+/**
+ * Set when the backup held nothing in the previous range (a first run, or new
+ * documents at the end of a table): the next page is then sent whole without
+ * asking for a diff first, which is what the diff would have asked for. If
+ * the guess is wrong the replace is still exact; it only costs bytes.
+ */
+type EmptyHint = { backupEmpty: boolean };
+
 /** Brings one key range of the backup in line with the primary's page. */
 async function syncRange(
   target: BackupTarget,
@@ -113,9 +123,24 @@ async function syncRange(
   range: KeyRange,
   entries: DocEntry[],
   pageId: string,
+  hint: EmptyHint,
 ): Promise<PageCounts> {
-  const diff = await diffPage(target, table, range, entries);
   const scanned = entries.length;
+  if (lease !== null && hint.backupEmpty && entries.length > 0) {
+    const digest = await rangeDigest(entries.map((entry) => entry.hash));
+    const base = { runId: lease.runId, holder: lease.holder, table, range, digest };
+    const applied = await target.applyRange({
+      ...base,
+      batchId: `${lease.holder}:${pageId}:whole`,
+      upserts: entries,
+      deletedIdTags: [],
+      replace: true,
+    });
+    hint.backupEmpty = applied.changed === entries.length && applied.deleted === 0;
+    return { scanned, ...applied };
+  }
+  const diff = await diffPage(target, table, range, entries);
+  hint.backupEmpty = !diff.match && diff.extraIdTags.length === 0 && diff.missing.length === entries.length;
   if (diff.match) return { scanned, changed: 0, deleted: 0, docsWritten: 0 };
   const upserts = [...diff.missing, ...diff.different];
   if (lease === null) {

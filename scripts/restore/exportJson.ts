@@ -9,7 +9,7 @@
 //   - bytes: {"$bytes": base64}
 //   - objects: keys in byte order (a BTreeMap in the backend)
 // Plain JSON.stringify would write 3.0 as `3`, which imports as an Int64.
-import { convexToJson, type Value } from "convex/values";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 
 /** One document (or any value) as a line of the export's documents.jsonl, without the newline. */
 export function formatExportValue(value: Value): string {
@@ -27,6 +27,29 @@ export function formatExportValue(value: Value): string {
     // An undefined field is an absent one, as in Convex.
     if (field !== undefined) fields.push(`${JSON.stringify(key)}:${formatExportValue(field)}`);
   }
+  return `{${fields.join(",")}}`;
+}
+
+const ENCODED_VALUE_KEYS = new Set(["$integer", "$float", "$bytes"]);
+
+/**
+ * The same line as formatExportValue(jsonToConvex(encoded)), written straight
+ * from a stored document's parsed JSON (convexToJson's encoding) without
+ * building the Convex value first: a restore formats every document, and the
+ * intermediate copy was a large share of its time and garbage.
+ */
+export function formatEncodedJson(encoded: unknown): string {
+  if (encoded === null) return "null";
+  if (typeof encoded === "boolean") return encoded ? "true" : "false";
+  // In convexToJson's encoding a bare number is always a Float64 (Int64 is {"$integer"}).
+  if (typeof encoded === "number") return formatFloat(encoded);
+  if (typeof encoded === "string") return JSON.stringify(encoded);
+  if (Array.isArray(encoded)) return `[${encoded.map(formatEncodedJson).join(",")}]`;
+  const record = encoded as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1 && ENCODED_VALUE_KEYS.has(keys[0]!)) return formatExportValue(jsonToConvex(record as JSONValue));
+  const fields: string[] = [];
+  for (const key of keys.sort(compareUtf8)) fields.push(`${JSON.stringify(key)}:${formatEncodedJson(record[key])}`);
   return `{${fields.join(",")}}`;
 }
 

@@ -15,11 +15,10 @@
 // tables list goes last because table numbers are learnt from the ids
 // written; import reads the ZIP's directory, so entry order does not matter.
 // Used by the CLI (scripts/restore.ts), the tests, the demo and the benchmark.
-import { jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { RestorePage, RestorePoint, RestoreTable } from "../../backup-convex/convex/lib/restoreProtocol";
 import { MAX_VERSIONS_PER_PAGE } from "../../backup-convex/convex/lib/restorePage";
 import { TableNumbering } from "./documentIds";
-import { formatExportValue } from "./exportJson";
+import { formatEncodedJson } from "./exportJson";
 import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
 import { ZipFileWriter } from "./zipFileWriter";
 
@@ -220,18 +219,22 @@ function nextNumItems(numItems: number, bytes: number): number {
 
 /** A stored document (canonical JSON with $integer/$bytes/$float) as a line of the export. */
 function exportLine(table: string, text: string, numbering: TableNumbering): string {
-  let doc: Value;
+  let doc: unknown;
   try {
-    doc = jsonToConvex(JSON.parse(text) as JSONValue);
+    doc = JSON.parse(text);
   } catch {
     throw new RestoreError(`A stored document of table "${table}" is not valid JSON: the backup is damaged.`);
   }
-  const id = (doc as Record<string, Value> | null)?._id;
-  if (doc === null || typeof doc !== "object" || typeof id !== "string") {
+  const id = (doc as Record<string, unknown> | null)?._id;
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc) || typeof id !== "string") {
     throw new RestoreError(`A stored document of table "${table}" has no _id: the backup is damaged.`);
   }
   numbering.observe(table, id);
-  return `${formatExportValue(doc)}\n`;
+  try {
+    return `${formatEncodedJson(doc)}\n`;
+  } catch {
+    throw new RestoreError(`A stored document of table "${table}" holds a value Convex cannot read: the backup is damaged.`);
+  }
 }
 
 /** The import command for a ZIP: --replace-all would also empty every table a partial ZIP leaves out. */
