@@ -106,15 +106,33 @@ async function runNow(primary: PrimaryDeployment): Promise<void> {
   if (summary.status !== "completed") throw new Error(`Backup run ended ${summary.status}, expected completed.`);
 }
 
-/** Memory of a changed run on a shop of `docs` documents, in a pair of its own. */
+// A run's peak depends on how many pages happen to be in flight at once, so
+// each size takes the highest of a few changed runs.
+const MEMORY_REPEATS = 3;
+
+/** The highest peak of MEMORY_REPEATS changed runs, each after its own 1 % change. */
+async function peakOfChangedRuns(
+  primary: PrimaryDeployment,
+  ids: ShopIds,
+  docs: number,
+  firstSeed: number,
+): Promise<HeapFigures & { docs: number }> {
+  let highest: HeapFigures | null = null;
+  for (let i = 0; i < MEMORY_REPEATS; i++) {
+    await changeShop(primary, ids, changeOptions(docs, firstSeed + 2 * i));
+    const { heap } = await measureHeap(() => runNow(primary));
+    if (highest === null || heap.runPeakBytes > highest.runPeakBytes) highest = heap;
+  }
+  return { ...highest!, docs };
+}
+
+/** Memory of changed runs on a shop of `docs` documents, in a pair of its own. */
 async function changedRunMemory(docs: number): Promise<HeapFigures & { docs: number }> {
   const pair = await startDeployments();
   try {
     const ids = await seedShop(pair.primary, shopSizeFor(docs));
     await runNow(pair.primary);
-    await changeShop(pair.primary, ids, changeOptions(docs, 3));
-    const { heap } = await measureHeap(() => runNow(pair.primary));
-    return { ...heap, docs };
+    return await peakOfChangedRuns(pair.primary, ids, docs, 3);
   } finally {
     await pair.close();
   }
@@ -140,7 +158,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
 
   // Step 1: memory at 10 % of the size, before the big deployments exist.
   const tenthDocs = Math.max(100, Math.round(docs / 10));
-  const memoryTenth = await step(`memory: changed run at ${tenthDocs} documents`, () => changedRunMemory(tenthDocs));
+  const memoryTenth = await step(`memory: changed runs at ${tenthDocs} documents`, () => changedRunMemory(tenthDocs));
 
   // Step 2: pair A, the baseline and the bare copy.
   const a: Deployments = await startDeployments();
@@ -193,11 +211,9 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     b = null;
 
     // Step 6: memory at full size, the same way as at 10 %.
-    await step("change 1 % again", () => changeShop(a.primary, ids, changeOptions(docs, 4)));
-    const memoryFull = await step(`memory: changed run at ${docs} documents`, async () => {
-      const { heap } = await measureHeap(() => runNow(a.primary));
-      return { ...heap, docs };
-    });
+    const memoryFull = await step(`memory: changed runs at ${docs} documents`, () =>
+      peakOfChangedRuns(a.primary, ids, docs, 4),
+    );
 
     // Step 7: restore ZIP of the latest run vs a bare read of the same documents,
     // both timed without the heap sampler (its forced collections of the
