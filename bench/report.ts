@@ -1,5 +1,6 @@
 // Benchmark only: the printed table and the targets of issue 6, pass or fail.
 import { cpus } from "node:os";
+import { formatBytes } from "../convex/lib/runBackup";
 import { HEAP_FLOOR_BYTES, type BenchResult, type RunFigures } from "./runBenchmark";
 import { shopSizeFor } from "./shopSize";
 
@@ -8,11 +9,7 @@ export const WRITES_PER_RUN_ALLOWANCE = 16;
 
 export type Target = { name: string; figure: string; limit: string; pass: boolean };
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
-}
+const bytes = formatBytes;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const percent = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
 const times = (ratio: number) => `${ratio.toFixed(2)}x`;

@@ -1,14 +1,19 @@
-// backup:runNow - the hourly backup (see crons.ts), also run by hand:
-//   npx convex run backup:runNow '{"dryRun": true}'
-// Its log lines, one per table and one for the run, are what the dashboard shows.
+// The backup's entry points on the primary, all internal (cron, dashboard, npx convex run):
+//   backup:runNow  the hourly backup (see crons.ts); by hand: npx convex run backup:runNow '{"dryRun": true}'
+//   backup:status  the last runs and the age of the newest restore point
+//   backup:verify  the primary's current state against the backup's
+// Their log lines are what the dashboard shows.
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction } from "./_generated/server";
 import schema from "./schema";
 import { EXCLUDED_TABLES } from "./backupConfig";
 import { DEFAULT_MAX_DURATION_MS, runBackup, vRunSummary, type RunSummary } from "./lib/runBackup";
+import { BackupTarget, readBackupConfig } from "./lib/backupTarget";
+import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "./lib/backupStatus";
+import { verifyTables, vVerifyReport } from "./lib/verifyTables";
 
-export { formatBytes, vRunSummary, type RunSummary } from "./lib/runBackup";
+export { formatBytes, sumCounts, vRunSummary, type RunSummary } from "./lib/runBackup";
 
 /** Every table in the schema, less EXCLUDED_TABLES: a new table needs no code change. */
 export function backedUpTables(): string[] {
@@ -42,16 +47,11 @@ export const runNow = internalAction({
       maxDurationMs: args.maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
     };
     return runBackup(ctx, options, async () => {
+      // The continuation resumes this run, which keeps the tables it started with.
       await ctx.scheduler.runAfter(0, internal.backup.runNow, { maxDurationMs: args.maxDurationMs });
     });
   },
 });
-
-// backup:status and backup:verify (issue 4). Imports kept here so the code
-// above stays untouched; they may move to the top.
-import { BackupTarget, readBackupConfig } from "./lib/backupTarget";
-import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "./lib/backupStatus";
-import { verifyTables, vVerifyReport } from "./lib/verifyTables";
 
 /**
  * The backup's last runs and the age of the newest restore point, flagged

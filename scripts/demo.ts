@@ -18,7 +18,7 @@ import { tableRanges } from "../convex/lib/tableRanges";
 import type { TableNames } from "../convex/_generated/dataModel";
 import backupSchema from "../backup-convex/convex/schema";
 import type { Doc, TableNames as BackupTableNames } from "../backup-convex/convex/_generated/dataModel";
-import { backedUpTables, formatBytes, type RunSummary } from "../convex/backup";
+import { backedUpTables, formatBytes, sumCounts, type RunSummary } from "../convex/backup";
 import { OMITTED_FIELDS } from "../convex/backupConfig";
 import { isSecretKey } from "../convex/lib/sanitize";
 import { canonicalJson } from "../shared/digest";
@@ -116,17 +116,6 @@ function printRun(title: string, run: BackupRun): void {
   for (const line of run.logLines) console.log(`    ${line}`);
 }
 
-function sumCounts(tables: TableCounts[]): TableCounts {
-  const total: TableCounts = { table: "total", scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
-  for (const c of tables) {
-    total.scanned += c.scanned;
-    total.changed += c.changed;
-    total.deleted += c.deleted;
-    total.bytesSent += c.bytesSent;
-    total.docsWritten += c.docsWritten;
-  }
-  return total;
-}
 
 // ---------------------------------------------------------------- backup runs
 

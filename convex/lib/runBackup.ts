@@ -102,7 +102,8 @@ export async function runBackup(
   return { runId: lease?.runId ?? null, status: options.dryRun ? "dryRun" : "completed", tables: results, durationMs };
 }
 
-function sumCounts(results: TableCounts[]): TableCounts {
+/** The per-table counts added up, as the run's total line reports them. */
+export function sumCounts(results: TableCounts[]): TableCounts {
   const total: TableCounts = { table: "total", scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
   for (const r of results) {
     total.scanned += r.scanned;

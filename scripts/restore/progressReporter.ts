@@ -1,14 +1,11 @@
 // Restore progress on stderr: a bar redrawn in place on a terminal, one line
 // per finished table otherwise (logs, CI).
 import type { RestoreProgress } from "./writeRestoreZip";
+import { formatBytes } from "../../convex/lib/runBackup";
+
+export { formatBytes };
 
 const BAR_WIDTH = 24;
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-}
 
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
   onProgress: (progress: RestoreProgress) => void;
