@@ -57,20 +57,25 @@ export const vContentFields = {
 };
 
 export default defineSchema({
-  // One per backup run: written by runs.beginRun/finishRun; a completed run is a restore point.
+  // One per backup run: written by runs.* (lease, checkpoints, completion), read
+  // by status and restore, deleted by retention.prune once no longer kept. A
+  // completed run is a restore point.
   runs: defineTable(vRunFields).index("by_seq", ["seq"]).index("by_status", ["status", "seq"]),
   // One per applied batch: written by sync.applyRange so a resent batch (its
-  // reply was lost) is answered from here instead of applied twice.
+  // reply was lost) is answered from here instead of applied twice; deleted
+  // with its run by retention.prune.
   batches: defineTable(vBatchFields).index("by_run_batch", ["runId", "batchId"]),
   // One per document version: written by sync.applyRange; the open ones
-  // (toSeq null) are the backup's current state, read by sync.diffRange.
+  // (toSeq null) are the backup's current state, read by sync.diffRange;
+  // read by restore; deleted by retention.prune when no kept point needs it.
   versions: defineTable(vVersionFields)
     .index("by_open_key", ["table", "toSeq", "creationTime", "docId"])
     .index("by_key", ["table", "creationTime", "docId", "fromSeq"])
     // Closed versions by the run that closed them: retention finds what it may prune.
     .index("by_to_seq", ["toSeq", "fromSeq"]),
   // A version's canonical JSON, split in chunks so a 1 MiB document fits:
-  // written with its version by sync.applyRange, read by restore.
+  // written with its version by sync.applyRange, read by restore, deleted
+  // with its version by retention.prune.
   contents: defineTable(vContentFields)
     .index("by_version", ["versionId", "index"])
     .index("by_key", ["table", "creationTime", "docId", "index"]),
