@@ -118,6 +118,10 @@ export class BackupTarget {
     return this.call("mutation", "sync:applyRange", args);
   }
 
+  recentRuns(args: Args<typeof recentRunsArgs>): Promise<RecentRunsResult> {
+    return this.call("query", "status:recentRuns", args);
+  }
+
   /** One HTTP attempt with a timeout; transient statuses become TransientError. */
   private async fetchOnce(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     this.requests += 1;
@@ -161,10 +165,6 @@ export class BackupTarget {
     }
   }
 
-  // Added for backup:status (issue 4).
-  recentRuns(args: Args<typeof recentRunsArgs>): Promise<RecentRunsResult> {
-    return this.call("query", "status:recentRuns", args);
-  }
 }
 
 function describeFailure(url: string, path: string, error: unknown): BackupRequestError {
