@@ -127,20 +127,25 @@ export class BackupTarget {
     this.requests += 1;
     if (typeof init?.body === "string") this.bytesSent += utf8Length(init.body);
     let response: Response;
+    // A plain timer rather than AbortSignal.timeout, which not every runtime
+    // has; the controller also cancels the request where it is supported.
+    const controller = typeof AbortController === "function" ? new AbortController() : undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller?.abort();
+        reject(new TransientError(`Backup deployment at ${this.config.url} is unreachable: no answer within ${this.config.requestTimeoutMs} ms`));
+      }, this.config.requestTimeoutMs);
+    });
     try {
-      response = await fetch(input, { ...init, signal: AbortSignal.timeout(this.config.requestTimeoutMs) });
+      response = await Promise.race([fetch(input, { ...init, signal: controller?.signal }), timeout]);
     } catch (error) {
+      if (error instanceof TransientError) throw error;
       const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-      const name = (error as { name?: unknown }).name;
-      const reason =
-        name === "TimeoutError" || name === "AbortError"
-          ? `no answer within ${this.config.requestTimeoutMs} ms`
-          : typeof cause === "string"
-            ? cause
-            : error instanceof Error
-              ? error.message
-              : String(error);
+      const reason = typeof cause === "string" ? cause : error instanceof Error ? error.message : String(error);
       throw new TransientError(`Backup deployment at ${this.config.url} is unreachable: ${reason}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (TRANSIENT_STATUSES.has(response.status)) {
       await response.body?.cancel();
