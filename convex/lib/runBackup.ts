@@ -47,7 +47,7 @@ export async function runBackup(
   let tables = options.tables;
   let checkpoints: TableCheckpoint[] = [];
   if (!options.dryRun) {
-    const holder = crypto.randomUUID();
+    const holder = randomHolderId();
     const begun = await target.beginRun({ holder, leaseMs: LEASE_MS, tables });
     if (begun.outcome === "busy") {
       const until = new Date(begun.leaseExpiresAt).toISOString();
@@ -100,6 +100,12 @@ export async function runBackup(
       `${describeCounts(sumCounts(results), options.dryRun)} in ${durationMs} ms (${target.requests} requests)`,
   );
   return { runId: lease?.runId ?? null, status: options.dryRun ? "dryRun" : "completed", tables: results, durationMs };
+}
+
+/** Names this action as a lease holder (crypto.getRandomValues: available in every Convex runtime). */
+function randomHolderId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The per-table counts added up, as the run's total line reports them. */
