@@ -47,7 +47,7 @@ export async function syncTable(
   const table = start.table;
   const bytesAtStart = target.bytesSent;
   // The acknowledged prefix: everything up to `committed` is in the backup.
-  const committed: TableCheckpoint = structuredClone(start);
+  const committed: TableCheckpoint = { ...start, counts: { ...start.counts } };
   const pages = new Map<number, Page>();
   let nextToCommit = 0;
   const inFlight = new Set<Promise<void>>();
