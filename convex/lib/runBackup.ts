@@ -48,7 +48,10 @@ export async function runBackup(
   let checkpoints: TableCheckpoint[] = [];
   if (!options.dryRun) {
     const holder = randomHolderId();
-    const begun = await target.beginRun({ holder, leaseMs: LEASE_MS, tables });
+    const begun = await target.beginRun({ holder, leaseMs: LEASE_MS, tables }).catch((error: unknown) => {
+      console.error(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    });
     if (begun.outcome === "busy") {
       const until = new Date(begun.leaseExpiresAt).toISOString();
       console.log(`${label} run ${begun.runId} is already in progress (lease until ${until}); nothing to do`);
