@@ -106,6 +106,8 @@ export const finishRun = mutation({
       finishedAt: Date.now(),
       leaseExpiresAt: 0,
       error: undefined,
+      // Only a run still going resumes from them.
+      checkpoints: undefined,
     });
     return null;
   },
