@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { MIN_SECRET_LENGTH } from "../convex/lib/backupTarget";
+import { MIN_SECRET_LENGTH } from "../shared/protocol";
 
 const USAGE = `Usage: npm run setup -- [--backup-url URL] [--prod] [--write-env-file .env.local]
   --backup-url      the backup deployment's URL (https://<name>.convex.cloud); fills in the BACKUP_URL command

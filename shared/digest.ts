@@ -26,11 +26,14 @@ export function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }
 
+/** SHA-256 of the text's UTF-8 bytes. */
+export async function sha256Bytes(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
 /** SHA-256 of the text's UTF-8 bytes, base64url without padding (43 chars). */
 export async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", encoder.encode(text)),
-  );
+  const digest = await sha256Bytes(text);
   let binary = "";
   for (const byte of digest) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

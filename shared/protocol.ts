@@ -28,6 +28,14 @@ export const vTableCounts = v.object({
 });
 export type TableCounts = Infer<typeof vTableCounts>;
 
+/** Counts of a table (or "total") before anything was read. */
+export function zeroCounts(table: string): TableCounts {
+  return { table, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
+}
+
+/** Both deployments refuse a BACKUP_SECRET shorter than this. */
+export const MIN_SECRET_LENGTH = 32;
+
 export const vRunStatus = v.union(
   v.literal("running"),
   v.literal("completed"),

@@ -54,31 +54,7 @@ describe("the backup deployment refuses", () => {
     expect(await backupRowCounts(d)).toEqual(NOTHING);
   });
 
-  test("each public function called directly with a wrong secret", async () => {
-    const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
-    const secret = randomSecret();
-    const range = { after: null, upTo: null };
-    const lease = { secret, runId: "x", holder: "h" };
-    const checkpoint = {
-      table: "users", cursor: null, after: null, done: false,
-      counts: { table: "users", scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 },
-    };
-    const calls: [string, "query" | "mutation", Record<string, unknown>][] = [
-      ["runs:beginRun", "mutation", { secret, holder: "h", leaseMs: 1000, tables: ["users"] }],
-      ["runs:checkpoint", "mutation", { ...lease, leaseMs: 1000, checkpoint }],
-      ["runs:releaseRun", "mutation", lease],
-      ["runs:finishRun", "mutation", { ...lease, tables: [] }],
-      ["sync:diffRange", "query", { secret, table: "users", range, digest: "x" }],
-      ["sync:applyRange", "mutation", { ...lease, batchId: "b", table: "users", range, digest: "x", upserts: [], deletedIdTags: [], replace: true }],
-    ];
-    for (const [path, kind, args] of calls) {
-      const call = kind === "query"
-        ? client.query(makeFunctionReference<"query">(path), args)
-        : client.mutation(makeFunctionReference<"mutation">(path), args);
-      await expect(call, path).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
-    }
-    expect(await backupRowCounts(d)).toEqual(NOTHING);
-  });
+  // Every public function with every kind of wrong secret: tests/badInput.test.ts.
 
   test("paths that are not public functions, as a real deployment does", async () => {
     const response = await fetch(`${d.backup.server.url}/api/query`, {

@@ -6,7 +6,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { startDeployments, randomSecret, type Deployments } from "../harness/deployments";
 import { canonicalJson, rangeDigest, sha256 } from "../shared/digest";
-import type { DocEntry } from "../shared/protocol";
+import { zeroCounts, type DocEntry } from "../shared/protocol";
 
 let d: Deployments;
 let client: ConvexHttpClient;
@@ -38,7 +38,7 @@ async function entry(doc: Record<string, unknown>): Promise<DocEntry> {
 
 const checkpoint = {
   table: "users", cursor: null, after: null, done: false,
-  counts: { table: "users", scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 },
+  counts: zeroCounts("users"),
 };
 const openRange = { after: null, upTo: null };
 

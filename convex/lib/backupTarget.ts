@@ -5,6 +5,7 @@
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference, type FunctionReference } from "convex/server";
 import type { Infer, ObjectType, PropertyValidators, Value } from "convex/values";
+import { MIN_SECRET_LENGTH } from "../../shared/protocol";
 import type {
   applyRangeArgs,
   checkpointArgs,
@@ -23,7 +24,6 @@ import { utf8Length } from "../../shared/digest";
 import { env } from "../_generated/server";
 import { DEFAULT_RETRY_POLICY, TransientError, withRetries, type RetryPolicy } from "./retry";
 
-export const MIN_SECRET_LENGTH = 32;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 export type BackupConfig = { url: string; secret: string; requestTimeoutMs: number };

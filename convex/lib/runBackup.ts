@@ -5,7 +5,7 @@
 import type { Infer } from "convex/values";
 import { v } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
-import { vTableCounts, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
+import { vTableCounts, zeroCounts, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupTarget, readBackupConfig } from "./backupTarget";
 import { emptyCheckpoint, syncTable, type RunLease } from "./syncTable";
 
@@ -113,7 +113,7 @@ function randomHolderId(): string {
 
 /** The per-table counts added up, as the run's total line reports them. */
 export function sumCounts(results: TableCounts[]): TableCounts {
-  const total: TableCounts = { table: "total", scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
+  const total = zeroCounts("total");
   for (const r of results) {
     total.scanned += r.scanned;
     total.changed += r.changed;

@@ -8,7 +8,7 @@
 // resumes where it stopped.
 import type { ActionCtx } from "../_generated/server";
 import type { KeyRange } from "../../shared/keys";
-import { ERROR_CODES, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
+import { ERROR_CODES, zeroCounts, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPage } from "./rangeDiff";
 import { rangeDigest } from "../../shared/digest";
@@ -21,7 +21,7 @@ export const CHECKPOINT_INTERVAL_MS = 20_000;
 export type RunLease = { runId: string; holder: string; leaseMs: number };
 
 type PageCounts = Pick<TableCounts, "scanned" | "changed" | "deleted" | "docsWritten">;
-type Page = { no: number; range: KeyRange; cursor: string; isDone: boolean; counts?: PageCounts };
+type Page = { range: KeyRange; cursor: string; isDone: boolean; counts?: PageCounts };
 
 export function emptyCheckpoint(table: string): TableCheckpoint {
   return {
@@ -29,7 +29,7 @@ export function emptyCheckpoint(table: string): TableCheckpoint {
     cursor: null,
     after: null,
     done: false,
-    counts: { table, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 },
+    counts: zeroCounts(table),
   };
 }
 
@@ -78,7 +78,7 @@ export async function syncTable(
   const hint: EmptyHint = { backupEmpty: false };
   let no = 0;
   for await (const { range, entries, cursor, isDone } of start.done ? [] : tableRanges(ctx, table, start)) {
-    const record: Page = { no, range, cursor, isDone };
+    const record: Page = { range, cursor, isDone };
     pages.set(no, record);
     const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint)
       .then((counts) => {

@@ -3,15 +3,10 @@
 // always against both accepted secrets) and no rejection ever echoes what
 // was sent. During a rotation BACKUP_SECRET_PREVIOUS is accepted too.
 import { ConvexError } from "convex/values";
-import { ERROR_CODES } from "../../../shared/protocol";
+import { ERROR_CODES, MIN_SECRET_LENGTH } from "../../../shared/protocol";
+import { sha256Bytes } from "../../../shared/digest";
 import { env } from "../_generated/server";
 
-export const MIN_SECRET_LENGTH = 32;
-const encoder = new TextEncoder();
-
-async function sha256Bytes(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let difference = 0;
