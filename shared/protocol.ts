@@ -40,6 +40,8 @@ export const vRunStatus = v.union(
   v.literal("running"),
   v.literal("completed"),
   v.literal("failed"),
+  /** Dropped by retention, its versions being deleted: no longer a restore point. */
+  v.literal("pruning"),
 );
 
 /**

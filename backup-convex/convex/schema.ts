@@ -21,6 +21,14 @@ export const vRunFields = {
   leaseExpiresAt: v.optional(v.number()),
   attempts: v.optional(v.number()),
   checkpoints: v.optional(v.array(vTableCheckpoint)),
+  /** The primary deployment the run came from (its BACKUP_SOURCE or CONVEX_CLOUD_URL). */
+  source: v.optional(v.string()),
+  /**
+   * Every table the primary was configured to back up when the run finished.
+   * A restore point lacking one of them (a first run limited with `tables`)
+   * is partial: restoring it with --replace-all would empty that table.
+   */
+  configuredTables: v.optional(v.array(v.string())),
 };
 
 export const vBatchFields = {
