@@ -44,6 +44,7 @@ export const runNow = internalAction({
     const options = {
       dryRun: args.dryRun ?? false,
       tables: chooseTables(args.tables),
+      configuredTables: backedUpTables(),
       maxDurationMs: args.maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
     };
     return runBackup(ctx, options, async () => {

@@ -5,24 +5,26 @@ import type { Value } from "convex/values";
 import { internalQuery } from "./_generated/server";
 import type { TableNames } from "./_generated/dataModel";
 import { sanitizeDocument } from "./lib/sanitize";
-import { canonicalJson, sha256, utf8Length } from "../shared/digest";
+import { canonicalJson, sha256 } from "../shared/digest";
+import { jsonStringBytes } from "./lib/requestBytes";
 import { vDocEntry, type DocEntry } from "../shared/protocol";
 
 // Far inside one query's limits (32,000 documents, 16 MiB read, 16 MiB
 // returned): a page holds at most 1,000 documents and stops after ~4 MiB read.
 export const PAGE_MAX_DOCS = 1_000;
 export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
-// JSON can be several times larger than the stored bytes (a control character
-// becomes "\u0001"); a page whose JSON exceeds this is refused so the caller
-// re-reads it smaller, keeping the return value and the batch it becomes far
-// from 16 MiB. A single document always fits: 1 MiB at most 6x is 6 MiB.
-export const PAGE_MAX_JSON_BYTES = 6 * 1024 * 1024;
+// A document's JSON, sent as a string in a request body, can be several times
+// its stored size (a control character, 1 byte, becomes 7: \\u0001).
+// A page whose request bytes exceed this is refused so the caller re-reads it
+// smaller, keeping the return value, the batch and the action's memory far
+// from their limits. A single document always goes, alone: 1 MiB at most 7x.
+export const PAGE_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 export const vPage = v.object({
   entries: v.array(vDocEntry),
   continueCursor: v.string(),
   isDone: v.boolean(),
-  /** The page's JSON was over PAGE_MAX_JSON_BYTES: nothing returned, read it again with `fits` documents. */
+  /** The page was over PAGE_MAX_REQUEST_BYTES: nothing returned, read it again with `fits` documents. */
   tooLarge: v.boolean(),
   fits: v.number(),
 });
@@ -40,11 +42,11 @@ export const readPage = internalQuery({
       .order("asc")
       .paginate({ cursor, numItems: maxDocs ?? PAGE_MAX_DOCS, maximumBytesRead: PAGE_MAX_BYTES });
     const jsons = page.page.map((doc) => canonicalJson(sanitizeDocument(table, doc as { [key: string]: Value })));
-    let jsonBytes = 0;
+    let bytes = 0;
     let fits = 0;
     for (const json of jsons) {
-      jsonBytes += utf8Length(json);
-      if (jsonBytes > PAGE_MAX_JSON_BYTES) break;
+      bytes += jsonStringBytes(json);
+      if (bytes > PAGE_MAX_REQUEST_BYTES) break;
       fits += 1;
     }
     if (fits < jsons.length && jsons.length > 1) {

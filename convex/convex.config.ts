@@ -10,6 +10,11 @@ const app = defineApp({
     BACKUP_URL: v.optional(v.string()),
     /** Shared secret, at least 32 characters, the same on both deployments. */
     BACKUP_SECRET: v.optional(v.string()),
+    /**
+     * Names this deployment to the backup (default: its CONVEX_CLOUD_URL). A
+     * backup deployment serves one source and refuses any other.
+     */
+    BACKUP_SOURCE: v.optional(v.string()),
     /** Per-request timeout towards the backup deployment, in ms (default 120000). */
     BACKUP_REQUEST_TIMEOUT_MS: v.optional(v.string()),
   },

@@ -64,9 +64,16 @@ const leaseArgs = { secret: v.string(), runId: v.string(), holder: v.string() };
 export const beginRunArgs = {
   secret: v.string(),
   holder: v.string(),
+  /** Clamped by the backup to MIN_LEASE_MS .. MAX_LEASE_MS. */
   leaseMs: v.number(),
   /** Tables this run will scan; a resumed run keeps the ones it started with. */
   tables: v.array(v.string()),
+  /**
+   * The primary deployment this run comes from (BACKUP_SOURCE, else its
+   * CONVEX_CLOUD_URL). A backup deployment serves one source: it refuses
+   * another with SOURCE_MISMATCH, naming both.
+   */
+  source: v.string(),
 };
 export const vBeginRunResult = v.union(
   v.object({
@@ -75,18 +82,42 @@ export const vBeginRunResult = v.union(
     seq: v.number(),
     tables: v.array(v.string()),
     checkpoints: v.array(vTableCheckpoint),
+    /** Tables of the newest restore point: those the primary no longer backs up are retired. */
+    previousTables: v.array(v.string()),
   }),
   /** Another live holder has the lease: this tick does nothing. */
   v.object({ outcome: v.literal("busy"), runId: v.string(), seq: v.number(), leaseExpiresAt: v.number() }),
 );
 export type BeginRunResult = Infer<typeof vBeginRunResult>;
 
+// A lease outlives a dead holder by at most MAX_LEASE_MS: a caller cannot
+// lock every later run out with a huge leaseMs.
+export const MIN_LEASE_MS = 1_000;
+export const MAX_LEASE_MS = 30 * 60_000;
+
+/** Most tables a run may name: a run record holds a checkpoint per table, inside 1 MiB. */
+export const MAX_TABLES = 1_000;
+
 export const checkpointArgs = { ...leaseArgs, leaseMs: v.number(), checkpoint: vTableCheckpoint };
 
 /** Gives the lease up early (on failure or hand-over) so the next run resumes at once. */
 export const releaseRunArgs = { ...leaseArgs, error: v.optional(v.string()) };
 
-export const finishRunArgs = { ...leaseArgs, tables: v.array(vTableCounts) };
+export const finishRunArgs = {
+  ...leaseArgs,
+  /** Counts of the tables this run scanned. */
+  tables: v.array(vTableCounts),
+  /**
+   * Every table the primary backs up now. Tables of the previous restore
+   * point that are still configured but were not scanned are carried over;
+   * tables no longer configured are not part of this point.
+   */
+  configuredTables: v.array(v.string()),
+};
+
+/** Closes the open versions of a table the primary no longer backs up, a bounded chunk per call. */
+export const retireTableArgs = { ...leaseArgs, table: v.string() };
+export const vRetireTableResult = v.object({ closed: v.number(), done: v.boolean() });
 
 export const diffRangeArgs = {
   secret: v.string(),
@@ -94,10 +125,24 @@ export const diffRangeArgs = {
   range: vKeyRange,
   digest: v.string(),
 };
-/** match: the range is already backed up. Otherwise the backup's tags, in key order. */
+/**
+ * Most open versions one diffRange or applyRange reads: a mass delete can
+ * leave tens of thousands of backup documents inside one page's key range,
+ * so the backup answers for a bounded prefix and the primary subdivides.
+ * 2,000 closes plus a page's changes stay far inside Convex's 4,096 index
+ * ranges, 16,000 writes and 8,192 array elements per call.
+ */
+export const MAX_RANGE_VERSIONS = 2_000;
+
+/**
+ * match: the range is already backed up. Otherwise the backup's tags, in key
+ * order: of the whole range when `through` is null; else of its first
+ * MAX_RANGE_VERSIONS documents only, which end at key `through`: the primary
+ * syncs (after, through] and asks again for the rest.
+ */
 export const vDiffRangeResult = v.union(
   v.object({ match: v.literal(true) }),
-  v.object({ match: v.literal(false), tags: v.string() }),
+  v.object({ match: v.literal(false), tags: v.string(), through: v.union(vDocKey, v.null()) }),
 );
 
 export const applyRangeArgs = {
@@ -132,6 +177,10 @@ export const ERROR_CODES = {
   runNotFound: "RUN_NOT_FOUND",
   /** restore: the run exists but is not a restore point (still running, or failed). */
   runNotCompleted: "RUN_NOT_COMPLETED",
+  /** applyRange: the backup holds more than MAX_RANGE_VERSIONS documents in the range; diff it first. */
+  rangeTooLarge: "RANGE_TOO_LARGE",
+  /** beginRun: this backup deployment already holds another primary's backups. */
+  sourceMismatch: "SOURCE_MISMATCH",
 } as const;
 export type BackupErrorData = { code: string; message: string };
 

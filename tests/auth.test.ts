@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
-import { randomSecret, startDeployments, type Deployments } from "../harness/deployments";
+import { randomSecret, startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { seedShop } from "../harness/shopData";
 import { backupRowCounts } from "./support/backupContents";
 
@@ -49,7 +49,7 @@ describe("the backup deployment refuses", () => {
     d.backup.env.BACKUP_SECRET = "short";
     const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
     await expect(
-      client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), { secret: "short", holder: "h", leaseMs: 1000, tables: [] }),
+      client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), { secret: "short", holder: "h", leaseMs: 1000, tables: [], source: PRIMARY_CLOUD_URL }),
     ).rejects.toThrow(/BACKUP_SECRET/);
     expect(await backupRowCounts(d)).toEqual(NOTHING);
   });

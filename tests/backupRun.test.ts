@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { startDeployments, type Deployments } from "../harness/deployments";
+import { startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
 import { backupRowCounts, currentBackup } from "./support/backupContents";
 import { expectBackupEqualsPrimary } from "./support/assertions";
@@ -156,7 +156,7 @@ describe("backup:runNow", () => {
     const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
     const holder = "replace-test";
     const begun = (await client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), {
-      secret: d.secret, holder, leaseMs: 60_000, tables: ["users"],
+      secret: d.secret, holder, leaseMs: 60_000, tables: ["users"], source: PRIMARY_CLOUD_URL,
     })) as { runId: string };
     const result = await client.mutation(makeFunctionReference<"mutation">("sync:applyRange"), {
       secret: d.secret, runId: begun.runId, holder, batchId: "b1", table: "users",

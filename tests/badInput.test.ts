@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { startDeployments, randomSecret, type Deployments } from "../harness/deployments";
+import { startDeployments, randomSecret, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { canonicalJson, rangeDigest, sha256 } from "../shared/digest";
 import { zeroCounts, type DocEntry } from "../shared/protocol";
 
@@ -16,7 +16,7 @@ const holder = "test-holder";
 beforeAll(async () => {
   d = await startDeployments();
   client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
-  const begun = (await call("mutation", "runs:beginRun", { secret: d.secret, holder, leaseMs: 3_600_000, tables: ["users"] })) as {
+  const begun = (await call("mutation", "runs:beginRun", { secret: d.secret, holder, leaseMs: 3_600_000, tables: ["users"], source: PRIMARY_CLOUD_URL })) as {
     runId: string;
   };
   runId = begun.runId;
@@ -45,11 +45,12 @@ const openRange = { after: null, upTo: null };
 /** Valid arguments (but for the secret) for every public function of the backup deployment. */
 function validArgs(): Record<string, ["query" | "mutation", Record<string, unknown>]> {
   return {
-    "runs:beginRun": ["mutation", { holder: "other", leaseMs: 1000, tables: ["users"] }],
+    "runs:beginRun": ["mutation", { holder: "other", leaseMs: 1000, tables: ["users"], source: PRIMARY_CLOUD_URL }],
     "runs:checkpoint": ["mutation", { runId, holder, leaseMs: 1000, checkpoint }],
     "runs:releaseRun": ["mutation", { runId, holder }],
-    "runs:finishRun": ["mutation", { runId, holder, tables: [] }],
+    "runs:finishRun": ["mutation", { runId, holder, tables: [], configuredTables: [] }],
     "sync:diffRange": ["query", { table: "users", range: openRange, digest: "x" }],
+    "sync:retireTable": ["mutation", { runId, holder, table: "products" }],
     "status:recentRuns": ["query", { limit: 5 }],
     "restore:getRestorePoint": ["query", { selector: { kind: "latest" } }],
     "restore:readPage": ["query", { seq: 1, table: "users", cursor: null, numItems: 10 }],

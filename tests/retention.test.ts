@@ -3,7 +3,7 @@ import type { Value } from "convex/values";
 import { internal } from "../convex/_generated/api";
 import { api, internal as backupInternal } from "../backup-convex/convex/_generated/api";
 import backupCrons from "../backup-convex/convex/crons";
-import { startDeployments, type Deployments } from "../harness/deployments";
+import { startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
 import { sanitizeDocument } from "../convex/lib/sanitize";
 import { canonicalJson } from "../shared/digest";
@@ -212,7 +212,7 @@ describe("retention", () => {
     const second = await primaryState();
     // A third run starts (its holder then dies mid-run): it stays "running".
     vi.setSystemTime(START + 2 * HOUR_MS);
-    await d.backup.t.mutation(api.runs.beginRun, { secret: d.secret, holder: "gone", leaseMs: 60_000, tables: ["users"] });
+    await d.backup.t.mutation(api.runs.beginRun, { secret: d.secret, holder: "gone", leaseMs: 60_000, tables: ["users"], source: PRIMARY_CLOUD_URL });
     vi.setSystemTime(START + 30 * DAY_MS);
     await prune({ keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0 });
     const tables = await backupTables();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { api } from "../backup-convex/convex/_generated/api";
-import { randomSecret, startDeployments, type Deployments } from "../harness/deployments";
+import { randomSecret, startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
 
 const HOUR = 60 * 60 * 1000;
@@ -90,7 +90,7 @@ describe("backup:status", () => {
   test("shows a run whose holder died as interrupted, and the older restore point as newest", async () => {
     await d.primary.t.action(internal.backup.runNow, {});
     vi.setSystemTime(START + HOUR);
-    await d.backup.t.mutation(api.runs.beginRun, { secret: d.secret, holder: "gone", leaseMs: 60_000, tables: ["users"] });
+    await d.backup.t.mutation(api.runs.beginRun, { secret: d.secret, holder: "gone", leaseMs: 60_000, tables: ["users"], source: PRIMARY_CLOUD_URL });
     vi.setSystemTime(START + HOUR + 5 * 60_000);
     const report = await status();
     expect(report.runs.map((run) => [run.seq, run.status, run.interrupted, run.finishedAt])).toEqual([

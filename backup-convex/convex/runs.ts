@@ -6,11 +6,14 @@ import { ConvexError, v } from "convex/values";
 import { mutation, type DatabaseReader } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
+import { validateTableList, validateTableName } from "./lib/validateBatch";
 import {
   beginRunArgs,
   checkpointArgs,
   ERROR_CODES,
   finishRunArgs,
+  MAX_LEASE_MS,
+  MIN_LEASE_MS,
   releaseRunArgs,
   vBeginRunResult,
   type TableCheckpoint,
@@ -20,9 +23,24 @@ import {
 export const beginRun = mutation({
   args: beginRunArgs,
   returns: vBeginRunResult,
-  handler: async (ctx, { secret, holder, leaseMs, tables }) => {
+  handler: async (ctx, { secret, holder, leaseMs, tables, source }) => {
     await requireSecret(secret);
+    validateTableList(tables);
+    const lease = clampLease(leaseMs);
     const now = Date.now();
+    // Step 1: one source per backup deployment. The newest run says whose
+    // backups these are (retention always keeps it).
+    const latest = await ctx.db.query("runs").withIndex("by_seq").order("desc").first();
+    if (latest?.source !== undefined && latest.source !== source) {
+      throw new ConvexError({
+        code: ERROR_CODES.sourceMismatch,
+        message:
+          `This backup deployment holds the backups of ${latest.source}; ${source} was refused so the two are never mixed. ` +
+          `Give each primary deployment its own backup deployment (or, if ${source} is the same app moved, set BACKUP_SOURCE=${latest.source} on it).`,
+      });
+    }
+    const previousTables = (await newestCompleted(ctx.db))?.tables.map((t) => t.table) ?? [];
+    // Step 2: resume the run in progress, or wait for its live holder.
     const running = await ctx.db
       .query("runs")
       .withIndex("by_status", (q) => q.eq("status", "running"))
@@ -37,8 +55,9 @@ export const beginRun = mutation({
       const resumed = running.holder !== holder;
       await ctx.db.patch("runs", running._id, {
         holder,
-        leaseExpiresAt: now + leaseMs,
+        leaseExpiresAt: now + lease,
         attempts: (running.attempts ?? 1) + (resumed ? 1 : 0),
+        source,
       });
       return {
         outcome: resumed ? ("resumed" as const) : ("started" as const),
@@ -46,9 +65,10 @@ export const beginRun = mutation({
         seq: running.seq,
         tables: running.plannedTables ?? tables,
         checkpoints: running.checkpoints ?? [],
+        previousTables,
       };
     }
-    const latest = await ctx.db.query("runs").withIndex("by_seq").order("desc").first();
+    // Step 3: a new run.
     const seq = (latest?.seq ?? 0) + 1;
     const runId = await ctx.db.insert("runs", {
       seq,
@@ -57,11 +77,12 @@ export const beginRun = mutation({
       tables: [],
       plannedTables: tables,
       holder,
-      leaseExpiresAt: now + leaseMs,
+      leaseExpiresAt: now + lease,
       attempts: 1,
       checkpoints: [],
+      source,
     });
-    return { outcome: "started" as const, runId, seq, tables, checkpoints: [] };
+    return { outcome: "started" as const, runId, seq, tables, checkpoints: [], previousTables };
   },
 });
 
@@ -70,10 +91,14 @@ export const checkpoint = mutation({
   returns: v.null(),
   handler: async (ctx, { secret, runId, holder, leaseMs, checkpoint }) => {
     await requireSecret(secret);
+    validateTableName(checkpoint.table);
     const run = await getHeldRun(ctx.db, runId, holder);
+    if (!(run.plannedTables ?? []).includes(checkpoint.table)) {
+      throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "This run does not back up that table." });
+    }
     await ctx.db.patch("runs", run._id, {
       checkpoints: upsertCheckpoint(run.checkpoints ?? [], checkpoint),
-      leaseExpiresAt: Date.now() + leaseMs,
+      leaseExpiresAt: Date.now() + clampLease(leaseMs),
     });
     return null;
   },
@@ -85,7 +110,7 @@ export const releaseRun = mutation({
   handler: async (ctx, { secret, runId, holder, error }) => {
     await requireSecret(secret);
     const run = await getHeldRun(ctx.db, runId, holder);
-    await ctx.db.patch("runs", run._id, { leaseExpiresAt: 0, error });
+    await ctx.db.patch("runs", run._id, { leaseExpiresAt: 0, error: error?.slice(0, 1_000) });
     return null;
   },
 });
@@ -93,16 +118,23 @@ export const releaseRun = mutation({
 export const finishRun = mutation({
   args: finishRunArgs,
   returns: v.null(),
-  handler: async (ctx, { secret, runId, holder, tables }) => {
+  handler: async (ctx, { secret, runId, holder, tables, configuredTables }) => {
     await requireSecret(secret);
+    validateTableList(tables.map((t) => t.table));
+    validateTableList(configuredTables);
     const id = ctx.db.normalizeId("runs", runId);
     const existing = id === null ? null : await ctx.db.get("runs", id);
     // A resent finishRun whose first reply was lost: already done.
     if (existing?.status === "completed" && existing.holder === holder) return null;
     const run = await getHeldRun(ctx.db, runId, holder);
+    const planned = new Set(run.plannedTables ?? []);
+    if (!tables.every((t) => planned.has(t.table))) {
+      throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "The counts name a table this run does not back up." });
+    }
     await ctx.db.patch("runs", run._id, {
       status: "completed",
-      tables: await withUnscannedTables(ctx.db, tables),
+      tables: await withUnscannedTables(ctx.db, tables, configuredTables),
+      configuredTables,
       finishedAt: Date.now(),
       leaseExpiresAt: 0,
       error: undefined,
@@ -113,20 +145,36 @@ export const finishRun = mutation({
   },
 });
 
-/**
- * A run limited to some tables (runNow's `tables`) is still a whole restore
- * point: the tables it did not scan are carried over from the previous
- * completed run, unchanged, so a restore of this run includes them.
- */
-async function withUnscannedTables(db: DatabaseReader, tables: TableCounts[]): Promise<TableCounts[]> {
-  const previous = await db
+function clampLease(leaseMs: number): number {
+  if (!Number.isFinite(leaseMs)) return MIN_LEASE_MS;
+  return Math.min(MAX_LEASE_MS, Math.max(MIN_LEASE_MS, leaseMs));
+}
+
+function newestCompleted(db: DatabaseReader): Promise<Doc<"runs"> | null> {
+  return db
     .query("runs")
     .withIndex("by_status", (q) => q.eq("status", "completed"))
     .order("desc")
     .first();
+}
+
+/**
+ * A run limited to some tables (runNow's `tables`) is still a whole restore
+ * point: the tables it did not scan are carried over from the previous
+ * completed run, unchanged, so a restore of this run includes them. A table
+ * the primary no longer backs up (excluded, or gone from its schema) is not
+ * carried: from this run on, restore points leave it out.
+ */
+async function withUnscannedTables(
+  db: DatabaseReader,
+  tables: TableCounts[],
+  configuredTables: readonly string[],
+): Promise<TableCounts[]> {
+  const previous = await newestCompleted(db);
   const scanned = new Set(tables.map((t) => t.table));
+  const configured = new Set(configuredTables);
   const carried = (previous?.tables ?? [])
-    .filter((t) => !scanned.has(t.table))
+    .filter((t) => !scanned.has(t.table) && configured.has(t.table))
     .map((t) => ({ ...t, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 }));
   return [...tables, ...carried];
 }

@@ -1,7 +1,10 @@
 // The two calls a backup run makes per page of the primary:
 // diffRange answers "is this key range already backed up?" with one digest
 // (and, when not, the tags of what the backup holds there); applyRange writes
-// the primary's changes for the range as new versions.
+// the primary's changes for the range as new versions. Each reads at most
+// MAX_RANGE_VERSIONS open versions: a range holding more (after a mass
+// delete on the primary) is answered in parts the primary walks through.
+// retireTable closes a table the primary no longer backs up, in chunks.
 import { ConvexError } from "convex/values";
 import { mutation, query } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
@@ -13,8 +16,11 @@ import {
   applyRangeArgs,
   diffRangeArgs,
   ERROR_CODES,
+  MAX_RANGE_VERSIONS,
+  retireTableArgs,
   vApplyRangeResult,
   vDiffRangeResult,
+  vRetireTableResult,
 } from "../../shared/protocol";
 import { documentTag, ID_TAG_LENGTH, rangeDigest } from "../../shared/digest";
 import { compareKeys, type DocKey } from "../../shared/keys";
@@ -25,11 +31,14 @@ export const diffRange = query({
   handler: async (ctx, { secret, table, range, digest }) => {
     await requireSecret(secret);
     validateTableName(table);
-    const open = await openVersionsInRange(ctx.db, table, range);
-    if ((await rangeDigest(open.map((row) => row.hash))) === digest) {
+    const { rows, complete } = await openVersionsInRange(ctx.db, table, range, MAX_RANGE_VERSIONS);
+    // More than a page can hold cannot match the primary's page: no digest needed.
+    if (complete && (await rangeDigest(rows.map((row) => row.hash))) === digest) {
       return { match: true as const };
     }
-    return { match: false as const, tags: open.map((row) => row.tag).join("") };
+    const last = rows.at(-1);
+    const through = complete || last === undefined ? null : versionKey(last);
+    return { match: false as const, tags: rows.map((row) => row.tag).join(""), through };
   },
 });
 
@@ -53,7 +62,13 @@ export const applyRange = mutation({
     }
 
     // Step 1: plan in memory what closes and what is added.
-    const open = await openVersionsInRange(ctx.db, table, range);
+    const { rows: open, complete } = await openVersionsInRange(ctx.db, table, range, MAX_RANGE_VERSIONS);
+    if (!complete) {
+      throw new ConvexError({
+        code: ERROR_CODES.rangeTooLarge,
+        message: `The backup holds more than ${MAX_RANGE_VERSIONS} documents in this range; diff it first and send it in parts.`,
+      });
+    }
     const openById = new Map(open.map((row) => [row.docId, row]));
     const upsertIds = new Set(upserts.map((entry) => entry.id));
     const toClose = new Map<string, Doc<"versions">>();
@@ -98,5 +113,24 @@ export const applyRange = mutation({
     const result = { changed: toAdd.length, deleted, docsWritten };
     await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
     return result;
+  },
+});
+
+/**
+ * A table the primary no longer backs up (excluded, or dropped from its
+ * schema): its open versions are closed at this run, MAX_RANGE_VERSIONS per
+ * call, so restore points from this run on leave it out while older points
+ * keep it until retention no longer needs them. Closing is idempotent.
+ */
+export const retireTable = mutation({
+  args: retireTableArgs,
+  returns: vRetireTableResult,
+  handler: async (ctx, { secret, runId, holder, table }) => {
+    await requireSecret(secret);
+    validateTableName(table);
+    const run = await getHeldRun(ctx.db, runId, holder);
+    const { rows, complete } = await openVersionsInRange(ctx.db, table, { after: null, upTo: null }, MAX_RANGE_VERSIONS);
+    for (const row of rows) await ctx.db.patch("versions", row._id, { toSeq: run.seq });
+    return { closed: rows.length, done: complete };
   },
 });

@@ -21,6 +21,7 @@ import type * as lib_backupStatus from "../lib/backupStatus.js";
 import type * as lib_backupTarget from "../lib/backupTarget.js";
 import type * as lib_pageReader from "../lib/pageReader.js";
 import type * as lib_rangeDiff from "../lib/rangeDiff.js";
+import type * as lib_requestBytes from "../lib/requestBytes.js";
 import type * as lib_retry from "../lib/retry.js";
 import type * as lib_runBackup from "../lib/runBackup.js";
 import type * as lib_sanitize from "../lib/sanitize.js";
@@ -46,6 +47,7 @@ declare const fullApi: ApiFromModules<{
   "lib/backupTarget": typeof lib_backupTarget;
   "lib/pageReader": typeof lib_pageReader;
   "lib/rangeDiff": typeof lib_rangeDiff;
+  "lib/requestBytes": typeof lib_requestBytes;
   "lib/retry": typeof lib_retry;
   "lib/runBackup": typeof lib_runBackup;
   "lib/sanitize": typeof lib_sanitize;

@@ -19,14 +19,22 @@ import type {
   BackupErrorData,
   recentRunsArgs,
   RecentRunsResult,
+  retireTableArgs,
+  vRetireTableResult,
 } from "../../shared/protocol";
 import { utf8Length } from "../../shared/digest";
 import { env } from "../_generated/server";
-import { DEFAULT_RETRY_POLICY, TransientError, withRetries, type RetryPolicy } from "./retry";
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, ThrottledError, TransientError, withRetries, type RetryPolicy } from "./retry";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-export type BackupConfig = { url: string; secret: string; requestTimeoutMs: number };
+export type BackupConfig = {
+  url: string;
+  secret: string;
+  requestTimeoutMs: number;
+  /** Names this primary to the backup, which serves one source only. */
+  source: string;
+};
 
 /** BACKUP_URL, BACKUP_SECRET (and BACKUP_REQUEST_TIMEOUT_MS) from the deployment's environment, checked. */
 export function readBackupConfig(): BackupConfig {
@@ -60,7 +68,12 @@ export function readBackupConfig(): BackupConfig {
   if (!Number.isFinite(timeout) || timeout <= 0) {
     throw new Error("BACKUP_REQUEST_TIMEOUT_MS must be a positive number of milliseconds.");
   }
-  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), secret, requestTimeoutMs: timeout };
+  // Convex sets CONVEX_CLOUD_URL in every deployment: dev and prod differ.
+  const source = (env.BACKUP_SOURCE ?? process.env.CONVEX_CLOUD_URL ?? "").trim();
+  if (source === "") {
+    throw new Error("Cannot tell which deployment this is (CONVEX_CLOUD_URL is unset): set BACKUP_SOURCE to a name for it.");
+  }
+  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), secret, requestTimeoutMs: timeout, source };
 }
 
 /** An error answered by the backup deployment, with its ConvexError code when it gave one. */
@@ -75,17 +88,22 @@ export class BackupRequestError extends Error {
 }
 
 type Args<V extends PropertyValidators> = Omit<ObjectType<V>, "secret">;
-const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+const THROTTLED = 429;
 
 export class BackupTarget {
   private readonly client: ConvexHttpClient;
+  readonly source: string;
   bytesSent = 0;
   requests = 0;
+  /** 429 answers so far: the run lowers its pages in flight when this grows. */
+  throttled = 0;
 
   constructor(
     private readonly config: BackupConfig,
     private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {
+    this.source = config.source;
     this.client = new ConvexHttpClient(config.url, {
       // Also allows self-hosted and loopback backends; the URL was checked above.
       skipConvexDeploymentUrlCheck: true,
@@ -108,6 +126,10 @@ export class BackupTarget {
 
   finishRun(args: Args<typeof finishRunArgs>): Promise<null> {
     return this.call("mutation", "runs:finishRun", args);
+  }
+
+  retireTable(args: Args<typeof retireTableArgs>): Promise<Infer<typeof vRetireTableResult>> {
+    return this.call("mutation", "sync:retireTable", args);
   }
 
   diffRange(args: Args<typeof diffRangeArgs>): Promise<Infer<typeof vDiffRangeResult>> {
@@ -146,6 +168,12 @@ export class BackupTarget {
       throw new TransientError(`Backup deployment at ${this.config.url} is unreachable: ${reason}`);
     } finally {
       clearTimeout(timer);
+    }
+    if (response.status === THROTTLED) {
+      this.throttled += 1;
+      const retryAfterMs = parseRetryAfter(response.headers.get("Retry-After"));
+      await response.body?.cancel();
+      throw new ThrottledError(`Backup deployment at ${this.config.url} is throttling writes (HTTP 429)`, retryAfterMs);
     }
     if (TRANSIENT_STATUSES.has(response.status)) {
       await response.body?.cancel();

@@ -1,12 +1,19 @@
 // Step 4 of the data path (diff): how one page of the primary differs from
 // the backup's current state of the same key range. An unchanged range costs
 // one digest; a changed one costs the backup's tags (11 bytes a document).
+// The backup answers for at most MAX_RANGE_VERSIONS of its documents at a
+// time: when a range holds more (the primary deleted most of them), the page
+// is diffed in parts, each ending where the backup's answer ended.
 import { documentTag, ID_TAG_LENGTH, rangeDigest, splitTags } from "../../shared/digest";
-import type { KeyRange } from "../../shared/keys";
+import { compareKeys, type DocKey, type KeyRange } from "../../shared/keys";
 import type { DocEntry } from "../../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 
-export type PageDiff = {
+export type PartDiff = {
+  /** The part of the page's range this diff covers; parts tile the range in key order. */
+  range: KeyRange;
+  /** The primary's documents inside `range`, and their digest. */
+  entries: DocEntry[];
   digest: string;
   match: boolean;
   /** In the primary, not in the backup. */
@@ -17,18 +24,43 @@ export type PageDiff = {
   extraIdTags: string[];
 };
 
-export async function diffPage(
+const entryKey = (entry: DocEntry): DocKey => ({ creationTime: entry.creationTime, id: entry.id });
+
+/**
+ * The diff of a page against the backup, part by part. `apply` runs on each
+ * part before the next is asked for, so the backup's answer for the next
+ * part reflects it. Unchanged pages are one part with match: true.
+ */
+export async function diffPageInParts(
   target: BackupTarget,
   table: string,
   range: KeyRange,
   entries: DocEntry[],
-): Promise<PageDiff> {
-  const digest = await rangeDigest(entries.map((entry) => entry.hash));
-  const diff = await target.diffRange({ table, range, digest });
-  if (diff.match) return { digest, match: true, missing: [], different: [], extraIdTags: [] };
+  apply: (part: PartDiff) => Promise<void>,
+): Promise<void> {
+  let after = range.after;
+  let rest = entries;
+  for (;;) {
+    const remaining: KeyRange = { after, upTo: range.upTo };
+    const digest = await rangeDigest(rest.map((entry) => entry.hash));
+    const answer = await target.diffRange({ table, range: remaining, digest });
+    if (answer.match) {
+      return apply({ range: remaining, entries: rest, digest, match: true, missing: [], different: [], extraIdTags: [] });
+    }
+    const through = answer.through;
+    const covered = through === null ? rest : rest.filter((entry) => compareKeys(entryKey(entry), through) <= 0);
+    const part = through === null ? remaining : { after, upTo: through };
+    const partDigest = covered.length === rest.length ? digest : await rangeDigest(covered.map((entry) => entry.hash));
+    await apply({ range: part, entries: covered, digest: partDigest, match: false, ...compareTags(covered, answer.tags) });
+    if (through === null) return;
+    after = through;
+    rest = rest.slice(covered.length);
+  }
+}
 
+function compareTags(entries: DocEntry[], tags: string): Pick<PartDiff, "missing" | "different" | "extraIdTags"> {
   const backupTags = new Map<string, string>();
-  for (const tag of splitTags(diff.tags)) backupTags.set(tag.slice(0, ID_TAG_LENGTH), tag);
+  for (const tag of splitTags(tags)) backupTags.set(tag.slice(0, ID_TAG_LENGTH), tag);
   const missing: DocEntry[] = [];
   const different: DocEntry[] = [];
   const primaryIdTags = new Set<string>();
@@ -41,5 +73,5 @@ export async function diffPage(
     else if (held !== tag) different.push(entry);
   }
   const extraIdTags = [...backupTags.keys()].filter((idTag) => !primaryIdTags.has(idTag));
-  return { digest, match: false, missing, different, extraIdTags };
+  return { missing, different, extraIdTags };
 }

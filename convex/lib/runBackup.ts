@@ -30,7 +30,14 @@ export const vRunSummary = v.object({
 });
 export type RunSummary = Infer<typeof vRunSummary>;
 
-export type RunOptions = { dryRun: boolean; tables: string[]; maxDurationMs: number };
+export type RunOptions = {
+  dryRun: boolean;
+  /** What this run scans: every configured table, or those named by runNow's `tables`. */
+  tables: string[];
+  /** Every table the primary backs up now (schema less EXCLUDED_TABLES). */
+  configuredTables: string[];
+  maxDurationMs: number;
+};
 
 export async function runBackup(
   ctx: ActionCtx,
@@ -46,24 +53,34 @@ export async function runBackup(
   let lease: RunLease | null = null;
   let tables = options.tables;
   let checkpoints: TableCheckpoint[] = [];
+  let retired: string[] = [];
   if (!options.dryRun) {
     const holder = randomHolderId();
-    const begun = await target.beginRun({ holder, leaseMs: LEASE_MS, tables }).catch((error: unknown) => {
-      console.error(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
-    });
+    const begun = await target
+      .beginRun({ holder, leaseMs: LEASE_MS, tables, source: target.source })
+      .catch((error: unknown) => {
+        console.error(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
+      });
     if (begun.outcome === "busy") {
       const until = new Date(begun.leaseExpiresAt).toISOString();
       console.log(`${label} run ${begun.runId} is already in progress (lease until ${until}); nothing to do`);
       return { runId: begun.runId, status: "alreadyRunning", tables: [], durationMs: Date.now() - started };
     }
     lease = { runId: begun.runId, holder, leaseMs: LEASE_MS };
-    tables = begun.tables;
+    // The backup's word on what to scan is checked against this deployment's
+    // own configuration: a run started before a table was excluded (or a run
+    // record written by someone else) never makes an excluded table leave.
+    const configured = new Set(options.configuredTables);
+    const skipped = begun.tables.filter((table) => !configured.has(table));
+    tables = begun.tables.filter((table) => configured.has(table));
     checkpoints = begun.checkpoints;
+    retired = begun.previousTables.filter((table) => !configured.has(table));
     if (begun.outcome === "resumed") {
-      const done = checkpoints.filter((c) => c.done).length;
+      const done = checkpoints.filter((c) => c.done && configured.has(c.table)).length;
       console.log(`${label} resuming run ${begun.runId} (${done}/${tables.length} tables already done)`);
     }
+    if (skipped.length > 0) console.log(`${label} not backed up any more, skipped: ${skipped.join(", ")}`);
   }
 
   // Step 2: every table, from its checkpoint.
@@ -83,6 +100,11 @@ export async function runBackup(
       results.push(reached.counts);
       if (!start.done) console.log(`${label} ${describeCounts(reached.counts, options.dryRun)} in ${Date.now() - tableStarted} ms`);
     }
+    // Step 3b: tables no longer backed up leave the restore points from this run on.
+    for (const table of lease === null ? [] : retired) {
+      const closed = await retireTable(target, lease!, table);
+      console.log(`${label} ${table}: no longer backed up; ${closed} documents closed (older restore points keep them)`);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`${label} run ${lease?.runId ?? "-"} interrupted: ${message}`);
@@ -95,14 +117,31 @@ export async function runBackup(
     throw new Error(`Backup run failed: ${message}${lease !== null ? " (the next run resumes from the last checkpoint)" : ""}`);
   }
 
-  // Step 3b: a restore point.
-  if (lease !== null) await target.finishRun({ runId: lease.runId, holder: lease.holder, tables: results });
+  // Step 3c: a restore point.
+  if (lease !== null) {
+    await target.finishRun({
+      runId: lease.runId,
+      holder: lease.holder,
+      tables: results,
+      configuredTables: options.configuredTables,
+    });
+  }
   const durationMs = Date.now() - started;
   console.log(
     `${label} run ${lease?.runId ?? "-"} ${options.dryRun ? "dry run done" : "completed"}: ${results.length} tables, ` +
       `${describeCounts(sumCounts(results), options.dryRun)} in ${durationMs} ms (${target.requests} requests)`,
   );
   return { runId: lease?.runId ?? null, status: options.dryRun ? "dryRun" : "completed", tables: results, durationMs };
+}
+
+/** Closes a retired table's open versions, a bounded chunk per call. Returns how many. */
+async function retireTable(target: BackupTarget, lease: RunLease, table: string): Promise<number> {
+  let closed = 0;
+  for (;;) {
+    const step = await target.retireTable({ runId: lease.runId, holder: lease.holder, table });
+    closed += step.closed;
+    if (step.done) return closed;
+  }
 }
 
 /** Names this action as a lease holder (crypto.getRandomValues: available in every Convex runtime). */

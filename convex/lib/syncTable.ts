@@ -1,20 +1,29 @@
 // The data path for one table: read each page (sanitized and hashed inside
 // the primary), diff its key range against the backup, send only what
 // changed; the backup records it as new versions. Pages are read one after
-// another (each read is its own transaction) while up to MAX_PAGES_IN_FLIGHT
-// pages are being diffed and sent, so latency to the backup overlaps and
-// memory stays bounded by pages, not table size. Progress is checkpointed on
-// the backup as the acknowledged prefix of pages grows, so a run that dies
-// resumes where it stopped.
+// another (each read is its own transaction) while a few pages are being
+// diffed and sent, so latency to the backup overlaps and memory stays
+// bounded: at most MAX_PAGES_IN_FLIGHT pages and MAX_BYTES_IN_FLIGHT of
+// request bodies (a Convex action has a 64 MiB heap), fewer pages while the
+// backup answers 429. Progress is checkpointed on the backup as the
+// acknowledged prefix of pages grows, so a run that dies resumes where it
+// stopped.
 import type { ActionCtx } from "../_generated/server";
 import type { KeyRange } from "../../shared/keys";
 import { ERROR_CODES, zeroCounts, type DocEntry, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
-import { diffPage } from "./rangeDiff";
+import { diffPageInParts } from "./rangeDiff";
 import { rangeDigest } from "../../shared/digest";
 import { tableRanges } from "./tableRanges";
+import { requestBytes } from "./requestBytes";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
+// Request bodies being sent at once. Each costs about three times its size
+// in the action's heap while in flight (the page, the JSON body, its bytes);
+// a page larger than this is sent alone.
+export const MAX_BYTES_IN_FLIGHT = 12 * 1024 * 1024;
+// After a 429, pages in flight halve; each page acknowledged without one
+// lets one more back in, up to MAX_PAGES_IN_FLIGHT.
 export const CHECKPOINT_INTERVAL_MS = 20_000;
 
 /** A run this action holds the lease of; null for a dry run. */
@@ -76,10 +85,14 @@ export async function syncTable(
   };
 
   const hint: EmptyHint = { backupEmpty: false };
+  const flow = new FlowControl(target);
   let no = 0;
   for await (const { range, entries, cursor, isDone } of start.done ? [] : tableRanges(ctx, table, start)) {
     const record: Page = { range, cursor, isDone };
     pages.set(no, record);
+    const bytes = requestBytes(entries);
+    while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
+    flow.bytesInFlight += bytes;
     const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint)
       .then((counts) => {
         record.counts = counts;
@@ -88,10 +101,15 @@ export async function syncTable(
       .catch((error: unknown) => {
         failure ??= error;
       })
-      .finally(() => inFlight.delete(task));
+      .finally(() => {
+        flow.bytesInFlight -= bytes;
+        flow.settled();
+        inFlight.delete(task);
+      });
     inFlight.add(task);
     no += 1;
-    while (inFlight.size >= MAX_PAGES_IN_FLIGHT) await Promise.race(inFlight);
+    // Read the next page only when one more could be sent.
+    while (inFlight.size > 0 && !flow.admits(inFlight.size, 0)) await Promise.race(inFlight);
     if (failure !== undefined || isDone || Date.now() >= deadline) break;
     if (Date.now() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await saveCheckpoint();
   }
@@ -115,6 +133,31 @@ export async function syncTable(
  */
 type EmptyHint = { backupEmpty: boolean };
 
+/** Pages in flight: bounded by count and bytes, halved while the backup throttles. */
+class FlowControl {
+  bytesInFlight = 0;
+  private maxPages = MAX_PAGES_IN_FLIGHT;
+  private seenThrottles: number;
+
+  constructor(private readonly target: BackupTarget) {
+    this.seenThrottles = target.throttled;
+  }
+
+  /** Whether a page of `bytes` may start beside `pages` others. */
+  admits(pages: number, bytes: number): boolean {
+    return pages < this.maxPages && this.bytesInFlight + bytes <= MAX_BYTES_IN_FLIGHT;
+  }
+
+  settled(): void {
+    if (this.target.throttled > this.seenThrottles) {
+      this.seenThrottles = this.target.throttled;
+      this.maxPages = Math.max(1, Math.floor(this.maxPages / 2));
+    } else {
+      this.maxPages = Math.min(MAX_PAGES_IN_FLIGHT, this.maxPages + 1);
+    }
+  }
+}
+
 /** Brings one key range of the backup in line with the primary's page. */
 async function syncRange(
   target: BackupTarget,
@@ -125,38 +168,54 @@ async function syncRange(
   pageId: string,
   hint: EmptyHint,
 ): Promise<PageCounts> {
-  const scanned = entries.length;
+  const counts: PageCounts = { scanned: entries.length, changed: 0, deleted: 0, docsWritten: 0 };
+  const add = (applied: Omit<PageCounts, "scanned">) => {
+    counts.changed += applied.changed;
+    counts.deleted += applied.deleted;
+    counts.docsWritten += applied.docsWritten;
+  };
   if (lease !== null && hint.backupEmpty && entries.length > 0) {
     const digest = await rangeDigest(entries.map((entry) => entry.hash));
     const base = { runId: lease.runId, holder: lease.holder, table, range, digest };
-    const applied = await target.applyRange({
-      ...base,
-      batchId: `${lease.holder}:${pageId}:whole`,
-      upserts: entries,
-      deletedIdTags: [],
-      replace: true,
-    });
-    hint.backupEmpty = applied.changed === entries.length && applied.deleted === 0;
-    return { scanned, ...applied };
+    try {
+      const applied = await target.applyRange({
+        ...base,
+        batchId: `${lease.holder}:${pageId}:whole`,
+        upserts: entries,
+        deletedIdTags: [],
+        replace: true,
+      });
+      hint.backupEmpty = applied.changed === entries.length && applied.deleted === 0;
+      add(applied);
+      return counts;
+    } catch (error) {
+      // The guess was wrong and the range holds many documents: diff it in parts.
+      if (!isCode(error, ERROR_CODES.rangeTooLarge)) throw error;
+    }
   }
-  const diff = await diffPage(target, table, range, entries);
-  hint.backupEmpty = !diff.match && diff.extraIdTags.length === 0 && diff.missing.length === entries.length;
-  if (diff.match) return { scanned, changed: 0, deleted: 0, docsWritten: 0 };
-  const upserts = [...diff.missing, ...diff.different];
-  if (lease === null) {
-    return { scanned, changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 };
-  }
-  const base = { runId: lease.runId, holder: lease.holder, table, range, digest: diff.digest };
-  try {
-    const batchId = `${lease.holder}:${pageId}`;
-    const applied = await target.applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false });
-    return { scanned, ...applied };
-  } catch (error) {
-    // Tags are short; on the rare collision the digest check refuses the
-    // batch and the whole range is sent again, replacing what the backup has.
-    if (!(error instanceof BackupRequestError) || error.code !== ERROR_CODES.rangeMismatch) throw error;
-    const batchId = `${lease.holder}:${pageId}:replace`;
-    const applied = await target.applyRange({ ...base, batchId, upserts: entries, deletedIdTags: [], replace: true });
-    return { scanned, ...applied };
-  }
+  let part = 0;
+  await diffPageInParts(target, table, range, entries, async (diff) => {
+    hint.backupEmpty = !diff.match && diff.extraIdTags.length === 0 && diff.missing.length === diff.entries.length;
+    if (diff.match) return;
+    const upserts = [...diff.missing, ...diff.different];
+    if (lease === null) {
+      add({ changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 });
+      return;
+    }
+    const base = { runId: lease.runId, holder: lease.holder, table, range: diff.range, digest: diff.digest };
+    const batchId = `${lease.holder}:${pageId}:${part++}`;
+    try {
+      add(await target.applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
+    } catch (error) {
+      // Tags are short; on the rare collision the digest check refuses the
+      // batch and the part is sent again whole, replacing what the backup has.
+      if (!isCode(error, ERROR_CODES.rangeMismatch)) throw error;
+      add(await target.applyRange({ ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
+    }
+  });
+  return counts;
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof BackupRequestError && error.code === code;
 }

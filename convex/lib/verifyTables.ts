@@ -1,13 +1,13 @@
 // backup:verify - does the backup's current state equal the primary's, table
 // by table? It walks the primary with the backup's own data path (readPage:
-// sanitize + hash; diffPage: one digest per range, tags when they differ) and
+// sanitize + hash; diffPageInParts: one digest per range, tags when they differ) and
 // writes nothing. Each page is its own read, so documents written while it
 // runs (or a backup run in progress) show up as differences: verify when
 // neither is happening, or verify again.
 import { v, type Infer } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
 import type { BackupTarget } from "./backupTarget";
-import { diffPage } from "./rangeDiff";
+import { diffPageInParts } from "./rangeDiff";
 import { tableRanges } from "./tableRanges";
 
 export const vTableVerdict = v.object({
@@ -46,14 +46,15 @@ export async function verifyTable(ctx: ActionCtx, target: BackupTarget, table: s
     ok: true,
   };
   for await (const { range, entries } of tableRanges(ctx, table)) {
-    const diff = await diffPage(target, table, range, entries);
     verdict.scanned += entries.length;
-    verdict.rangesChecked += 1;
-    if (diff.match) continue;
-    verdict.rangesDiffering += 1;
-    verdict.missing += diff.missing.length;
-    verdict.extra += diff.extraIdTags.length;
-    verdict.different += diff.different.length;
+    await diffPageInParts(target, table, range, entries, async (diff) => {
+      verdict.rangesChecked += 1;
+      if (diff.match) return;
+      verdict.rangesDiffering += 1;
+      verdict.missing += diff.missing.length;
+      verdict.extra += diff.extraIdTags.length;
+      verdict.different += diff.different.length;
+    });
   }
   verdict.ok = verdict.rangesDiffering === 0;
   return verdict;

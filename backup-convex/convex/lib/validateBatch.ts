@@ -2,7 +2,7 @@
 // rejected with INVALID_BATCH and leaves the backup untouched. Messages name
 // the problem and the position, never the values sent.
 import { ConvexError } from "convex/values";
-import { ERROR_CODES, type DocEntry } from "../../../shared/protocol";
+import { ERROR_CODES, MAX_RANGE_VERSIONS, MAX_TABLES, type DocEntry } from "../../../shared/protocol";
 import { inRange, type KeyRange } from "../../../shared/keys";
 import { ID_TAG_LENGTH, sha256, utf8Length } from "../../../shared/digest";
 
@@ -17,6 +17,13 @@ function reject(message: string): never {
 
 export function validateTableName(table: string): void {
   if (!TABLE_NAME.test(table)) reject("Table name is not a valid Convex table name.");
+}
+
+/** A run's list of tables: valid names, no repeats, at most MAX_TABLES. */
+export function validateTableList(tables: readonly string[]): void {
+  if (tables.length > MAX_TABLES) reject(`A run may name at most ${MAX_TABLES} tables.`);
+  for (const table of tables) validateTableName(table);
+  if (new Set(tables).size !== tables.length) reject("A table is named twice.");
 }
 
 export async function validateBatch(
@@ -63,17 +70,21 @@ export async function validateBatch(
   for (const [i, entry] of upserts.entries()) {
     if (hashes[i] !== entry.hash) reject(`Document ${i}'s hash does not match its content.`);
   }
+  if (deletedIdTags.length > MAX_RANGE_VERSIONS) {
+    reject(`Batch deletes ${deletedIdTags.length} documents; at most ${MAX_RANGE_VERSIONS} are accepted.`);
+  }
   for (const tag of deletedIdTags) {
     if (tag.length !== ID_TAG_LENGTH) reject("A deleted-document tag has the wrong length.");
   }
 }
 
-// Field names a restore could not import: empty, non-ASCII or control
-// characters, a leading "$" anywhere, a leading "_" at the top level (other
-// than _id and _creationTime). Walks the encoded JSON, where {"$integer"},
-// {"$bytes"} and {"$float"} objects are values, not fields. Returns a
-// description, never the name itself.
-const FIELD_NAME = /^[\x20-\x7e]+$/;
+// Field names Convex itself refuses (convex/values validateObjectField): a
+// leading "$", a control or non-ASCII character, over 1,024 characters; and
+// at the top level a leading "_" other than _id and _creationTime. Anything
+// else the primary could store, "" in a nested object included, is accepted.
+// Walks the encoded JSON, where {"$integer"}, {"$bytes"} and {"$float"}
+// objects are values, not fields. Returns a description, never the name.
+const FIELD_NAME = /^[\x20-\x7e]{0,1024}$/;
 const ENCODED_VALUE_KEYS = new Set(["$integer", "$bytes", "$float"]);
 
 function findIllegalFieldName(encoded: Record<string, unknown>): string | null {
@@ -89,9 +100,11 @@ function findIllegalFieldName(encoded: Record<string, unknown>): string | null {
     const keys = Object.keys(node);
     if (keys.length === 1 && ENCODED_VALUE_KEYS.has(keys[0]!)) return null;
     for (const key of keys) {
-      if (key === "" || !FIELD_NAME.test(key)) return "empty or non-ASCII name";
+      if (!FIELD_NAME.test(key)) return "control or non-ASCII character, or over 1,024 characters";
       if (key.startsWith("$")) return "name starting with $";
-      if (top && key.startsWith("_") && key !== "_id" && key !== "_creationTime") return "top-level name starting with _";
+      if (top && (key === "" || (key.startsWith("_") && key !== "_id" && key !== "_creationTime"))) {
+        return "empty top-level name, or one starting with _";
+      }
       const found = walk((node as Record<string, unknown>)[key], false);
       if (found !== null) return found;
     }

@@ -1,9 +1,10 @@
 // Reading and writing versions. The open versions of a key range are the
-// backup's current state of that range; one index range reads them all, so
-// the cost of a diff grows with pages, not documents.
+// backup's current state of that range; a few exact index ranges read them,
+// bounded, so the cost of a diff grows with pages, not documents.
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
-import { compareKeys, inRange, type KeyRange } from "../../../shared/keys";
+import type { IndexRange, IndexRangeBuilder } from "convex/server";
+import type { KeyRange } from "../../../shared/keys";
 import type { DocEntry } from "../../../shared/protocol";
 
 // A content chunk stays far below the 1 MiB document limit whatever its
@@ -14,28 +15,57 @@ export function versionKey(version: Doc<"versions">) {
   return { creationTime: version.creationTime, id: version.docId };
 }
 
-/** The open versions of `table` inside `range`, in key order. */
+export type OpenVersions = {
+  /** In key order: all of the range's open versions, or its first `limit` when `complete` is false. */
+  rows: Doc<"versions">[];
+  complete: boolean;
+};
+
+/**
+ * The open versions of `table` inside `range`, in key order, reading at most
+ * `limit` + 1 rows however many the range holds. The range (after, upTo] is
+ * read as up to three exact index ranges (the rest of after's creation time,
+ * the times strictly between, the start of upTo's), so no row outside it is
+ * read and a bounded read always makes progress.
+ */
 export async function openVersionsInRange(
   db: DatabaseReader,
   table: string,
   range: KeyRange,
-): Promise<Doc<"versions">[]> {
-  const { after, upTo } = range;
-  const rows = await db
-    .query("versions")
-    .withIndex("by_open_key", (q) => {
-      const open = q.eq("table", table).eq("toSeq", null);
-      if (after !== null && upTo !== null) {
-        return open.gte("creationTime", after.creationTime).lte("creationTime", upTo.creationTime);
-      }
-      if (after !== null) return open.gte("creationTime", after.creationTime);
-      if (upTo !== null) return open.lte("creationTime", upTo.creationTime);
-      return open;
-    })
-    .collect();
-  return rows
-    .filter((row) => inRange(versionKey(row), range))
-    .sort((a, b) => compareKeys(versionKey(a), versionKey(b)));
+  limit: number,
+): Promise<OpenVersions> {
+  const rows: Doc<"versions">[] = [];
+  for (const piece of rangePieces(range)) {
+    const wanted = limit + 1 - rows.length;
+    const read = await db
+      .query("versions")
+      .withIndex("by_open_key", (q) => piece(q.eq("table", table).eq("toSeq", null)))
+      .take(wanted);
+    rows.push(...read);
+    if (rows.length > limit) return { rows: rows.slice(0, limit), complete: false };
+  }
+  return { rows, complete: true };
+}
+
+// The index query builder after table and toSeq are fixed.
+type OpenKeyQuery = IndexRangeBuilder<Doc<"versions">, ["table", "toSeq", "creationTime", "docId", "_creationTime"], 2>;
+type Piece = (q: OpenKeyQuery) => IndexRange;
+
+/** (after, upTo] as exact index ranges over (creationTime, docId), in key order. */
+function rangePieces({ after, upTo }: KeyRange): Piece[] {
+  if (after !== null && upTo !== null && after.creationTime === upTo.creationTime) {
+    return [(q) => q.eq("creationTime", after.creationTime).gt("docId", after.id).lte("docId", upTo.id)];
+  }
+  const pieces: Piece[] = [];
+  if (after !== null) pieces.push((q) => q.eq("creationTime", after.creationTime).gt("docId", after.id));
+  pieces.push((q) => {
+    if (after !== null && upTo !== null) return q.gt("creationTime", after.creationTime).lt("creationTime", upTo.creationTime);
+    if (after !== null) return q.gt("creationTime", after.creationTime);
+    if (upTo !== null) return q.lt("creationTime", upTo.creationTime);
+    return q;
+  });
+  if (upTo !== null) pieces.push((q) => q.eq("creationTime", upTo.creationTime).lte("docId", upTo.id));
+  return pieces;
 }
 
 export function splitIntoChunks(json: string): string[] {
