@@ -1,34 +1,51 @@
 // npm run restore: writes a completed backup run as a ZIP that
-// `npx convex import --replace-all` accepts (see scripts/restore/writeRestoreZip.ts).
+// `npx convex import` accepts (see scripts/restore/writeRestoreZip.ts).
 //
 //   npm run restore -- --run latest --out restore.zip
 //   npm run restore -- --run 2025-05-01T12:00:00Z --out restore.zip --tables users,orders
-//   npm run restore -- --run latest --dry-run
+//   npm run restore -- --run 42 --dry-run
 //
-// Exits 1 with a message (never the secret) when the backup is unreachable,
-// the secret is wrong or the run does not exist; no partial ZIP is left.
+// Exits 0 only with a whole ZIP written (or a dry run). Exits 1 with a message
+// (never the secret) when the backup is unreachable, the secret is wrong, the
+// run does not exist or is no restore point, --out cannot be written, or the
+// restore could not be whole (retention started pruning the run meanwhile);
+// no file is left then.
 import { parseArgs } from "node:util";
 import { loadBackupConnection } from "./restore/config";
 import { formatBytes, progressReporter } from "./restore/progressReporter";
-import { importCommand, writeRestoreZip, type RestoreResult } from "./restore/writeRestoreZip";
+import { importAdvice, writeRestoreZip, type RestoreResult } from "./restore/writeRestoreZip";
 
-const USAGE = `Usage: npm run restore -- --run <runId | latest | ISO time> --out <file.zip> [options]
+const USAGE = `Usage: npm run restore -- --run <latest | run number | ISO time | run id> --out <file.zip> [options]
 
 Writes the primary's documents as of a completed backup run as a ZIP in the
-layout of \`npx convex export\`; restore it with
-\`npx convex import --replace-all <file.zip>\`.
+layout of \`npx convex export\`, then prints the command that imports it.
 
   --run <selector>   latest            the newest completed run
+                     <run number>      the run with that sequence number, digits
+                                       only (e.g. 42; backup:status lists them)
                      <ISO time>        the newest completed run that started at or
-                                       before it (e.g. 2025-05-01T12:00:00Z; no zone = local)
-                     <run id>          that run (must be completed)
-  --out <file.zip>   where to write the ZIP (replaced if it exists)
-  --tables a,b       only these tables (default: all the run backed up); import
-                     such a ZIP with --replace: --replace-all empties the others
+                                       before it: 2025-05-01T12:00:00Z, or without
+                                       a zone in local time (2025-05-01 is local
+                                       midnight, 2025-05-01T12:00 local noon)
+                     <run id>          that run (a Convex id: 31+ letters and
+                                       digits, never digits only)
+                     The run must be completed: a run still running, failed, or
+                     being deleted by retention (pruning) is no restore point.
+  --out <file.zip>   where to write the ZIP (replaced if it exists; not a folder)
+  --tables a,b       only these tables (default: all the run backed up)
   --dry-run          print the run, its tables and document counts; write nothing
   --url <url>        backup deployment URL    (default: BACKUP_URL from the
   --secret <secret>  shared BACKUP_SECRET      environment, .env.local or .env)
-  -h, --help         this text`;
+  -h, --help         this text
+
+Importing: \`npx convex import --replace-all <zip>\` empties every table not in
+the ZIP, the tables of every component included; \`--replace\` replaces only the
+ZIP's tables. A partial ZIP (--tables, or tables the run never backed up) is
+always imported with --replace: the restore prints which.
+
+Exit code 0: the ZIP is whole (or a dry run). 1: nothing written, with the
+reason (backup unreachable, wrong secret, no such restore point, --out not
+writable, or the run stopped being a restore point during the restore).`;
 
 class UsageError extends Error {}
 
@@ -55,7 +72,7 @@ function parseOptions() {
     console.log(USAGE);
     process.exit(0);
   }
-  if (values.run === undefined) throw new UsageError("--run is required (latest, a run id or an ISO time).");
+  if (values.run === undefined) throw new UsageError("--run is required (latest, a run number, an ISO time or a run id).");
   const dryRun = values["dry-run"];
   if (!dryRun && values.out === undefined) throw new UsageError("--out is required unless --dry-run.");
   const tables = values.tables?.split(",").map((t) => t.trim()).filter((t) => t !== "");
@@ -75,10 +92,14 @@ function describe(result: RestoreResult): string {
   }
   const total = result.tables.reduce((sum, t) => sum + t.documents, 0);
   lines.push(`  ${"total".padEnd(width)}  ${String(total).padStart(9)} documents`);
+  const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
   if (result.dryRun) {
+    if (result.missingTables.length > 0) {
+      lines.push(`Run ${result.seq} holds no data for ${result.missingTables.join(", ")}: its ZIP would be partial (import with --replace).`);
+    }
     lines.push("Dry run: nothing written.");
   } else {
-    lines.push(`Wrote ${result.out} (${formatBytes(result.bytes)}). Restore it with: ${importCommand(result.out!, result.partial)}`);
+    lines.push(`Wrote ${result.out} (${formatBytes(result.bytes)}).`, ...importAdvice(result.out!, result.seq, absent));
   }
   return lines.join("\n");
 }
@@ -94,14 +115,6 @@ async function main(): Promise<void> {
     progress.finish();
   }
   console.log(describe(result));
-  for (const t of result.tables) {
-    if (!result.dryRun && t.documents !== t.expected) {
-      console.warn(
-        `Warning: ${t.table} has ${t.documents} documents in the ZIP but run ${result.seq} recorded ${t.expected}; ` +
-          "the backup changed during the restore (retention?). Run the restore again.",
-      );
-    }
-  }
 }
 
 main().catch((error: unknown) => {

@@ -1,10 +1,12 @@
 // What `npm run restore` reads: a restore point (a completed run) and, page
 // by page, the documents each table held at it. Public queries guarded by
-// the shared secret; nothing here writes.
+// the shared secret; nothing here writes. Pages of a point retention starts
+// pruning may come back short: the restore asks for the point again once it
+// has read everything and fails whole unless it is still completed.
 import { query } from "./_generated/server";
 import { requireSecret } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
-import { findRestorePoint, restoreTables } from "./lib/restorePoint";
+import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
 import { readRestorePage } from "./lib/restorePage";
 import {
   getRestorePointArgs,
@@ -25,6 +27,7 @@ export const getRestorePoint = query({
       startedAt: run.startedAt,
       finishedAt: run.finishedAt ?? null,
       tables: await restoreTables(ctx.db, run),
+      missingTables: missingTables(run),
     };
   },
 });

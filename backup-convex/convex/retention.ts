@@ -1,8 +1,9 @@
 // retention:prune - run hourly by crons.ts. Deletes the versions, contents and
 // run records that no retained restore point (retentionPolicy.ts) and not the
 // current state needs, one bounded step per mutation, rescheduling itself
-// until nothing is left. Safe to run by hand or twice at once: every step
-// plans afresh from the run records.
+// until nothing is left. A dropped run is marked "pruning" before anything it
+// needs goes, so it stops being a restore point at once. Safe to run by hand
+// or twice at once: every step plans afresh from the run records.
 //   npx convex run retention:prune
 import { v, type Infer } from "convex/values";
 import { internalMutation } from "./_generated/server";
@@ -13,6 +14,8 @@ import { pruneStep } from "./lib/retentionPrune";
 const vResume = v.object({ after: v.number(), toSeq: v.number() });
 
 export const vPruneStepResult = v.object({
+  /** Completed runs this step took out of the restore points (status "pruning"). */
+  markedRuns: v.number(),
   deletedVersions: v.number(),
   deletedContents: v.number(),
   deletedRuns: v.number(),
@@ -42,7 +45,7 @@ export const prune = internalMutation({
     const policy = args.policy ?? RETENTION_POLICY;
     checkPolicy(policy);
     const step = await pruneStep(ctx.db, policy, Date.now(), args.resume ?? null);
-    const { deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, resume } = step;
+    const { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, resume } = step;
     if (resume !== null) {
       const next = args.policy === undefined ? { resume } : { resume, policy: args.policy };
       await ctx.scheduler.runAfter(0, internal.retention.prune, next);
@@ -53,9 +56,11 @@ export const prune = internalMutation({
       .join(", ");
     console.log(
       `[retention] deleted ${deletedVersions} versions (${deletedContents} content rows) and ` +
-        `${deletedRuns} run records (${deletedBatches} batch records); kept runs: ${points || "none"}` +
+        `${deletedRuns} run records (${deletedBatches} batch records); ` +
+        (markedRuns > 0 ? `${markedRuns} runs marked pruning (no longer restore points); ` : "") +
+        `kept runs: ${points || "none"}` +
         (resume !== null ? "; continuing in a next step" : ""),
     );
-    return { deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, done: resume === null };
+    return { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, done: resume === null };
   },
 });

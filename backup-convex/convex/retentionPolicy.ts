@@ -6,6 +6,7 @@
 // forward), so deleting what it drops can never take away a point it would
 // want back.
 import { v, type Infer } from "convex/values";
+import type { vRunStatus } from "../../shared/protocol";
 
 export const vRetentionPolicy = v.object({
   /** Every completed run is kept this many hours (failed runs' records too). */
@@ -48,7 +49,8 @@ export function checkPolicy(policy: RetentionPolicy): void {
 export type RunInfo = {
   seq: number;
   startedAt: number;
-  status: "running" | "completed" | "failed";
+  /** "pruning": a previous prune dropped it and started deleting what it needs; never kept again. */
+  status: Infer<typeof vRunStatus>;
 };
 
 /** Why a run is kept as a restore point (or protects its versions). */
@@ -108,6 +110,8 @@ export function planRetention(
 
   function keepReason(run: RunInfo): KeepReason | null {
     if (run.status === "running") return "running";
+    // Its versions may already be partly gone, whatever the policy now says.
+    if (run.status === "pruning") return null;
     if (weekOf(run.startedAt) >= undecidedWeek) return "undecided";
     if (run.status !== "completed") return null;
     if (run.startedAt >= keepAllFrom) return "recent";

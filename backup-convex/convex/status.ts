@@ -11,6 +11,12 @@ import {
 } from "../../shared/protocol";
 
 export const DEFAULT_STATUS_RUNS = 10;
+/**
+ * A run record can approach 1 MiB (a checkpoint per table): the newest runs
+ * are read up to this many bytes, so a query reads and returns a few MiB at
+ * most, not `limit` MiB. Normal records are a few KiB: all `limit` fit.
+ */
+export const MAX_STATUS_BYTES = 4 * 1024 * 1024;
 
 export const recentRuns = query({
   args: recentRunsArgs,
@@ -18,7 +24,11 @@ export const recentRuns = query({
   handler: async (ctx, { secret, limit }) => {
     await requireSecret(secret);
     const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
-    const runs = await ctx.db.query("runs").withIndex("by_seq").order("desc").take(count);
+    const { page: runs } = await ctx.db
+      .query("runs")
+      .withIndex("by_seq")
+      .order("desc")
+      .paginate({ cursor: null, numItems: count, maximumBytesRead: MAX_STATUS_BYTES });
     const newest = await ctx.db
       .query("runs")
       .withIndex("by_status", (q) => q.eq("status", "completed"))

@@ -20,20 +20,45 @@ export class RestoreError extends Error {
   }
 }
 
+/** A run's sequence number: digits only, far shorter than any run id (a Convex id is 31+ characters). */
+const SEQ = /^\d{1,15}$/;
+/** YYYY-MM-DD, optionally THH:MM[:SS[.sss]] (or a space for T), optionally Z or ±HH:MM. */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
 /**
- * "latest", an ISO 8601 time (the newest completed run that started at or
- * before it; without a zone it is local time), or a run id.
+ * "latest", a run's sequence number (digits only), an ISO 8601 time (the
+ * newest completed run that started at or before it; without a zone, a date
+ * or date-time is local time), or a run id (anything else).
  */
 export function parseRunSelector(run: string): RunSelector {
   const text = run.trim();
-  if (text === "" ) throw new RestoreError('--run is empty: give "latest", a run id or an ISO time.');
+  if (text === "") throw new RestoreError('--run is empty: give "latest", a run number, a run id or an ISO time.');
   if (text === "latest") return { kind: "latest" };
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const time = Date.parse(text);
-    if (Number.isNaN(time)) throw new RestoreError(`--run "${text}" looks like a time but is not valid ISO 8601.`);
-    return { kind: "atOrBefore", time };
-  }
+  if (SEQ.test(text)) return { kind: "seq", seq: Number(text) };
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return { kind: "atOrBefore", time: parseTime(text) };
   return { kind: "runId", runId: text };
+}
+
+function parseTime(text: string): number {
+  const invalid = () => new RestoreError(`--run "${text}" looks like a time but is not valid ISO 8601.`);
+  const match = ISO_TIME.exec(text);
+  if (match === null) throw invalid();
+  const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "0", zone] = match;
+  const [y, mo, d, h, mi, s] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) throw invalid();
+  const ms = Math.floor(Number(`0.${fraction}`) * 1000);
+  if (zone !== undefined) {
+    // Date.parse reads a zone exactly; only the separator needs to be ISO's.
+    const time = Date.parse(text.replace(" ", "T"));
+    if (Number.isNaN(time)) throw invalid();
+    return time;
+  }
+  // No zone: local time, as the help says (Date.parse would read a bare date as UTC).
+  const local = new Date(y, mo - 1, d, h, mi, s, ms);
+  local.setFullYear(y); // years 0..99 would otherwise mean 1900..1999
+  return local.getTime();
 }
 
 export class RestoreSource {

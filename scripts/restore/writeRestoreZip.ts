@@ -1,6 +1,6 @@
 // The restore: rebuilds the primary's state as of a completed backup run and
-// writes it as a ZIP in `npx convex export`'s layout, which
-// `npx convex import --replace-all <zip>` accepts:
+// writes it as a ZIP in `npx convex export`'s layout, which `npx convex
+// import` accepts (importAdvice.ts: --replace-all or --replace):
 //
 //   README.md                       what this ZIP is
 //   <table>/documents.jsonl         one document per line, with _id and _creationTime
@@ -14,19 +14,26 @@
 // is written, so memory holds about two pages whatever the data size. The
 // tables list goes last because table numbers are learnt from the ids
 // written; import reads the ZIP's directory, so entry order does not matter.
+// The ZIP is kept only if whole: once every page is read, the run must still
+// be a restore point and every table hold the count the run recorded;
+// otherwise the temporary file is removed and the restore fails.
 // Used by the CLI (scripts/restore.ts), the tests, the demo and the benchmark.
 import type { RestorePage, RestorePoint, RestoreTable } from "../../backup-convex/convex/lib/restoreProtocol";
 import { MAX_VERSIONS_PER_PAGE } from "../../backup-convex/convex/lib/restorePage";
+import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
 import { formatEncodedJson } from "./exportJson";
+import { importAdvice, importCommand, isPartial, type AbsentTables } from "./importAdvice";
 import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
-import { ZipFileWriter } from "./zipFileWriter";
+import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
+
+export { importAdvice, importCommand };
 
 export type RestoreOptions = {
   /** The backup deployment. */
   url: string;
   secret: string;
-  /** "latest", a run id, or an ISO time (the newest completed run that started at or before it). */
+  /** "latest", a run's sequence number, a run id, or an ISO time (the newest completed run that started at or before it). */
   run: string;
   /** Where the ZIP goes; required unless dryRun. Written to a temporary file first, renamed when complete. */
   out?: string;
@@ -57,7 +64,7 @@ export type RestoredTable = {
   table: string;
   /** Documents written (on a dry run: the count the run recorded). */
   documents: number;
-  /** The count the run recorded; differs from `documents` only if the backup changed under the restore. */
+  /** The count the run recorded; a written ZIP always holds exactly this many. */
   expected: number;
   /** The number given in _tables/documents.jsonl; null on a dry run. */
   tableNumber: number | null;
@@ -74,7 +81,11 @@ export type RestoreResult = {
   /** The ZIP's path; null on a dry run. */
   out: string | null;
   dryRun: boolean;
-  /** Only some of the run's tables were restored (--tables). */
+  /** Tables the primary was configured to back up that the run holds no data for. */
+  missingTables: string[];
+  /** Tables the run holds that --tables left out. */
+  leftOutTables: string[];
+  /** The ZIP lacks a table (missingTables or leftOutTables): import it with --replace, never --replace-all. */
   partial: boolean;
 };
 
@@ -87,15 +98,23 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   if (!dryRun && (options.out === undefined || options.out.trim() === "")) {
     throw new RestoreError("--out is required: the path of the ZIP to write (or use --dry-run).");
   }
+  const selector = parseRunSelector(options.run);
+  if (!dryRun) await checkZipTarget(options.out!);
   const source = new RestoreSource({ url: options.url, secret: options.secret });
-  const point = await source.getRestorePoint(parseRunSelector(options.run));
+  const point = await source.getRestorePoint(selector);
   const tables = chooseTables(point, options.tables);
+  const absent: AbsentTables = {
+    missing: point.missingTables,
+    leftOut: point.tables.filter((t) => !tables.includes(t)).map((t) => t.table),
+  };
   const base = {
     runId: point.runId,
     seq: point.seq,
     startedAt: point.startedAt,
     finishedAt: point.finishedAt,
-    partial: tables.length < point.tables.length,
+    missingTables: [...absent.missing],
+    leftOutTables: [...absent.leftOut],
+    partial: isPartial(absent),
   };
   if (dryRun) {
     const listed = tables.map((t) => ({ table: t.table, documents: t.documents, expected: t.documents, tableNumber: null }));
@@ -104,7 +123,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
 
   const zip = await ZipFileWriter.open(options.out!);
   try {
-    await zip.writeEntry("README.md", readme(point, base.partial));
+    await zip.writeEntry("README.md", readme(point, absent));
     const numbering = new TableNumbering();
     const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0);
     let totalDocuments = 0;
@@ -133,6 +152,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       .sort(([, a], [, b]) => a - b)
       .map(([name, id]) => `${JSON.stringify({ name, id })}\n`);
     await zip.writeEntry("_tables/documents.jsonl", tableLines.join(""));
+    await confirmWhole(source, point, tables, counts);
     const bytes = await zip.commit();
     const restored = tables.map((t, i) => ({
       table: t.table,
@@ -144,6 +164,42 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   } catch (error) {
     await zip.abort();
     throw error;
+  }
+}
+
+/**
+ * Keeps the ZIP only if it is whole. Retention marks a run "pruning" in the
+ * same transaction as, and before, deleting anything it needs: if the run is
+ * still completed now that every page was read, every page was read intact.
+ * Then each table must hold the count the run recorded.
+ */
+async function confirmWhole(
+  source: RestoreSource,
+  point: RestorePoint,
+  tables: readonly RestoreTable[],
+  counts: readonly number[],
+): Promise<void> {
+  try {
+    await source.getRestorePoint({ kind: "runId", runId: point.runId });
+  } catch (error) {
+    const gone = error instanceof RestoreError && (error.code === ERROR_CODES.runNotCompleted || error.code === ERROR_CODES.runNotFound);
+    if (!gone) throw error;
+    throw new RestoreError(
+      `Run ${point.seq} stopped being a restore point while it was restored (${error.message}). ` +
+        "Some of its documents may have been deleted before they were read, so no ZIP was written. " +
+        "Restore another run (npm run restore -- --run latest --dry-run shows the newest).",
+      error.code,
+    );
+  }
+  const short = tables
+    .map((t, i) => ({ table: t.table, written: counts[i]!, expected: t.documents }))
+    .filter((t) => t.written !== t.expected);
+  if (short.length > 0) {
+    const list = short.map((t) => `${t.table}: ${t.written} documents read, ${t.expected} recorded`).join("; ");
+    throw new RestoreError(
+      `The restore of run ${point.seq} is not whole (${list}), so no ZIP was written. ` +
+        "Run the restore again; if it fails the same way, restore another run.",
+    );
   }
 }
 
@@ -237,21 +293,16 @@ function exportLine(table: string, text: string, numbering: TableNumbering): str
   }
 }
 
-/** The import command for a ZIP: --replace-all would also empty every table a partial ZIP leaves out. */
-export function importCommand(path: string, partial: boolean): string {
-  return `npx convex import ${partial ? "--replace" : "--replace-all"} ${path}`;
-}
-
-function readme(point: RestorePoint, partial: boolean): string {
+function readme(point: RestorePoint, absent: AbsentTables): string {
   const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+  const advice = importAdvice("<this file>.zip", point.seq, absent).join("\n");
   return `# Restore point: backup run ${point.seq}
 
 Rebuilt from the backup deployment: the primary's documents as of run ${point.seq}
 (id ${point.runId}), started ${when(point.startedAt)}, finished ${when(point.finishedAt)}.
 Fields the backup never copies (omitted fields and secret keys) are absent.
-${partial ? "Only some of the run's tables are included.\n" : ""}
-Same layout as \`npx convex export\`. Restore it with:
+Same layout as \`npx convex export\`.
 
-    ${importCommand("<this file>.zip", partial)}
+${advice}
 `;
 }

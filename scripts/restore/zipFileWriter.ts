@@ -7,13 +7,30 @@
 // under 4 GiB: past that the writer fails rather than produce a broken file.
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
-import { rename, unlink } from "node:fs/promises";
+import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { Zip, ZipDeflate } from "fflate";
 
 export const ZIP32_LIMIT = 0xffff_ffff;
 const encoder = new TextEncoder();
+
+/**
+ * Refuses a target that can never be written (a directory, a missing
+ * folder) before anything is read or written, with a message naming it
+ * rather than the temporary file.
+ */
+export async function checkZipTarget(target: string): Promise<void> {
+  const absolute = resolve(target);
+  const existing = await stat(absolute).catch(() => null);
+  if (existing?.isDirectory()) {
+    throw new Error(`--out ${target} is a directory: give the path of the ZIP file to write, e.g. ${join(target, "restore.zip")}.`);
+  }
+  const folder = await stat(dirname(absolute)).catch(() => null);
+  if (folder === null || !folder.isDirectory()) {
+    throw new Error(`--out ${target}: the folder ${dirname(absolute)} does not exist.`);
+  }
+}
 
 export class ZipFileWriter {
   private failure: Error | null = null;

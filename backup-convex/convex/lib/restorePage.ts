@@ -5,25 +5,33 @@
 // contents.by_key spanning the page's first..last live key, so the number of
 // queries grows with pages, not documents. That range also holds the content
 // of other versions of the same documents (older or newer than the point), so
-// it is read lazily against a byte budget:
+// it is read lazily against a byte and a row budget:
 //   - once SOFT_BUDGET is passed and at least one document is complete, the
 //     page is cut after the complete ones: the caller asks again from the same
 //     cursor for just those versions (`retry`), which then fit;
-//   - a document whose history alone passes HARD_BUDGET is fetched through
-//     contents.by_version instead (one more index range).
-// A query thus reads at most ~2 MiB of versions + HARD_BUDGET + one document,
-// far inside Convex's 16 MiB read limit.
+//   - when HARD_BUDGET or MAX_CONTENT_ROWS is reached before any document is
+//     complete (the first document's history is that large), the page is cut
+//     after the first document; a page with one live document reads its
+//     content through contents.by_version alone, never its history.
+// A query thus reads at most 2 MiB of versions and HARD_BUDGET + one chunk of
+// contents, or one document (at most MAX_BATCH_BYTES), and scans at most
+// MAX_VERSIONS_PER_PAGE + MAX_CONTENT_ROWS rows: inside Convex's 16 MiB and
+// 32,000-document limits whatever the history looks like.
 import type { Doc } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 import { compareKeys } from "../../../shared/keys";
 import { utf8Length } from "../../../shared/digest";
-import { versionKey } from "./versions";
+import { CHUNK_CHARS, versionKey } from "./versions";
+import { MAX_BATCH_BYTES } from "./validateBatch";
 import type { RestorePage } from "./restoreProtocol";
 
 export const MAX_VERSIONS_PER_PAGE = 2_000;
 export const VERSIONS_MAX_BYTES = 2 * 1024 * 1024;
 export const SOFT_BUDGET = 3 * 1024 * 1024;
 export const HARD_BUDGET = 6 * 1024 * 1024;
+export const MAX_CONTENT_ROWS = 8_000;
+/** A stored document is at most MAX_BATCH_BYTES of JSON, so at most this many chunks. */
+const MAX_VERSION_CHUNKS = Math.ceil(MAX_BATCH_BYTES / CHUNK_CHARS);
 /** What a content row costs besides its text (ids, key fields). */
 const ROW_OVERHEAD = 128;
 
@@ -56,16 +64,21 @@ export async function readRestorePage(
 
 type ContentRead = { texts: string[]; complete: number; bytes: number };
 
-/** The live versions' texts in order; `complete` < live.length when the budget cut the read short. */
+/** The live versions' texts in order; `complete` < live.length when a budget cut the read short. */
 async function readLiveContents(
   db: DatabaseReader,
   table: string,
   live: Doc<"versions">[],
 ): Promise<ContentRead> {
+  if (live.length === 1) {
+    const text = await readVersionDirectly(db, live[0]!);
+    return { texts: [text], complete: 1, bytes: utf8Length(text) };
+  }
   const parts = new Map(live.map((version) => [version._id as string, [] as string[]]));
   const remaining = new Map(live.map((version) => [version._id as string, version.chunks]));
   let complete = 0;
   let bytes = 0;
+  let rows = 0;
   const first = live[0]!.creationTime;
   const last = live[live.length - 1]!.creationTime;
   const range = db
@@ -73,13 +86,10 @@ async function readLiveContents(
     .withIndex("by_key", (q) => q.eq("table", table).gte("creationTime", first).lte("creationTime", last));
   for await (const chunk of range) {
     if (bytes >= SOFT_BUDGET && complete > 0) break;
-    if (bytes >= HARD_BUDGET) {
-      // Nothing is complete yet: the first document's history is that large.
-      if (live.length > 1) break;
-      const text = await readVersionDirectly(db, live[0]!);
-      return { texts: [text], complete: 1, bytes: bytes + utf8Length(text) };
-    }
+    // Nothing complete yet: the caller retries with the first document alone.
+    if (bytes >= HARD_BUDGET || rows >= MAX_CONTENT_ROWS) break;
     bytes += utf8Length(chunk.text) + ROW_OVERHEAD;
+    rows += 1;
     const own = parts.get(chunk.versionId);
     if (own === undefined) continue;
     own[chunk.index] = chunk.text;
@@ -89,18 +99,15 @@ async function readLiveContents(
     while (complete < live.length && remaining.get(live[complete]!._id) === 0) complete += 1;
     if (complete === live.length) break;
   }
-  if (complete === 0 && live.length === 1) {
-    const text = await readVersionDirectly(db, live[0]!);
-    return { texts: [text], complete: 1, bytes: bytes + utf8Length(text) };
-  }
   const texts = live.slice(0, complete).map((version) => parts.get(version._id)!.join(""));
   return { texts, complete, bytes };
 }
 
+/** One version's text through contents.by_version: its own chunks only, never its history. */
 async function readVersionDirectly(db: DatabaseReader, version: Doc<"versions">): Promise<string> {
   const chunks = await db
     .query("contents")
     .withIndex("by_version", (q) => q.eq("versionId", version._id))
-    .collect();
+    .take(Math.min(version.chunks, MAX_VERSION_CHUNKS));
   return chunks.map((chunk) => chunk.text).join("");
 }

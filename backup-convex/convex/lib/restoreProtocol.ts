@@ -3,10 +3,14 @@
 // args/returns and the restore script derives its types from them.
 import { v, type Infer } from "convex/values";
 
-/** Which completed run to restore: the newest, a run id, or the newest that started at or before `time` (ms). */
+/**
+ * Which completed run to restore: the newest, a run id, a run's sequence
+ * number, or the newest that started at or before `time` (ms).
+ */
 export const vRunSelector = v.union(
   v.object({ kind: v.literal("latest") }),
   v.object({ kind: v.literal("runId"), runId: v.string() }),
+  v.object({ kind: v.literal("seq"), seq: v.number() }),
   v.object({ kind: v.literal("atOrBefore"), time: v.number() }),
 );
 export type RunSelector = Infer<typeof vRunSelector>;
@@ -26,6 +30,13 @@ export const vRestorePoint = v.object({
   startedAt: v.number(),
   finishedAt: v.union(v.number(), v.null()),
   tables: v.array(vRestoreTable),
+  /**
+   * Tables the primary was configured to back up when the run finished but
+   * that the point holds no data for (a first run limited with `tables`): a
+   * ZIP of this point is partial, so import it with --replace, never
+   * --replace-all (which would empty them).
+   */
+  missingTables: v.array(v.string()),
 });
 export type RestorePoint = Infer<typeof vRestorePoint>;
 
