@@ -15,6 +15,8 @@ const app = defineApp({
      * backup deployment serves one source and refuses any other.
      */
     BACKUP_SOURCE: v.optional(v.string()),
+    /** Tables to leave out besides EXCLUDED_TABLES, comma-separated (e.g. "sessions,cache"). */
+    BACKUP_EXCLUDED_TABLES: v.optional(v.string()),
     /** Per-request timeout towards the backup deployment, in ms (default 120000). */
     BACKUP_REQUEST_TIMEOUT_MS: v.optional(v.string()),
   },
