@@ -175,11 +175,43 @@ describe("malformed batches are refused whole", () => {
     expect(await writtenRows()).toEqual(before);
   });
 
+  test("more deletions than one call may close", async () => {
+    await expectInvalid({ deletedIdTags: Array.from({ length: 2_001 }, () => "abcdef") }, /at most 2000/);
+  });
+
   test("a batch for a run that is not running or not held", async () => {
     const e = await entry(user(1));
     const digest = await rangeDigest([e.hash]);
     await expect(apply({ upserts: [e], digest, holder: "someone-else" })).rejects.toMatchObject({ data: { code: "LEASE_LOST" } });
     await expect(apply({ upserts: [e], digest, runId: "nonsense" })).rejects.toMatchObject({ data: { code: "RUN_NOT_ACTIVE" } });
     expect(await writtenRows()).toEqual(before);
+  });
+});
+
+describe("run records accept only valid table names", () => {
+  const expectRefused = async (path: string, args: Record<string, unknown>) => {
+    await expect(call("mutation", path, { secret: d.secret, ...args })).rejects.toMatchObject({ data: { code: "INVALID_BATCH" } });
+    expect(await writtenRows()).toEqual(before);
+  };
+  const bad = ["no such table!", "", "_system", "x".repeat(65)];
+
+  test("beginRun", async () => {
+    for (const name of bad) await expectRefused("runs:beginRun", { ...validArgs()["runs:beginRun"]![1], tables: [name] });
+    await expectRefused("runs:beginRun", { ...validArgs()["runs:beginRun"]![1], tables: ["users", "users"] });
+  });
+
+  test("checkpoint", async () => {
+    for (const name of [...bad, "orders"]) {
+      await expectRefused("runs:checkpoint", { runId, holder, leaseMs: 1000, checkpoint: { ...checkpoint, table: name, counts: zeroCounts(name) } });
+    }
+  });
+
+  test("finishRun", async () => {
+    for (const name of bad) {
+      await expectRefused("runs:finishRun", { runId, holder, tables: [zeroCounts(name)], configuredTables: [] });
+      await expectRefused("runs:finishRun", { runId, holder, tables: [], configuredTables: [name] });
+    }
+    // A table the run never planned cannot be reported as backed up.
+    await expectRefused("runs:finishRun", { runId, holder, tables: [zeroCounts("orders")], configuredTables: ["orders"] });
   });
 });

@@ -3,7 +3,9 @@
 // completed run both equal the primary) and nothing doubled.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { startDeployments, type Deployments } from "../harness/deployments";
+import { PRIMARY_CLOUD_URL, startDeployments, type Deployments } from "../harness/deployments";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
 import { seedShop, type ShopIds } from "../harness/shopData";
 import type { FaultRule } from "../harness/faults";
 import { expectNothingLost } from "./support/assertions";
@@ -132,6 +134,20 @@ describe("faults that outlast the retries", () => {
 });
 
 describe("concurrency", () => {
+  test("a lease asked for forever lasts at most 30 minutes: the next run then resumes it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-25T10:00:00Z"));
+    const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
+    const planted = (await client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), {
+      secret: d.secret, holder: "greedy", leaseMs: 1e15, tables: ["users", "products", "orders"], source: PRIMARY_CLOUD_URL,
+    })) as { runId: string };
+    vi.setSystemTime(new Date("2026-11-25T10:29:00Z"));
+    expect(await runNow()).toMatchObject({ status: "alreadyRunning", runId: planted.runId });
+    vi.setSystemTime(new Date("2026-11-25T10:31:00Z"));
+    expect(await runNow()).toMatchObject({ status: "completed", runId: planted.runId });
+    await expectNothingLost(d);
+  });
+
   test("a cron tick and a manual run at once: one runs, the other says so", async () => {
     const [a, b] = await Promise.all([runNow(), runNow()]);
     expect([a.status, b.status].sort()).toEqual(["alreadyRunning", "completed"]);

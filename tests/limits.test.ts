@@ -35,6 +35,18 @@ test("arrays of 8,192 items and 16 levels of nesting", async () => {
   await expectNothingLost(d);
 });
 
+test("field names Convex accepts in nested objects, the empty one included, back up and restore", async () => {
+  const attributes = { "": 1, nested: { "": { "": "x" }, " spaced key ": [{ "": null }], "a.b-c": true, "_under": 2 } };
+  const [id] = await d.primary.t.mutation(internal.shop.insertProducts, { docs: [product("odd keys", { attributes })] });
+  const summary = await d.primary.t.action(internal.backup.runNow, {});
+  expect(summary.status).toBe("completed");
+  expect((await currentBackup(d)).get("products")!.get(id!)!.attributes).toEqual(attributes);
+  await expectNothingLost(d);
+  // And the next run finds nothing to do: no run is stuck on them.
+  const next = await d.primary.t.action(internal.backup.runNow, {});
+  expect(next.tables.every((t) => t.changed === 0)).toBe(true);
+});
+
 test("a table larger than one mutation may write (16,000 documents) backs up in bounded batches", async () => {
   for (let batch = 0; batch < 33; batch++) {
     await d.primary.t.mutation(internal.shop.insertProducts, {
