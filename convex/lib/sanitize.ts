@@ -1,50 +1,59 @@
 // Removes secrets from a document before it is hashed or leaves the query
-// that read it. Fields are dropped, never blanked: a redacted value is not
-// copied, hashed, logged or stored anywhere.
+// that read it (backupPages:readPage). What counts as a secret is set in
+// convex/backupConfig.ts (OMITTED_FIELDS, REDACTION); the rules are in
+// lib/redaction/. A secret is never copied, hashed, logged or stored: fields
+// named as secrets are dropped, secrets found inside text are replaced by
+// "[redacted]", and the report says where, never what.
 import type { Value } from "convex/values";
-import { OMITTED_FIELDS, SECRET_KEY_PATTERNS } from "../backupConfig";
+import { OMITTED_FIELDS, REDACTION } from "../backupConfig";
+import type { RedactionConfig } from "./redaction/config";
+import { SECRET } from "./redaction/keyJudge";
+import type { RedactionReport } from "./redaction/report";
+import { RulesCache } from "./redaction/rules";
+import { DocumentWalk } from "./redaction/walker";
 
-function normalize(key: string): string {
-  return key.toLowerCase().replace(/[_-]/g, "");
-}
+export type { RedactionConfig, TableRedaction } from "./redaction/config";
+export { RedactionReport, vRedactedPath, vRedactionKind, type RedactedPath, type RedactionKind } from "./redaction/report";
+export { MARKER } from "./redaction/valueShapes";
 
-const PATTERNS = SECRET_KEY_PATTERNS.map(normalize);
+type Doc = { [key: string]: Value };
 
-export function isSecretKey(key: string): boolean {
-  const normalized = normalize(key);
-  return PATTERNS.some((pattern) => normalized.includes(pattern));
-}
+/** Redaction with given settings; the module-level functions use backupConfig.ts's. */
+export class Sanitizer {
+  private readonly rules: RulesCache;
 
-function isPlainObject(value: Value | undefined): value is { [key: string]: Value } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof ArrayBuffer)
-  );
-}
-
-function stripSecrets(value: Value): Value {
-  if (Array.isArray(value)) return value.map(stripSecrets);
-  if (!isPlainObject(value)) return value;
-  const out: { [key: string]: Value } = {};
-  for (const [key, child] of Object.entries(value)) {
-    if (child === undefined || isSecretKey(key)) continue;
-    out[key] = stripSecrets(child);
+  constructor(config: RedactionConfig, omitted: Readonly<Record<string, readonly string[]>> = {}) {
+    this.rules = new RulesCache(config, omitted);
   }
-  return out;
+
+  /** The document as it may be backed up; each removal is counted in `report` if given. */
+  sanitizeDocument(table: string, doc: Doc, report?: RedactionReport): Doc {
+    return new DocumentWalk(this.rules.get(table), report).document(doc);
+  }
+
+  /** Whether a key's name alone makes it a secret in a table (whatever its value, at any depth). */
+  isSecretKey(key: string, table = ""): boolean {
+    return (this.rules.get(table).judge.verdict(key) & SECRET) !== 0;
+  }
+
+  /** The key's words as the judge reads them ("APIKey" -> ["api", "key"]). */
+  keyWords(key: string, table = ""): string[] {
+    return this.rules.get(table).judge.words(key);
+  }
 }
 
-/** The document as it may be backed up: omitted fields and secret keys removed at every depth. */
-export function sanitizeDocument(
-  table: string,
-  doc: { [key: string]: Value },
-): { [key: string]: Value } {
-  const omitted = new Set(OMITTED_FIELDS[table] ?? []);
-  const kept: { [key: string]: Value } = {};
-  for (const [key, value] of Object.entries(doc)) {
-    if (omitted.has(key)) continue;
-    kept[key] = value;
-  }
-  return stripSecrets(kept) as { [key: string]: Value };
+const configured = new Sanitizer(REDACTION, OMITTED_FIELDS);
+
+/**
+ * The document as it may be backed up: OMITTED_FIELDS and REDACTION.redactPaths
+ * removed, keys naming a secret removed at any depth, secret shapes in strings
+ * replaced by "[redacted]". Pass a report to learn which paths were redacted.
+ */
+export function sanitizeDocument(table: string, doc: Doc, report?: RedactionReport): Doc {
+  return configured.sanitizeDocument(table, doc, report);
+}
+
+/** Whether a key's name alone makes it a secret under backupConfig.ts's settings. */
+export function isSecretKey(key: string, table?: string): boolean {
+  return configured.isSecretKey(key, table);
 }

@@ -37,6 +37,11 @@ async function forEachPrimaryDoc(
   }
 }
 
+/** A key the sanitizer removes for its name (booleans and null under it are kept: no secret in one bit). */
+function removedForName(key: string, child: unknown, table: string | null): boolean {
+  return isSecretKey(key, table ?? undefined) && child !== null && typeof child !== "boolean";
+}
+
 /** Every string the primary keeps under a secret key or an omitted field, at any depth. */
 function secretValuesOf(table: string, doc: Record<string, Value>, into: Set<string>): void {
   const omitted = OMITTED_FIELDS[table] ?? [];
@@ -52,7 +57,7 @@ function secretValuesOf(table: string, doc: Record<string, Value>, into: Set<str
     if (Array.isArray(value)) return value.forEach((child) => walk(child, false));
     if (value === null || typeof value !== "object" || value instanceof ArrayBuffer) return;
     for (const [key, child] of Object.entries(value)) {
-      if (isSecretKey(key) || (topLevel && omitted.includes(key))) strings(child);
+      if (removedForName(key, child, table) || (topLevel && omitted.includes(key))) strings(child);
       else walk(child, false);
     }
   };
@@ -102,8 +107,8 @@ function secretKeysIn(value: unknown, table: string | null, topLevel = true): st
   const omitted = table === null ? [] : (OMITTED_FIELDS[table] ?? []);
   const found: string[] = [];
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    // OMITTED_FIELDS names top-level fields; SECRET_KEY_PATTERNS apply at every depth.
-    if (isSecretKey(key) || (topLevel && omitted.includes(key))) found.push(key);
+    // OMITTED_FIELDS names top-level fields; REDACTION's secret words apply at every depth.
+    if (removedForName(key, child, table) || (topLevel && omitted.includes(key))) found.push(key);
     found.push(...secretKeysIn(child, table, false));
   }
   return found;
