@@ -3,6 +3,7 @@ import { internal } from "../convex/_generated/api";
 import { api } from "../backup-convex/convex/_generated/api";
 import { randomSecret, startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
+import { MAX_STATUS_RUNS } from "../shared/protocol";
 
 const HOUR = 60 * 60 * 1000;
 const START = Date.UTC(2025, 0, 6, 10, 0, 0);
@@ -107,6 +108,30 @@ describe("backup:status", () => {
     }
     expect((await status(2)).runs.map((run) => run.seq)).toEqual([4, 3]);
     expect((await status()).runs.map((run) => run.seq)).toEqual([4, 3, 2, 1]);
+  });
+
+  test("reads a bounded amount however large the run records: the newest ones that fit in a few MiB", async () => {
+    await d.primary.t.action(internal.backup.runNow, {});
+    // 36 failed runs whose records carry 7,000 tables each: about 19 MiB, more than a query may read.
+    const tables = Array.from({ length: 7_000 }, (_, i) => ({
+      table: `table_${i}`, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0,
+    }));
+    for (let batch = 0; batch < 36; batch += 6) {
+      await d.backup.t.run(async (ctx) => {
+        for (let seq = 2 + batch; seq < 8 + batch; seq++) {
+          await ctx.db.insert("runs", { seq, startedAt: START + seq * 60_000, status: "failed", tables });
+        }
+      });
+    }
+    vi.setSystemTime(START + HOUR);
+    captureLogs();
+    const report = await status(MAX_STATUS_RUNS);
+    // Newest first, as many as MAX_STATUS_BYTES holds; the newest restore point is still found.
+    const seqs = report.runs.map((run) => run.seq);
+    expect(seqs.length).toBeGreaterThan(0);
+    expect(seqs.length).toBeLessThan(36);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => 37 - i));
+    expect(report.newestCompleted).toMatchObject({ seq: 1 });
   });
 
   test("fails with the backup's reason when the secret is wrong, without echoing it", async () => {
