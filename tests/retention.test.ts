@@ -202,6 +202,30 @@ describe("retention", () => {
     );
   });
 
+  test("large documents are pruned in steps bounded by the bytes they hold; the newest point stays whole", async () => {
+    const product = (hour: number) => ({
+      name: "poster", price: 1, category: "c", images: [], stock: 1n, sizes: [], colors: [],
+      // 700 KB of quotes: 1.4 MB of JSON, six content chunks per version.
+      description: `${hour}${'"'.repeat(700_000)}`,
+    });
+    await seedShop(d.primary, { users: 1, products: 1, orders: 1 });
+    const [id] = await d.primary.t.mutation(internal.shop.insertProducts, { docs: [product(0)] });
+    for (let hour = 0; hour < 12; hour++) {
+      vi.setSystemTime(START + hour * HOUR_MS);
+      if (hour > 0) await d.primary.t.run((ctx) => ctx.db.patch("products", id!, { description: product(hour).description }));
+      expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    }
+    vi.setSystemTime(START + 12 * HOUR_MS);
+    const steps = await pruneSteps(() => prune({ keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0 }));
+    // 11 old versions of 1.4 MB each (15 MB) go, about 4 MiB per step: a handful of rows per step.
+    expect(steps.reduce((sum, step) => sum + step.versions, 0)).toBe(11);
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    for (const step of steps) expect(step.contents).toBeLessThanOrEqual(4 * 6);
+    const after = await backupTables();
+    expect(after.runs.map((r) => [r.seq, r.status])).toEqual([[12, "completed"]]);
+    expect(restorePoint(after, 12)).toEqual(await primaryState());
+  });
+
   test("a run in progress keeps the versions it needs while the prune runs", async () => {
     const ids = await seedShop(d.primary, { users: 2, products: 3, orders: 4 });
     await d.primary.t.action(internal.backup.runNow, {});

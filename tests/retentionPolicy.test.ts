@@ -105,6 +105,26 @@ describe("the default retention policy", () => {
     expect(dropped).toEqual(part.filter((r) => r.startedAt < MONDAY + WEEK_MS).map((r) => r.seq));
   });
 
+  test("a run a previous prune started deleting (pruning) is dropped whatever the policy, and is no day's newest", () => {
+    // A one-off prune with a short policy marked runs 2 and 3; the default policy would keep both as recent.
+    const runs: RunInfo[] = [
+      { seq: 1, startedAt: MONDAY, status: "completed" },
+      { seq: 2, startedAt: MONDAY + HOUR_MS, status: "pruning" },
+      { seq: 3, startedAt: MONDAY + 2 * HOUR_MS, status: "pruning" },
+      { seq: 4, startedAt: MONDAY + 3 * HOUR_MS, status: "completed" },
+    ];
+    const { kept, dropped } = planRetention(runs, RETENTION_POLICY, MONDAY + 4 * HOUR_MS, complete(runs));
+    expect([...kept]).toEqual([
+      [1, "recent"],
+      [4, "recent"],
+    ]);
+    expect(dropped).toEqual([2, 3]);
+    // Days later run 4 is its day's newest, as if 2 and 3 were never there.
+    const later = planRetention(runs, RETENTION_POLICY, MONDAY + 5 * DAY_MS, complete(runs));
+    expect([...later.kept]).toEqual([[4, "daily"]]);
+    expect(later.dropped).toEqual([1, 2, 3]);
+  });
+
   test("0 hours / days / weeks keeps only the newest completed run", () => {
     const runs = hourlyRuns(30);
     const { kept } = planRetention(runs, { keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0 }, MONDAY + 40 * HOUR_MS, complete(runs));
