@@ -8,6 +8,7 @@ import { internal } from "./_generated/api";
 import { env, internalAction } from "./_generated/server";
 import schema from "./schema";
 import { EXCLUDED_TABLES } from "./backupConfig";
+import { CHANGE_LOG_TABLE } from "./lib/changeLog/schema";
 import { DEFAULT_MAX_DURATION_MS, runBackup, vRunSummary, type RunSummary } from "./lib/runBackup";
 import { BackupTarget, readBackupConfig } from "./lib/backupTarget";
 import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "./lib/backupStatus";
@@ -23,7 +24,8 @@ export { formatBytes, sumCounts, vRunSummary, type RunSummary } from "./lib/runB
  */
 export function backedUpTables(): string[] {
   const fromEnv = (env.BACKUP_EXCLUDED_TABLES ?? "").split(",").map((table) => table.trim());
-  const excluded = new Set([...EXCLUDED_TABLES, ...fromEnv]);
+  // The change log is the backup's own bookkeeping, never backed up.
+  const excluded = new Set([...EXCLUDED_TABLES, ...fromEnv, CHANGE_LOG_TABLE]);
   return Object.keys(schema.tables).filter((table) => !excluded.has(table));
 }
 

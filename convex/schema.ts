@@ -2,6 +2,7 @@
 // users carries two secrets (passwordHash, sessionToken) that must never leave it.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { backupTables } from "./lib/changeLog/schema";
 
 export const vRole = v.union(v.literal("customer"), v.literal("admin"));
 export const vOrderStatus = v.union(
@@ -72,6 +73,8 @@ export const vOrderFields = {
 
 
 export default defineSchema({
+  // The backup's change log (change capture): see lib/changeLog/schema.ts.
+  ...backupTables,
   // Written by shop.ts (sign-up, profile edits); read by the app; never deleted by the backup.
   users: defineTable(vUserFields).index("by_email", ["email"]),
   // Written by shop.ts (catalogue admin).

@@ -1,7 +1,7 @@
 // The example shop's own functions. Internal: in a real app these sit behind
 // your auth layer; here the demo, benchmark and tests call them directly.
 import { v } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { internalMutation } from "./functions";
 import {
   vOrderFields,
   vOrderStatus,

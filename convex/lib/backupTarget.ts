@@ -68,7 +68,9 @@ export function readBackupConfig(): BackupConfig {
   if (!Number.isFinite(timeout) || timeout <= 0) {
     throw new Error("BACKUP_REQUEST_TIMEOUT_MS must be a positive number of milliseconds.");
   }
-  // Convex sets CONVEX_CLOUD_URL in every deployment: dev and prod differ.
+  // Convex sets CONVEX_CLOUD_URL in every deployment (dev and prod differ);
+  // a system variable, read from process.env as Convex documents it.
+  // eslint-disable-next-line @convex-dev/no-process-env
   const source = (env.BACKUP_SOURCE ?? process.env.CONVEX_CLOUD_URL ?? "").trim();
   if (source === "") {
     throw new Error("Cannot tell which deployment this is (CONVEX_CLOUD_URL is unset): set BACKUP_SOURCE to a name for it.");

@@ -1,0 +1,10 @@
+// The app's mutation builders, with change capture: every document a
+// mutation writes is noted in the backup's change log in the same
+// transaction, so an hourly backup reads only what changed. App code imports
+// `mutation` / `internalMutation` from here, never from ./_generated/server
+// (eslint.config.js enforces it).
+import { internalMutation as rawInternalMutation, mutation as rawMutation } from "./_generated/server";
+import { withChangeCapture } from "./lib/changeLog/builders";
+
+export const mutation = withChangeCapture(rawMutation);
+export const internalMutation = withChangeCapture(rawInternalMutation);

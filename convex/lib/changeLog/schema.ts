@@ -1,0 +1,33 @@
+// The change log: which documents the app's mutations wrote, in commit
+// order. Spread into the app's schema (`...backupTables`) to turn change
+// capture on; without it every backup run scans every table.
+import { defineTable } from "convex/server";
+import { v, type Infer } from "convex/values";
+
+export const CHANGE_LOG_TABLE = "backupChanges";
+
+/** Ids per log row: a mutation writing more documents writes several rows (parts). */
+export const MAX_IDS_PER_ROW = 1_000;
+
+export const vChangeLogFields = {
+  /** The writing mutation's commit timestamp (ctx.db.vars.commitTs): strictly follows commit order. */
+  ts: v.commitTs(),
+  /** 0, 1, ... when one mutation wrote more than MAX_IDS_PER_ROW documents. */
+  part: v.number(),
+  /** Ids of the documents the mutation inserted, patched, replaced or deleted. */
+  ids: v.array(v.string()),
+};
+
+/**
+ * Where draining stands: the next id to read is `offset` in row (ts, part);
+ * every earlier row is drained. Saved on the backup with each run.
+ */
+export const vLogCursor = v.object({ ts: v.int64(), part: v.number(), offset: v.number() });
+export type LogCursor = Infer<typeof vLogCursor>;
+
+export const backupTables = {
+  // Written by the wrapped mutation builders (one row per mutation, in the
+  // same transaction as its writes); read by backupPages.readChanges; deleted
+  // by backupPages.dropChanges once the backup acknowledged them.
+  [CHANGE_LOG_TABLE]: defineTable(vChangeLogFields).index("by_ts", ["ts", "part"]),
+};
