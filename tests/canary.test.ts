@@ -30,6 +30,40 @@ afterEach(async () => {
   await d.close();
 });
 
+// Secret keys of every kind redaction knows (issue 11), each holding a canary.
+const SECRET_KEYS = [
+  "pwd", "pass", "passphrase", "salt", "otp", "totp", "pin", "jwt", "bearer", "signingKey", "webhookSigningKey",
+  "encryptionKey", "hmacKey", "privateKey", "mnemonic", "seedPhrase", "socialSecurityNumber", "ssn", "iban",
+  "connectionString", "clientSecret", "accessToken", "refresh_token", "cookie", "authorization", "cvv", "cardNumber",
+  "api key", "card number", "private.key", "x-api-key",
+];
+
+// Secrets written into ordinary text, each a canary in the shape redaction recognises.
+function secretValues(): Record<string, string> {
+  const id = Math.random().toString(36).slice(2, 10);
+  return {
+    jwt: `eyJhbGciOiJIUzI1NiJ9.eyJCANARYjwt${id}.CANARYsig${id}`,
+    bearer: `Bearer CANARY-bearer-${id}`,
+    basic: `Basic CANARYbasic${id}0==`,
+    stripe: `sk_live_CANARYstripe${id}`,
+    github: `ghp_CANARYgithub${id}0123456789`,
+    slack: `xoxb-CANARY-slack-${id}`,
+    aws: "AKIACANARY0123456789",
+    google: `AIzaCANARYgoogle${id}0123456789abcdefgh`,
+    gitlab: `glpat-CANARYgitlab${id}012345`,
+    npm: `npm_CANARYnpm${id}012345678901234567`,
+    url: `https://admin:CANARY-urlpass-${id}@example.com/x`,
+    query: `https://app.example.com/reset?token=CANARY-query-${id}&lang=en`,
+    sig: `https://cdn.example.com/f?exp=1&sig=CANARY-sig-${id}`,
+    postgres: `postgres://app:CANARY-pg-${id}@db.example.com:5432/shop`,
+    mongo: `mongodb+srv://u:CANARY-mongo-${id}@cluster0.example.net/db`,
+    redis: `redis://:CANARY-redis-${id}@cache:6379/0`,
+    pem: `-----BEGIN PRIVATE KEY-----\nCANARY-pem-${id}\n-----END PRIVATE KEY-----`,
+    json: JSON.stringify({ user: "u", password: `CANARY-json-${id}` }),
+    jsonInText: `request body {"password": "CANARY-jsontext-${id}"} sent`,
+  };
+}
+
 test("canaries reach no backup table, log line, error message or restore ZIP", async () => {
   const planted = {
     passwordHash: canary("passwordHash"),
@@ -38,12 +72,35 @@ test("canaries reach no backup table, log line, error message or restore ZIP", a
     cardToken: canary("cardToken"),
     nestedPassword: canary("nestedPassword"),
   };
+  const keyed = Object.fromEntries(SECRET_KEYS.map((key) => [key, canary(key)]));
+  const values = secretValues();
   await d.primary.t.run(async (ctx) => {
     await ctx.db.patch("users", ids.users[0]!, { passwordHash: planted.passwordHash, sessionToken: planted.sessionToken });
     await ctx.db.patch("products", ids.products[0]!, {
-      attributes: { supplier: { apiKey: planted.apiKey }, deep: [{ x: { password: planted.nestedPassword } }] },
+      attributes: {
+        supplier: { apiKey: planted.apiKey },
+        deep: [{ x: { password: planted.nestedPassword } }],
+        // Secret keys at the top of a free-form field, in an array, and under a record key that is data.
+        ...keyed,
+        list: [keyed],
+        byEmail: { "ann@example.com": keyed },
+        // Secret shapes in ordinary text, alone and in arrays.
+        notes: values,
+        noteList: Object.values(values),
+      },
     });
-    await ctx.db.patch("orders", ids.orders[0]!, { payment: { cardToken: planted.cardToken } });
+    await ctx.db.patch("products", ids.products[1]!, {
+      attributes: { request: { headers: [["Authorization", canary("header")], ["Content-Type", "application/json"]] } },
+    });
+    await ctx.db.patch("orders", ids.orders[0]!, {
+      payment: {
+        cardToken: planted.cardToken,
+        card: { number: canary("cardNumber"), cvc: canary("cvc"), brand: "visa" },
+        paymentCard: { number: canary("paymentCardNumber") },
+        callbackUrl: values.query,
+        raw: values.json,
+      },
+    });
   });
 
   const seen: string[] = [];
@@ -93,4 +150,8 @@ test("canaries reach no backup table, log line, error message or restore ZIP", a
   for (const [where, text] of Object.entries(places)) {
     expect(text, where).not.toContain("CANARY");
   }
+  // The data around the secrets did get through: the backup holds the redacted texts.
+  expect(places.backup).toContain("https://[redacted]@example.com/x");
+  expect(places.backup).toContain("postgres://[redacted]@db.example.com:5432/shop");
+  expect(places.backup).toContain("Content-Type");
 });

@@ -70,3 +70,29 @@ test("secret canaries planted at every depth never reach the backup, and are not
   expect(node).toEqual({ leaf: "kept" });
   expect(backup.get("orders")!.get(ids.orders[0]!)!.payment).toEqual({ provider: "x", card: { brand: "visa" } });
 });
+
+test("ordinary data named like a secret reaches the backup whole; new secret kinds do not (issue 11)", async () => {
+  // Every key here was dropped by the old letter patterns; all are data.
+  const ordinary = {
+    className: "A", businessName: "Acme", addressNumber: 12, processName: "p", grossNetAmount: 9.5,
+    totalTokens: 120, promptTokens: 80, maxTokens: 1000, tokenizer: "cl100k", tokenCount: 3,
+    messages: [{ role: "user", tokens: 12 }, { role: "assistant", tokens: 30 }],
+    cookieConsent: true, authorizationStatus: "ok", passwordChangedAt: 1_700_000_000_000, secretary: "Ann",
+    credentialsExpireAt: 1_800_000_000_000, tokenType: "Bearer", pinned: true, pinCode: "400001", saltLevel: 2,
+    keyboard: "qwerty", monkey: "yes", card: { brand: "visa", last4: "4242" }, images: ["https://cdn.example.com/a.jpg"],
+  };
+  const secrets = {
+    pwd: "CANARY-pwd", "api key": "CANARY-spaced", "private.key": "CANARY-dotted", recoveryCodes: ["CANARY-rc1"],
+    card: { number: "CANARY-4242", cvc: "CANARY-cvc" }, webhook: "https://u:CANARY-pass@hooks.example.com/x",
+  };
+  await d.primary.t.run(async (ctx) => {
+    await ctx.db.patch("products", ids.products[0]!, { attributes: ordinary });
+    await ctx.db.patch("products", ids.products[1]!, { attributes: { ...ordinary, ...secrets, card: { ...ordinary.card, ...secrets.card } } });
+  });
+  await d.primary.t.action(internal.backup.runNow, {});
+
+  expect(await allBackupText(d)).not.toContain("CANARY");
+  const products = (await currentBackup(d)).get("products")!;
+  expect(products.get(ids.products[0]!)!.attributes).toEqual(ordinary);
+  expect(products.get(ids.products[1]!)!.attributes).toEqual({ ...ordinary, webhook: "https://[redacted]@hooks.example.com/x" });
+});

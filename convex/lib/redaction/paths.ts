@@ -3,7 +3,9 @@
 // "chats.messages[].apiKey" (`[]`: every element of an array).
 //
 // A reported path never carries data: a key that is not identifier-like (an
-// email or an id used as a record key, "api key") is written `*`.
+// email or an id used as a record key, "api key"), or that looks like a token
+// or an id, is written `*`.
+import { containsToken } from "./valueShapes";
 
 /** An array element in a path. */
 export const ELEMENT = "[]";
@@ -11,10 +13,12 @@ export const ELEMENT = "[]";
 export const ANY_KEY = "*";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+// A long name with digits in it is more likely an id or a token used as a key than a field name.
+const ID_LIKE = /^(?=.{16})(?=.*\d)/;
 
-/** A path segment safe to report: the key itself if identifier-like, else `*`. */
+/** A path segment safe to report: the key itself if identifier-like (and no token or id), else `*`. */
 export function reportSegment(key: string): string {
-  return IDENTIFIER.test(key) ? key : ANY_KEY;
+  return IDENTIFIER.test(key) && !ID_LIKE.test(key) && !containsToken(key) ? key : ANY_KEY;
 }
 
 /** "table.a.b[].c" from raw segments (keys and ELEMENT), with keys made safe. */

@@ -202,6 +202,14 @@ function looksLikeCredential(token: string): boolean {
   return token.length >= 8 && (/\d/.test(token) || (token.length >= 16 && /[._~+/=]/.test(token)));
 }
 
+/** Whether the text holds a token of a known shape (a JWT, an API key...). */
+export function containsToken(text: string): boolean {
+  TOKENS.lastIndex = 0;
+  const found = TOKENS.test(text);
+  TOKENS.lastIndex = 0;
+  return found;
+}
+
 /** The text with every secret it holds replaced by MARKER (the same string if none). */
 export function maskSecretText(text: string, isSecretName: SecretName): string {
   let out = text;
