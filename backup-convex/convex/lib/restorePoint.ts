@@ -23,6 +23,7 @@ export async function findRestorePoint(db: DatabaseReader, selector: RunSelector
       return run ?? notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
     }
     case "atOrBefore": {
+      if (Number.isNaN(selector.time)) return notFound("The time given is not a number.");
       const lastStarted = await lastRunStartedBy(db, selector.time);
       const run = lastStarted === null ? null : await newestCompleted(db, lastStarted);
       return run ?? notFound(`No completed run started at or before ${new Date(selector.time).toISOString()}.`);
