@@ -1,6 +1,10 @@
 // Hashing shared by both deployments. The primary hashes each sanitized
 // document; both sides digest a key range the same way, so comparing two
 // 43-character strings tells whether a whole range is already backed up.
+// A range's digest is the XOR of its documents' hashes: order-free and
+// updatable in place, so the backup keeps the digests of ranges it has seen
+// current as single documents change (a hash covers the document's _id, so
+// two documents never cancel out).
 // Runs in Convex's default runtime: crypto.subtle and TextEncoder only.
 import { convexToJson, type Value } from "convex/values";
 
@@ -33,15 +37,50 @@ export async function sha256Bytes(text: string): Promise<Uint8Array> {
 
 /** SHA-256 of the text's UTF-8 bytes, base64url without padding (43 chars). */
 export async function sha256(text: string): Promise<string> {
-  const digest = await sha256Bytes(text);
+  return toBase64Url(await sha256Bytes(text));
+}
+
+/** Digest of a key range: the XOR of its documents' hashes (an empty range is all zeros). */
+export function rangeDigest(hashes: readonly string[]): Promise<string> {
+  return Promise.resolve(xorDigests(EMPTY_RANGE_DIGEST, hashes));
+}
+
+const DIGEST_BYTES = 32;
+export const EMPTY_RANGE_DIGEST = toBase64Url(new Uint8Array(DIGEST_BYTES));
+
+/** `digest` with each of `hashes` XORed in (adding and removing a document are the same step). */
+export function xorDigests(digest: string, hashes: readonly string[]): string {
+  const acc = fromBase64Url(digest);
+  for (const hash of hashes) {
+    const bytes = fromBase64Url(hash);
+    for (let i = 0; i < DIGEST_BYTES; i++) acc[i]! ^= bytes[i]!;
+  }
+  return toBase64Url(acc);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
   let binary = "";
-  for (const byte of digest) binary += String.fromCharCode(byte);
+  for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Digest of a key range: its documents' hashes in key order. */
-export function rangeDigest(hashesInKeyOrder: readonly string[]): Promise<string> {
-  return sha256(hashesInKeyOrder.join("\n"));
+/** 32 bytes of a 43-character base64url digest; anything else reads as zeros past its end. */
+function fromBase64Url(text: string): Uint8Array {
+  const out = new Uint8Array(DIGEST_BYTES);
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (let i = 0; i < text.length && at < DIGEST_BYTES; i++) {
+    const index = BASE64URL.indexOf(text[i]!);
+    if (index < 0) continue;
+    value = (value << 6) | index;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
 }
 
 // A document's tag: ID_TAG_LENGTH chars naming the document, then

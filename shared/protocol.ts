@@ -124,6 +124,8 @@ export const diffRangeArgs = {
   table: v.string(),
   range: vKeyRange,
   digest: v.string(),
+  /** verify: compare the stored versions themselves, never a remembered digest (and correct a stale one). */
+  fresh: v.optional(v.boolean()),
 };
 /**
  * Most open versions one diffRange or applyRange reads: a mass delete can
@@ -159,6 +161,19 @@ export const applyRangeArgs = {
   /** Close every version in the range that is not in upserts (fallback on a digest mismatch). */
   replace: v.boolean(),
 };
+/**
+ * Changes read from the primary's change log, applied by id: each upsert
+ * replaces the document's open version (when its hash differs), each deleted
+ * id closes it. Reads only those ids' open versions.
+ */
+export const applyChangesArgs = {
+  ...leaseArgs,
+  batchId: v.string(),
+  table: v.string(),
+  upserts: v.array(vDocEntry),
+  deletedIds: v.array(v.string()),
+};
+
 export const vApplyRangeResult = v.object({
   changed: v.number(),
   deleted: v.number(),

@@ -64,6 +64,20 @@ export const vContentFields = {
   text: v.string(),
 };
 
+/**
+ * The digest of one key range of a table as the backup holds it now (the XOR
+ * of its open versions' hashes). Ranges never overlap; a range is keyed by
+ * its end, and the open end of a table is (Infinity, "").
+ */
+export const vRangeDigestFields = {
+  table: v.string(),
+  afterCreationTime: v.number(),
+  afterId: v.string(),
+  upToCreationTime: v.number(),
+  upToId: v.string(),
+  digest: v.string(),
+};
+
 export default defineSchema({
   // One per backup run: written by runs.* (lease, checkpoints, completion), read
   // by status and restore, deleted by retention.prune once no longer kept. A
@@ -79,8 +93,15 @@ export default defineSchema({
   versions: defineTable(vVersionFields)
     .index("by_open_key", ["table", "toSeq", "creationTime", "docId"])
     .index("by_key", ["table", "creationTime", "docId", "fromSeq"])
+    // The open version of one document: what a change from the log replaces.
+    .index("by_doc", ["table", "docId", "toSeq"])
     // Closed versions by the run that closed them: retention finds what it may prune.
     .index("by_to_seq", ["toSeq", "fromSeq"]),
+  // Digests of key ranges the primary diffed or sent: written by
+  // sync.diffRange (on a miss) and sync.applyRange, kept current by every
+  // write to versions (sync.applyChanges), deleted when a new range overlaps
+  // them or its table is retired. An unchanged range then costs one read.
+  rangeDigests: defineTable(vRangeDigestFields).index("by_up_to", ["table", "upToCreationTime", "upToId"]),
   // A version's canonical JSON, split in chunks so a 1 MiB document fits:
   // written with its version by sync.applyRange, read by restore, deleted
   // with its version by retention.prune.

@@ -1,18 +1,22 @@
-// The two calls a backup run makes per page of the primary:
-// diffRange answers "is this key range already backed up?" with one digest
-// (and, when not, the tags of what the backup holds there); applyRange writes
-// the primary's changes for the range as new versions. Each reads at most
-// MAX_RANGE_VERSIONS open versions: a range holding more (after a mass
+// What a backup run writes. A scan sends the primary page by page:
+// diffRange answers "is this key range already backed up?" (one stored
+// digest read when the range was seen before; else its open versions, and
+// the tags of what the backup holds there when it differs); applyRange
+// writes the primary's changes for the range as new versions. Each reads at
+// most MAX_RANGE_VERSIONS open versions: a range holding more (after a mass
 // delete on the primary) is answered in parts the primary walks through.
+// A change-log run sends changed documents by id: applyChanges.
 // retireTable closes a table the primary no longer backs up, in chunks.
 import { ConvexError } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { mutation, type MutationCtx } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
 import { getHeldRun } from "./runs";
 import { insertVersion, openVersionsInRange, versionKey } from "./lib/versions";
-import { validateBatch, validateTableName } from "./lib/validateBatch";
+import { validateBatch, validateChanges, validateTableName } from "./lib/validateBatch";
+import { adjustRangeDigests, deleteRangeDigests, putRangeDigest, storedRangeDigest } from "./lib/rangeDigests";
 import {
+  applyChangesArgs,
   applyRangeArgs,
   diffRangeArgs,
   ERROR_CODES,
@@ -25,22 +29,49 @@ import {
 import { documentTag, ID_TAG_LENGTH, rangeDigest } from "../../shared/digest";
 import { compareKeys, type DocKey } from "../../shared/keys";
 
-export const diffRange = query({
+export const diffRange = mutation({
   args: diffRangeArgs,
   returns: vDiffRangeResult,
-  handler: async (ctx, { secret, table, range, digest }) => {
+  handler: async (ctx, { secret, table, range, digest, fresh }) => {
     await requireSecret(secret);
     validateTableName(table);
+    const stored = await storedRangeDigest(ctx.db, table, range);
+    if (stored === digest && fresh !== true) return { match: true as const };
     const { rows, complete } = await openVersionsInRange(ctx.db, table, range, MAX_RANGE_VERSIONS);
     // More than a page can hold cannot match the primary's page: no digest needed.
-    if (complete && (await rangeDigest(rows.map((row) => row.hash))) === digest) {
-      return { match: true as const };
+    if (complete) {
+      const held = await rangeDigest(rows.map((row) => row.hash));
+      // Remembered, so the next diff of this range reads one row.
+      if (stored !== held) await putRangeDigest(ctx.db, table, range, held);
+      if (held === digest) return { match: true as const };
     }
     const last = rows.at(-1);
     const through = complete || last === undefined ? null : versionKey(last);
     return { match: false as const, tags: rows.map((row) => row.tag).join(""), through };
   },
 });
+
+type Applied = { changed: number; deleted: number; docsWritten: number };
+
+/**
+ * What every write call does first: the run must be held by the caller and
+ * back the table up, and a batch applied before (its reply was lost) is
+ * answered from its record. Returns the run, and the earlier result if any.
+ */
+async function beginBatch(
+  ctx: MutationCtx,
+  args: { runId: string; holder: string; batchId: string; table: string },
+): Promise<{ run: Doc<"runs">; applied: Applied | null }> {
+  const run = await getHeldRun(ctx.db, args.runId, args.holder);
+  if (!(run.plannedTables ?? []).includes(args.table)) {
+    throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "This run does not back up that table." });
+  }
+  const applied = await ctx.db
+    .query("batches")
+    .withIndex("by_run_batch", (q) => q.eq("runId", run._id).eq("batchId", args.batchId))
+    .unique();
+  return { run, applied: applied === null ? null : { changed: applied.changed, deleted: applied.deleted, docsWritten: applied.docsWritten } };
+}
 
 export const applyRange = mutation({
   args: applyRangeArgs,
@@ -49,17 +80,8 @@ export const applyRange = mutation({
     await requireSecret(args.secret);
     const { table, range, upserts, deletedIdTags, replace } = args;
     await validateBatch(table, range, upserts, deletedIdTags);
-    const run = await getHeldRun(ctx.db, args.runId, args.holder);
-    if (!(run.plannedTables ?? []).includes(table)) {
-      throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "This run does not back up that table." });
-    }
-    const applied = await ctx.db
-      .query("batches")
-      .withIndex("by_run_batch", (q) => q.eq("runId", run._id).eq("batchId", args.batchId))
-      .unique();
-    if (applied !== null) {
-      return { changed: applied.changed, deleted: applied.deleted, docsWritten: applied.docsWritten };
-    }
+    const { run, applied } = await beginBatch(ctx, args);
+    if (applied !== null) return applied;
 
     // Step 1: plan in memory what closes and what is added.
     const { rows: open, complete } = await openVersionsInRange(ctx.db, table, range, MAX_RANGE_VERSIONS);
@@ -110,7 +132,54 @@ export const applyRange = mutation({
       const tag = documentTag(entry.id, entry.hash);
       docsWritten += await insertVersion(ctx.db, table, entry, tag, run.seq);
     }
+    // The range now holds exactly the primary's page: remember its digest.
+    await putRangeDigest(ctx.db, table, range, args.digest);
     const result = { changed: toAdd.length, deleted, docsWritten };
+    await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
+    return result;
+  },
+});
+
+export const applyChanges = mutation({
+  args: applyChangesArgs,
+  returns: vApplyRangeResult,
+  handler: async (ctx, args) => {
+    await requireSecret(args.secret);
+    const { table, upserts, deletedIds } = args;
+    await validateChanges(table, upserts, deletedIds);
+    const { run, applied } = await beginBatch(ctx, args);
+    if (applied !== null) return applied;
+
+    // One index range per id: its open version, if any.
+    const openOf = (docId: string) =>
+      ctx.db
+        .query("versions")
+        .withIndex("by_doc", (q) => q.eq("table", table).eq("docId", docId).eq("toSeq", null))
+        .first();
+    const result: Applied = { changed: 0, deleted: 0, docsWritten: 0 };
+    const digestChanges: { key: DocKey; hashes: string[] }[] = [];
+    for (const entry of upserts) {
+      const open = await openOf(entry.id);
+      if (open?.hash === entry.hash) continue;
+      const hashes = [entry.hash];
+      if (open !== null) {
+        await ctx.db.patch("versions", open._id, { toSeq: run.seq });
+        result.docsWritten += 1;
+        hashes.push(open.hash);
+      }
+      result.docsWritten += await insertVersion(ctx.db, table, entry, documentTag(entry.id, entry.hash), run.seq);
+      result.changed += 1;
+      digestChanges.push({ key: { creationTime: entry.creationTime, id: entry.id }, hashes });
+    }
+    for (const docId of deletedIds) {
+      const open = await openOf(docId);
+      if (open === null) continue;
+      await ctx.db.patch("versions", open._id, { toSeq: run.seq });
+      result.docsWritten += 1;
+      result.deleted += 1;
+      digestChanges.push({ key: versionKey(open), hashes: [open.hash] });
+    }
+    await adjustRangeDigests(ctx.db, table, digestChanges);
     await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
     return result;
   },
@@ -131,6 +200,8 @@ export const retireTable = mutation({
     const run = await getHeldRun(ctx.db, runId, holder);
     const { rows, complete } = await openVersionsInRange(ctx.db, table, { after: null, upTo: null }, MAX_RANGE_VERSIONS);
     for (const row of rows) await ctx.db.patch("versions", row._id, { toSeq: run.seq });
-    return { closed: rows.length, done: complete };
+    // Its stored digests describe versions no longer open.
+    const digestsGone = await deleteRangeDigests(ctx.db, table, MAX_RANGE_VERSIONS - rows.length);
+    return { closed: rows.length, done: complete && digestsGone };
   },
 });

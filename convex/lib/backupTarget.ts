@@ -7,6 +7,7 @@ import { makeFunctionReference, type FunctionReference } from "convex/server";
 import type { Infer, ObjectType, PropertyValidators, Value } from "convex/values";
 import { MIN_SECRET_LENGTH } from "../../shared/protocol";
 import type {
+  applyChangesArgs,
   applyRangeArgs,
   checkpointArgs,
   diffRangeArgs,
@@ -134,8 +135,13 @@ export class BackupTarget {
     return this.call("mutation", "sync:retireTable", args);
   }
 
+  /** A mutation: on a miss it stores the range's digest so the next diff reads one row. */
   diffRange(args: Args<typeof diffRangeArgs>): Promise<Infer<typeof vDiffRangeResult>> {
-    return this.call("query", "sync:diffRange", args);
+    return this.call("mutation", "sync:diffRange", args);
+  }
+
+  applyChanges(args: Args<typeof applyChangesArgs>): Promise<Infer<typeof vApplyRangeResult>> {
+    return this.call("mutation", "sync:applyChanges", args);
   }
 
   applyRange(args: Args<typeof applyRangeArgs>): Promise<Infer<typeof vApplyRangeResult>> {

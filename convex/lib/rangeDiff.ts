@@ -37,13 +37,14 @@ export async function diffPageInParts(
   range: KeyRange,
   entries: DocEntry[],
   apply: (part: PartDiff) => Promise<void>,
+  options: { fresh?: boolean } = {},
 ): Promise<void> {
   let after = range.after;
   let rest = entries;
   for (;;) {
     const remaining: KeyRange = { after, upTo: range.upTo };
     const digest = await rangeDigest(rest.map((entry) => entry.hash));
-    const answer = await target.diffRange({ table, range: remaining, digest });
+    const answer = await target.diffRange({ table, range: remaining, digest, ...options });
     if (answer.match) {
       return apply({ range: remaining, entries: rest, digest, match: true, missing: [], different: [], extraIdTags: [] });
     }

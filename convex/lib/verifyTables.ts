@@ -1,9 +1,11 @@
 // backup:verify - does the backup's current state equal the primary's, table
 // by table? It walks the primary with the backup's own data path (readPage:
-// sanitize + hash; diffPageInParts: one digest per range, tags when they differ) and
-// writes nothing. Each page is its own read, so documents written while it
-// runs (or a backup run in progress) show up as differences: verify when
-// neither is happening, or verify again.
+// sanitize + hash; diffPageInParts: one digest per range, tags when they differ),
+// comparing the stored versions themselves rather than remembered range
+// digests, and writes no document (it may correct a remembered digest).
+// Each page is its own read, so documents written while it runs (or a backup
+// run in progress) show up as differences: verify when neither is happening,
+// or verify again.
 import { v, type Infer } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
 import type { BackupTarget } from "./backupTarget";
@@ -54,7 +56,7 @@ export async function verifyTable(ctx: ActionCtx, target: BackupTarget, table: s
       verdict.missing += diff.missing.length;
       verdict.extra += diff.extraIdTags.length;
       verdict.different += diff.different.length;
-    });
+    }, { fresh: true });
   }
   verdict.ok = verdict.rangesDiffering === 0;
   return verdict;

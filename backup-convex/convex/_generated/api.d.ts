@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import type * as crons from "../crons.js";
 import type * as lib_auth from "../lib/auth.js";
+import type * as lib_rangeDigests from "../lib/rangeDigests.js";
 import type * as lib_restorePage from "../lib/restorePage.js";
 import type * as lib_restorePoint from "../lib/restorePoint.js";
 import type * as lib_restoreProtocol from "../lib/restoreProtocol.js";
@@ -40,6 +41,7 @@ import type * as sync from "../sync.js";
 declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   "lib/auth": typeof lib_auth;
+  "lib/rangeDigests": typeof lib_rangeDigests;
   "lib/restorePage": typeof lib_restorePage;
   "lib/restorePoint": typeof lib_restorePoint;
   "lib/restoreProtocol": typeof lib_restoreProtocol;

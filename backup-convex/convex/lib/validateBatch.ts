@@ -26,12 +26,41 @@ export function validateTableList(tables: readonly string[]): void {
   if (new Set(tables).size !== tables.length) reject("A table is named twice.");
 }
 
+/** A scan batch: documents inside `range`, deletions as id tags. */
 export async function validateBatch(
   table: string,
   range: KeyRange,
   upserts: readonly DocEntry[],
   deletedIdTags: readonly string[],
 ): Promise<void> {
+  await validateEntries(table, upserts, range);
+  if (deletedIdTags.length > MAX_RANGE_VERSIONS) {
+    reject(`Batch deletes ${deletedIdTags.length} documents; at most ${MAX_RANGE_VERSIONS} are accepted.`);
+  }
+  for (const tag of deletedIdTags) {
+    if (tag.length !== ID_TAG_LENGTH) reject("A deleted-document tag has the wrong length.");
+  }
+}
+
+// A Convex document id is 31..37 characters (convex-test's are shorter).
+const MAX_ID_LENGTH = 64;
+
+/** A change-log batch: documents by id, deletions by id, no id twice. */
+export async function validateChanges(table: string, upserts: readonly DocEntry[], deletedIds: readonly string[]): Promise<void> {
+  await validateEntries(table, upserts, null);
+  if (deletedIds.length > MAX_RANGE_VERSIONS) {
+    reject(`Batch deletes ${deletedIds.length} documents; at most ${MAX_RANGE_VERSIONS} are accepted.`);
+  }
+  const ids = new Set(upserts.map((entry) => entry.id));
+  for (const id of deletedIds) {
+    if (id.length === 0 || id.length > MAX_ID_LENGTH) reject("A deleted document id has the wrong length.");
+    if (ids.has(id)) reject("A document is both changed and deleted in the batch.");
+    ids.add(id);
+  }
+}
+
+/** Every document well-formed, inside `range` when given, hashed as claimed. */
+async function validateEntries(table: string, upserts: readonly DocEntry[], range: KeyRange | null): Promise<void> {
   validateTableName(table);
   if (upserts.length > MAX_BATCH_DOCS) {
     reject(`Batch has ${upserts.length} documents; at most ${MAX_BATCH_DOCS} are accepted.`);
@@ -43,7 +72,7 @@ export async function validateBatch(
     if (bytes > MAX_BATCH_BYTES) reject(`Batch exceeds ${MAX_BATCH_BYTES} bytes of documents.`);
     if (ids.has(entry.id)) reject(`Document ${i} appears twice in the batch.`);
     ids.add(entry.id);
-    if (!inRange({ creationTime: entry.creationTime, id: entry.id }, range)) {
+    if (range !== null && !inRange({ creationTime: entry.creationTime, id: entry.id }, range)) {
       reject(`Document ${i} lies outside the batch's key range.`);
     }
     let parsed: unknown;
@@ -69,12 +98,6 @@ export async function validateBatch(
   const hashes = await Promise.all(upserts.map((entry) => sha256(entry.json)));
   for (const [i, entry] of upserts.entries()) {
     if (hashes[i] !== entry.hash) reject(`Document ${i}'s hash does not match its content.`);
-  }
-  if (deletedIdTags.length > MAX_RANGE_VERSIONS) {
-    reject(`Batch deletes ${deletedIdTags.length} documents; at most ${MAX_RANGE_VERSIONS} are accepted.`);
-  }
-  for (const tag of deletedIdTags) {
-    if (tag.length !== ID_TAG_LENGTH) reject("A deleted-document tag has the wrong length.");
   }
 }
 
