@@ -7,9 +7,10 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { env, internalAction } from "./_generated/server";
 import schema from "./schema";
-import { EXCLUDED_TABLES } from "./backupConfig";
+import { EXCLUDED_TABLES, OMITTED_FIELDS, REDACTION } from "./backupConfig";
 import { CHANGE_LOG_TABLE } from "./lib/changeLog/schema";
 import { DEFAULT_MAX_DURATION_MS, runBackup, vRunSummary, type RunSummary } from "./lib/runBackup";
+import { configHash, DEFAULT_RECONCILE_EVERY_MS } from "./lib/runMode";
 import { BackupTarget, readBackupConfig } from "./lib/backupTarget";
 import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "./lib/backupStatus";
 import { verifyTables, vVerifyReport } from "./lib/verifyTables";
@@ -45,19 +46,27 @@ export const runNow = internalAction({
   args: {
     dryRun: v.optional(v.boolean()),
     tables: v.optional(v.array(v.string())),
+    /** Compare every page of every table this run (a reconciliation), not just what the change log names. */
+    reconcile: v.optional(v.boolean()),
     /** Hand over to a scheduled continuation after this long (default 15 minutes). */
     maxDurationMs: v.optional(v.number()),
   },
   returns: vRunSummary,
   handler: async (ctx, args): Promise<RunSummary> => {
+    const configuredTables = backedUpTables();
     const options = {
       dryRun: args.dryRun ?? false,
       tables: chooseTables(args.tables),
-      configuredTables: backedUpTables(),
+      configuredTables,
       maxDurationMs: args.maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
+      changeCapture: CHANGE_LOG_TABLE in schema.tables,
+      // What a backup holds follows from these: when they change, the next run reconciles.
+      configHash: await configHash({ configuredTables, OMITTED_FIELDS, REDACTION }),
+      reconcileEveryMs: DEFAULT_RECONCILE_EVERY_MS,
+      reconcile: args.reconcile ?? false,
     };
     return runBackup(ctx, options, async () => {
-      // The continuation resumes this run, which keeps the tables it started with.
+      // The continuation resumes this run, which keeps its tables and its way of finding changes.
       await ctx.scheduler.runAfter(0, internal.backup.runNow, { maxDurationMs: args.maxDurationMs });
     });
   },

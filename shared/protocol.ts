@@ -25,6 +25,14 @@ export const vTableCounts = v.object({
   deleted: v.number(),
   bytesSent: v.number(),
   docsWritten: v.number(),
+  /** A reconciliation scan: documents it found changed or deleted that the change log had not delivered. */
+  missedByLog: v.optional(v.number()),
+  /**
+   * Documents the table holds at this restore point. A scan counts them
+   * (= scanned); a change-log run reads only what changed and derives it
+   * from the previous point's count (absent in runs before change capture).
+   */
+  documents: v.optional(v.number()),
 });
 export type TableCounts = Infer<typeof vTableCounts>;
 
@@ -32,6 +40,33 @@ export type TableCounts = Infer<typeof vTableCounts>;
 export function zeroCounts(table: string): TableCounts {
   return { table, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
 }
+
+/**
+ * Where draining the primary's change log stands: the next id to read is
+ * `offset` in log row (ts, part); every earlier row is drained.
+ */
+export const vLogCursor = v.object({ ts: v.int64(), part: v.number(), offset: v.number() });
+export type LogCursor = Infer<typeof vLogCursor>;
+
+/**
+ * How a run finds what changed, decided by the primary and kept with the
+ * run (so a resumed run goes on the same way) and with each restore point
+ * (so the next run knows where the log stands):
+ *   - "log": drain the change log from `cursor`;
+ *   - "scan": a reconciliation, every page of every table compared; `cursor`
+ *     is the log's end when the scan began (null without change capture).
+ */
+export const vLogState = v.object({
+  mode: v.union(v.literal("log"), v.literal("scan")),
+  /** Why a scan: "first run", "configuration changed", "scheduled", "asked", "no change capture". */
+  reason: v.string(),
+  cursor: v.union(vLogCursor, v.null()),
+  /** Start of the newest completed scan, this run's if it is one. */
+  reconciledAt: v.union(v.number(), v.null()),
+  /** Digest of the backup configuration the run used: a change forces a scan. */
+  configHash: v.string(),
+});
+export type LogState = Infer<typeof vLogState>;
 
 /** Both deployments refuse a BACKUP_SECRET shorter than this. */
 export const MIN_SECRET_LENGTH = 32;
@@ -82,8 +117,12 @@ export const vBeginRunResult = v.union(
     seq: v.number(),
     tables: v.array(v.string()),
     checkpoints: v.array(vTableCheckpoint),
-    /** Tables of the newest restore point: those the primary no longer backs up are retired. */
-    previousTables: v.array(v.string()),
+    /** The newest restore point's tables: those the primary no longer backs up are retired. */
+    previousTables: v.array(vTableCounts),
+    /** The newest restore point's log state (null before the first). */
+    previousLog: v.union(vLogState, v.null()),
+    /** A resumed run's own log state, once its first checkpoint saved it. */
+    log: v.union(vLogState, v.null()),
   }),
   /** Another live holder has the lease: this tick does nothing. */
   v.object({ outcome: v.literal("busy"), runId: v.string(), seq: v.number(), leaseExpiresAt: v.number() }),
@@ -98,7 +137,14 @@ export const MAX_LEASE_MS = 30 * 60_000;
 /** Most tables a run may name: a run record holds a checkpoint per table, inside 1 MiB. */
 export const MAX_TABLES = 1_000;
 
-export const checkpointArgs = { ...leaseArgs, leaseMs: v.number(), checkpoint: vTableCheckpoint };
+export const checkpointArgs = {
+  ...leaseArgs,
+  leaseMs: v.number(),
+  /** A table's scan progress. */
+  checkpoint: v.optional(vTableCheckpoint),
+  /** The run's log state: its mode, and how far the change log is drained. */
+  log: v.optional(vLogState),
+};
 
 /** Gives the lease up early (on failure or hand-over) so the next run resumes at once. */
 export const releaseRunArgs = { ...leaseArgs, error: v.optional(v.string()) };
@@ -113,6 +159,8 @@ export const finishRunArgs = {
    * tables no longer configured are not part of this point.
    */
   configuredTables: v.array(v.string()),
+  /** Where the change log stands at this restore point; the next run starts there. */
+  log: v.optional(vLogState),
 };
 
 /** Closes the open versions of a table the primary no longer backs up, a bounded chunk per call. */
@@ -124,8 +172,10 @@ export const diffRangeArgs = {
   table: v.string(),
   range: vKeyRange,
   digest: v.string(),
-  /** verify: compare the stored versions themselves, never a remembered digest (and correct a stale one). */
+  /** Compare the stored versions themselves, not a remembered digest (verify, dry runs, a reconciliation asked for). */
   fresh: v.optional(v.boolean()),
+  /** Write nothing, not even a remembered digest (verify, dry runs). */
+  readOnly: v.optional(v.boolean()),
 };
 /**
  * Most open versions one diffRange or applyRange reads: a mass delete can
@@ -178,6 +228,8 @@ export const vApplyRangeResult = v.object({
   changed: v.number(),
   deleted: v.number(),
   docsWritten: v.number(),
+  /** applyChanges: documents the backup did not hold before (the rest of `changed` replaced one). */
+  created: v.optional(v.number()),
 });
 
 /** ConvexError codes the backup deployment answers with. */

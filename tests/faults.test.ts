@@ -122,8 +122,8 @@ describe("faults that outlast the retries", () => {
   test("a partial scan never deletes and is not a restore point", async () => {
     await runNow();
     await d.primary.t.mutation(internal.shop.deleteDocuments, { users: ids.users.slice(0, 5) });
-    // The run dies on its first applyRange (users): nothing may be closed.
-    d.backup.server.faults.add({ path: "sync:applyRange", fault: { kind: "status", status: 503 }, times: Infinity });
+    // The run dies on its first write (users, from the change log): nothing may be closed.
+    d.backup.server.faults.add({ path: /^sync:apply(Range|Changes)$/, fault: { kind: "status", status: 503 }, times: Infinity });
     await expect(runNow()).rejects.toThrow(/HTTP 503/);
     const open = await d.backup.t.run(async (ctx) =>
       (await ctx.db.query("versions").collect()).filter((v) => v.table === "users" && v.toSeq === null).length,

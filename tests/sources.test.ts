@@ -24,7 +24,12 @@ const runNow = () => d.primary.t.action(internal.backup.runNow, {});
 test("a second deployment is refused, naming both, and writes nothing", async () => {
   await runNow();
   const prod = await snapshotPrimary(d, SHOP);
-  const rows = async () => d.backup.t.run(async (ctx) => JSON.stringify([await ctx.db.query("runs").collect(), await ctx.db.query("versions").collect()]));
+  const rows = async () =>
+    d.backup.t.run(async (ctx) =>
+      JSON.stringify([await ctx.db.query("runs").collect(), await ctx.db.query("versions").collect()], (_, value: unknown) =>
+        typeof value === "bigint" ? value.toString() : value,
+      ),
+    );
   const before = await rows();
 
   // Same data, same secret, same BACKUP_URL, another deployment (say dev).

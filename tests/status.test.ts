@@ -60,7 +60,8 @@ describe("backup:status", () => {
       ["products", 4, 4, 0],
       ["orders", 5, 5, 0],
     ]);
-    expect(second!.tables.map((t) => [t.table, t.scanned, t.changed, t.deleted])).toEqual([
+    // A change-log run: the documents each table holds, from the previous count and what changed.
+    expect(second!.tables.map((t) => [t.table, t.documents, t.changed, t.deleted])).toEqual([
       ["users", 3, 2, 0],
       ["products", 4, 2, 0],
       ["orders", 6, 5, 1],

@@ -39,7 +39,9 @@ export const beginRun = mutation({
           `Give each primary deployment its own backup deployment (or, if ${source} is the same app moved, set BACKUP_SOURCE=${latest.source} on it).`,
       });
     }
-    const previousTables = (await newestCompleted(ctx.db))?.tables.map((t) => t.table) ?? [];
+    const previous = await newestCompleted(ctx.db);
+    const previousTables = previous?.tables ?? [];
+    const previousLog = previous?.log ?? null;
     // Step 2: resume the run in progress, or wait for its live holder.
     const running = await ctx.db
       .query("runs")
@@ -66,6 +68,8 @@ export const beginRun = mutation({
         tables: running.plannedTables ?? tables,
         checkpoints: running.checkpoints ?? [],
         previousTables,
+        previousLog,
+        log: running.log ?? null,
       };
     }
     // Step 3: a new run.
@@ -82,22 +86,23 @@ export const beginRun = mutation({
       checkpoints: [],
       source,
     });
-    return { outcome: "started" as const, runId, seq, tables, checkpoints: [], previousTables };
+    return { outcome: "started" as const, runId, seq, tables, checkpoints: [], previousTables, previousLog, log: null };
   },
 });
 
 export const checkpoint = mutation({
   args: checkpointArgs,
   returns: v.null(),
-  handler: async (ctx, { secret, runId, holder, leaseMs, checkpoint }) => {
+  handler: async (ctx, { secret, runId, holder, leaseMs, checkpoint, log }) => {
     await requireSecret(secret);
-    validateTableName(checkpoint.table);
+    if (checkpoint !== undefined) validateTableName(checkpoint.table);
     const run = await getHeldRun(ctx.db, runId, holder);
-    if (!(run.plannedTables ?? []).includes(checkpoint.table)) {
+    if (checkpoint !== undefined && !(run.plannedTables ?? []).includes(checkpoint.table)) {
       throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "This run does not back up that table." });
     }
     await ctx.db.patch("runs", run._id, {
-      checkpoints: upsertCheckpoint(run.checkpoints ?? [], checkpoint),
+      ...(checkpoint === undefined ? {} : { checkpoints: upsertCheckpoint(run.checkpoints ?? [], checkpoint) }),
+      ...(log === undefined ? {} : { log }),
       leaseExpiresAt: Date.now() + clampLease(leaseMs),
     });
     return null;
@@ -118,7 +123,7 @@ export const releaseRun = mutation({
 export const finishRun = mutation({
   args: finishRunArgs,
   returns: v.null(),
-  handler: async (ctx, { secret, runId, holder, tables, configuredTables }) => {
+  handler: async (ctx, { secret, runId, holder, tables, configuredTables, log }) => {
     await requireSecret(secret);
     validateTableList(tables.map((t) => t.table));
     validateTableList(configuredTables);
@@ -135,6 +140,7 @@ export const finishRun = mutation({
       status: "completed",
       tables: await withUnscannedTables(ctx.db, tables, configuredTables),
       configuredTables,
+      ...(log === undefined ? {} : { log }),
       finishedAt: Date.now(),
       leaseExpiresAt: 0,
       error: undefined,

@@ -3,7 +3,7 @@
 // fields and the sanitized document as canonical JSON text in `contents`.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vRunStatus, vTableCheckpoint, vTableCounts } from "../../shared/protocol";
+import { vLogState, vRunStatus, vTableCheckpoint, vTableCounts } from "../../shared/protocol";
 
 export const vRunFields = {
   seq: v.number(),
@@ -29,6 +29,8 @@ export const vRunFields = {
    * is partial: restoring it with --replace-all would empty that table.
    */
   configuredTables: v.optional(v.array(v.string())),
+  /** How the run finds changes and where the primary's change log stands (see vLogState). */
+  log: v.optional(vLogState),
 };
 
 export const vBatchFields = {
@@ -37,6 +39,7 @@ export const vBatchFields = {
   changed: v.number(),
   deleted: v.number(),
   docsWritten: v.number(),
+  created: v.optional(v.number()),
 };
 
 export const vVersionFields = {

@@ -32,7 +32,7 @@ import { compareKeys, type DocKey } from "../../shared/keys";
 export const diffRange = mutation({
   args: diffRangeArgs,
   returns: vDiffRangeResult,
-  handler: async (ctx, { secret, table, range, digest, fresh }) => {
+  handler: async (ctx, { secret, table, range, digest, fresh, readOnly }) => {
     await requireSecret(secret);
     validateTableName(table);
     const stored = await storedRangeDigest(ctx.db, table, range);
@@ -42,7 +42,7 @@ export const diffRange = mutation({
     if (complete) {
       const held = await rangeDigest(rows.map((row) => row.hash));
       // Remembered, so the next diff of this range reads one row.
-      if (stored !== held) await putRangeDigest(ctx.db, table, range, held);
+      if (stored !== held && readOnly !== true) await putRangeDigest(ctx.db, table, range, held);
       if (held === digest) return { match: true as const };
     }
     const last = rows.at(-1);
@@ -51,7 +51,7 @@ export const diffRange = mutation({
   },
 });
 
-type Applied = { changed: number; deleted: number; docsWritten: number };
+type Applied = { changed: number; deleted: number; docsWritten: number; created?: number };
 
 /**
  * What every write call does first: the run must be held by the caller and
@@ -70,7 +70,9 @@ async function beginBatch(
     .query("batches")
     .withIndex("by_run_batch", (q) => q.eq("runId", run._id).eq("batchId", args.batchId))
     .unique();
-  return { run, applied: applied === null ? null : { changed: applied.changed, deleted: applied.deleted, docsWritten: applied.docsWritten } };
+  if (applied === null) return { run, applied: null };
+  const { changed, deleted, docsWritten, created } = applied;
+  return { run, applied: { changed, deleted, docsWritten, ...(created === undefined ? {} : { created }) } };
 }
 
 export const applyRange = mutation({
@@ -156,7 +158,7 @@ export const applyChanges = mutation({
         .query("versions")
         .withIndex("by_doc", (q) => q.eq("table", table).eq("docId", docId).eq("toSeq", null))
         .first();
-    const result: Applied = { changed: 0, deleted: 0, docsWritten: 0 };
+    const result = { changed: 0, deleted: 0, docsWritten: 0, created: 0 };
     const digestChanges: { key: DocKey; hashes: string[] }[] = [];
     for (const entry of upserts) {
       const open = await openOf(entry.id);
@@ -166,6 +168,8 @@ export const applyChanges = mutation({
         await ctx.db.patch("versions", open._id, { toSeq: run.seq });
         result.docsWritten += 1;
         hashes.push(open.hash);
+      } else {
+        result.created += 1;
       }
       result.docsWritten += await insertVersion(ctx.db, table, entry, documentTag(entry.id, entry.hash), run.seq);
       result.changed += 1;

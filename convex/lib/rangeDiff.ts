@@ -37,7 +37,7 @@ export async function diffPageInParts(
   range: KeyRange,
   entries: DocEntry[],
   apply: (part: PartDiff) => Promise<void>,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; readOnly?: boolean } = {},
 ): Promise<void> {
   let after = range.after;
   let rest = entries;

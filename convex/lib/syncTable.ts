@@ -52,8 +52,11 @@ export async function syncTable(
   lease: RunLease | null,
   start: TableCheckpoint,
   deadline: number,
+  /** fresh: compare stored versions, not remembered digests (a reconciliation asked for). A dry run never writes. */
+  options: { fresh: boolean } = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
+  const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
   const bytesAtStart = target.bytesSent;
   // The acknowledged prefix: everything up to `committed` is in the backup.
   const committed: TableCheckpoint = { ...start, counts: { ...start.counts } };
@@ -93,7 +96,7 @@ export async function syncTable(
     const bytes = requestBytes(entries);
     while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
     flow.bytesInFlight += bytes;
-    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint)
+    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint, diffOptions)
       .then((counts) => {
         record.counts = counts;
         advance();
@@ -167,6 +170,7 @@ async function syncRange(
   entries: DocEntry[],
   pageId: string,
   hint: EmptyHint,
+  diffOptions: { fresh: boolean; readOnly: boolean },
 ): Promise<PageCounts> {
   const counts: PageCounts = { scanned: entries.length, changed: 0, deleted: 0, docsWritten: 0 };
   const add = (applied: Omit<PageCounts, "scanned">) => {
@@ -212,7 +216,7 @@ async function syncRange(
       if (!isCode(error, ERROR_CODES.rangeMismatch)) throw error;
       add(await target.applyRange({ ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
     }
-  });
+  }, diffOptions);
   return counts;
 }
 

@@ -2,7 +2,7 @@
 // by table? It walks the primary with the backup's own data path (readPage:
 // sanitize + hash; diffPageInParts: one digest per range, tags when they differ),
 // comparing the stored versions themselves rather than remembered range
-// digests, and writes no document (it may correct a remembered digest).
+// digests, and writes nothing.
 // Each page is its own read, so documents written while it runs (or a backup
 // run in progress) show up as differences: verify when neither is happening,
 // or verify again.
@@ -56,7 +56,7 @@ export async function verifyTable(ctx: ActionCtx, target: BackupTarget, table: s
       verdict.missing += diff.missing.length;
       verdict.extra += diff.extraIdTags.length;
       verdict.different += diff.different.length;
-    }, { fresh: true });
+    }, { fresh: true, readOnly: true });
   }
   verdict.ok = verdict.rangesDiffering === 0;
   return verdict;
@@ -75,7 +75,7 @@ export async function verifyTables(ctx: ActionCtx, target: BackupTarget, tables:
   const durationMs = Date.now() - started;
   const summary = ok
     ? `backup matches the primary: ${tables.length} tables`
-    : `DIFFERENCES in ${verdicts.filter((verdict) => !verdict.ok).map((verdict) => verdict.table).join(", ")}; the next backup run repairs them`;
+    : `DIFFERENCES in ${verdicts.filter((verdict) => !verdict.ok).map((verdict) => verdict.table).join(", ")}; the next backup run repairs what changed on the primary, \`npx convex run backup:runNow '{"reconcile": true}'\` repairs anything else`;
   (ok ? console.log : console.warn)(`[backup verify] ${summary} (${durationMs} ms)`);
   return { ok, tables: verdicts, durationMs };
 }

@@ -99,8 +99,10 @@ export async function restoreTables(db: DatabaseReader, run: Doc<"runs">): Promi
   const tables: RestoreTable[] = [];
   let lookups = 0;
   for (const counts of run.tables) {
+    // A change-log run read only what changed: its live count is `documents`.
+    const documents = counts.documents ?? counts.scanned;
     let sampleId: string | null = null;
-    if (counts.scanned === 0 && lookups < MAX_SAMPLE_LOOKUPS) {
+    if (documents === 0 && lookups < MAX_SAMPLE_LOOKUPS) {
       lookups += 1;
       const sample = await db
         .query("versions")
@@ -108,7 +110,7 @@ export async function restoreTables(db: DatabaseReader, run: Doc<"runs">): Promi
         .first();
       sampleId = sample?.docId ?? null;
     }
-    tables.push({ table: counts.table, documents: counts.scanned, sampleId });
+    tables.push({ table: counts.table, documents, sampleId });
   }
   return tables;
 }

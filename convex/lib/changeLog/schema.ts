@@ -2,7 +2,7 @@
 // order. Spread into the app's schema (`...backupTables`) to turn change
 // capture on; without it every backup run scans every table.
 import { defineTable } from "convex/server";
-import { v, type Infer } from "convex/values";
+import { v } from "convex/values";
 
 export const CHANGE_LOG_TABLE = "backupChanges";
 
@@ -17,13 +17,6 @@ export const vChangeLogFields = {
   /** Ids of the documents the mutation inserted, patched, replaced or deleted. */
   ids: v.array(v.string()),
 };
-
-/**
- * Where draining stands: the next id to read is `offset` in row (ts, part);
- * every earlier row is drained. Saved on the backup with each run.
- */
-export const vLogCursor = v.object({ ts: v.int64(), part: v.number(), offset: v.number() });
-export type LogCursor = Infer<typeof vLogCursor>;
 
 export const backupTables = {
   // Written by the wrapped mutation builders (one row per mutation, in the

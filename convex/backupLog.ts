@@ -1,0 +1,154 @@
+// Step 1 of a change-log run (read changes -> sanitize -> hash): the
+// documents the app's wrapped mutations wrote since the cursor, read by id in
+// the same query as the log rows, with secrets already removed. Then, once
+// the backup acknowledged them, the drained rows are dropped.
+import { v } from "convex/values";
+import type { Value } from "convex/values";
+import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import type { Doc, TableNames } from "./_generated/dataModel";
+import { sanitizeDocument } from "./lib/sanitize";
+import { jsonStringBytes } from "./lib/requestBytes";
+import { CHANGE_LOG_TABLE } from "./lib/changeLog/schema";
+import { PAGE_MAX_BYTES, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES } from "./backupPages";
+import { canonicalJson, sha256, utf8Length } from "../shared/digest";
+import { vDocEntry, vLogCursor, type DocEntry, type LogCursor } from "../shared/protocol";
+
+// Log rows read per page; each holds up to MAX_IDS_PER_ROW ids.
+const LOG_ROWS_PER_PAGE = 100;
+// Rows dropped per mutation (each delete is a read, a write and an index range).
+const DROP_ROWS_PER_CALL = 1_000;
+
+export const vTableChanges = v.object({
+  table: v.string(),
+  upserts: v.array(vDocEntry),
+  /** Ids whose documents no longer exist. */
+  deletedIds: v.array(v.string()),
+});
+
+export const vChangesPage = v.object({
+  tables: v.array(vTableChanges),
+  /** Where the next page starts (unchanged when the log held nothing new). */
+  cursor: v.union(vLogCursor, v.null()),
+  /** The log held nothing after `cursor` when this page was read. */
+  isDone: v.boolean(),
+  /** Ids read from the log, duplicates and other tables' included. */
+  idsRead: v.number(),
+});
+
+type LogRow = Doc<typeof CHANGE_LOG_TABLE>;
+
+/** A committed row's timestamp (only the writing mutation itself sees the placeholder). */
+const tsOf = (row: LogRow) => row.ts as bigint;
+
+/** Log rows after `cursor` in commit order, the cursor's own row first when it is not drained yet. */
+async function rowsAfter(ctx: QueryCtx, cursor: LogCursor | null, limit: number): Promise<LogRow[]> {
+  const log = () => ctx.db.query(CHANGE_LOG_TABLE);
+  if (cursor === null) return log().withIndex("by_ts").take(limit);
+  const rows: LogRow[] = [];
+  const own = await log()
+    .withIndex("by_ts", (q) => q.eq("ts", cursor.ts).eq("part", cursor.part))
+    .first();
+  if (own !== null && cursor.offset < own.ids.length) rows.push(own);
+  rows.push(...(await log().withIndex("by_ts", (q) => q.eq("ts", cursor.ts).gt("part", cursor.part)).take(limit - rows.length)));
+  if (rows.length < limit) rows.push(...(await log().withIndex("by_ts", (q) => q.gt("ts", cursor.ts)).take(limit - rows.length)));
+  return rows;
+}
+
+export const readChanges = internalQuery({
+  args: {
+    after: v.union(vLogCursor, v.null()),
+    /** The tables backed up: ids of other tables (excluded ones) are skipped. */
+    tables: v.array(v.string()),
+  },
+  returns: vChangesPage,
+  handler: async (ctx, { after, tables }) => {
+    const rows = await rowsAfter(ctx, after, LOG_ROWS_PER_PAGE);
+    const byTable = new Map<string, { upserts: { doc: Doc<TableNames>; json: string }[]; deletedIds: string[] }>();
+    const seen = new Set<string>();
+    let cursor = after;
+    let docs = 0;
+    let bytesRead = 0;
+    let requestBytes = 0;
+    let idsRead = 0;
+    let full = false;
+    for (const row of rows) {
+      const ts = tsOf(row);
+      const start = cursor !== null && cursor.ts === ts && cursor.part === row.part ? cursor.offset : 0;
+      for (let i = start; i < row.ids.length; i++) {
+        // A page holds at least one document, then stops at its budget.
+        if (docs > 0 && (docs >= PAGE_MAX_DOCS || bytesRead >= PAGE_MAX_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES)) {
+          full = true;
+          break;
+        }
+        cursor = { ts, part: row.part, offset: i + 1 };
+        idsRead += 1;
+        const id = row.ids[i]!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const table = tables.find((name) => ctx.db.normalizeId(name as TableNames, id) !== null);
+        if (table === undefined) continue;
+        const group = byTable.get(table) ?? { upserts: [], deletedIds: [] };
+        byTable.set(table, group);
+        const doc = await ctx.db.get(table as TableNames, id as never);
+        docs += 1;
+        if (doc === null) {
+          group.deletedIds.push(id);
+          continue;
+        }
+        const json = canonicalJson(sanitizeDocument(table, doc as { [key: string]: Value }));
+        bytesRead += utf8Length(json);
+        requestBytes += jsonStringBytes(json);
+        group.upserts.push({ doc, json });
+      }
+      if (full) break;
+    }
+    // Hashed together: one await per page, not per document.
+    const out = [];
+    for (const [table, group] of byTable) {
+      const hashes = await Promise.all(group.upserts.map(({ json }) => sha256(json)));
+      const upserts: DocEntry[] = group.upserts.map(({ doc, json }, i) => ({
+        id: doc._id,
+        creationTime: doc._creationTime,
+        hash: hashes[i]!,
+        json,
+      }));
+      out.push({ table, upserts, deletedIds: group.deletedIds });
+    }
+    const isDone = !full && rows.length < LOG_ROWS_PER_PAGE;
+    return { tables: out, cursor, isDone, idsRead };
+  },
+});
+
+/** The log's current end: a reconciliation scan that starts now covers every row up to it. */
+export const logEnd = internalQuery({
+  args: {},
+  returns: v.union(vLogCursor, v.null()),
+  handler: async (ctx) => {
+    const last = await ctx.db.query(CHANGE_LOG_TABLE).withIndex("by_ts").order("desc").first();
+    return last === null ? null : { ts: tsOf(last), part: last.part, offset: last.ids.length };
+  },
+});
+
+/**
+ * Deletes drained rows: every row before `through`, and its own row once
+ * fully read. Called after the backup acknowledged them; bounded per call.
+ */
+export const dropChanges = internalMutation({
+  args: { through: vLogCursor },
+  returns: v.object({ deleted: v.number(), done: v.boolean() }),
+  handler: async (ctx, { through }) => {
+    const rows = await ctx.db
+      .query(CHANGE_LOG_TABLE)
+      .withIndex("by_ts", (q) => q.lte("ts", through.ts))
+      .take(DROP_ROWS_PER_CALL + 1);
+    let deleted = 0;
+    for (const row of rows.slice(0, DROP_ROWS_PER_CALL)) {
+      const drained =
+        tsOf(row) < through.ts || row.part < through.part || (row.part === through.part && through.offset >= row.ids.length);
+      if (!drained) continue;
+      await ctx.db.delete(CHANGE_LOG_TABLE, row._id);
+      deleted += 1;
+    }
+    return { deleted, done: rows.length <= DROP_ROWS_PER_CALL };
+  },
+});

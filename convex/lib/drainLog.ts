@@ -1,0 +1,79 @@
+// A change-log run's data path for every table at once: read the documents
+// the log names since the cursor (sanitized and hashed inside the primary,
+// backupLog.readChanges), send them to the backup by id, then save the
+// cursor on the backup and drop the drained rows, page after page. Applying
+// a page twice changes nothing, so a run that dies anywhere resumes from the
+// last saved cursor and loses nothing.
+import type { ActionCtx } from "../_generated/server";
+import { internal } from "../_generated/api";
+import { zeroCounts, type LogCursor, type TableCounts } from "../../shared/protocol";
+import type { BackupTarget } from "./backupTarget";
+import type { RunLease } from "./syncTable";
+
+export type DrainResult = {
+  /** Where the log is drained to (the starting cursor when nothing was read). */
+  cursor: LogCursor | null;
+  /** false: the deadline came first; a continuation goes on from `cursor`. */
+  done: boolean;
+  /** Per table: scanned = documents read, and what the backup did with them; created = new to the backup. */
+  counts: Map<string, TableCounts & { created: number }>;
+};
+
+const cursorKey = (cursor: LogCursor | null) => (cursor === null ? "start" : `${cursor.ts}.${cursor.part}.${cursor.offset}`);
+
+export async function drainLog(
+  ctx: Pick<ActionCtx, "runQuery" | "runMutation">,
+  target: BackupTarget,
+  lease: RunLease | null,
+  from: LogCursor | null,
+  tables: readonly string[],
+  deadline: number,
+  saveCursor: (cursor: LogCursor) => Promise<void>,
+): Promise<DrainResult> {
+  const counts = new Map(tables.map((table) => [table, { ...zeroCounts(table), created: 0 }]));
+  const bytesAtStart = target.bytesSent;
+  let cursor = from;
+  for (;;) {
+    const page = await ctx.runQuery(internal.backupLog.readChanges, { after: cursor, tables: [...tables] });
+    for (const { table, upserts, deletedIds } of page.tables) {
+      const c = counts.get(table)!;
+      c.scanned += upserts.length + deletedIds.length;
+      if (lease === null) {
+        // A dry run: what the log names; the backup may already hold some of it.
+        c.changed += upserts.length;
+        c.deleted += deletedIds.length;
+        continue;
+      }
+      const batchId = `${lease.holder}:log:${cursorKey(cursor)}:${table}`;
+      const applied = await target.applyChanges({ runId: lease.runId, holder: lease.holder, batchId, table, upserts, deletedIds });
+      c.changed += applied.changed;
+      c.deleted += applied.deleted;
+      c.docsWritten += applied.docsWritten;
+      c.created += applied.created ?? 0;
+    }
+    const moved = page.cursor !== null && cursorKey(page.cursor) !== cursorKey(cursor);
+    cursor = page.cursor;
+    // Acknowledged: the backup learns the new cursor first, then the rows go.
+    if (moved && lease !== null) {
+      await saveCursor(cursor!);
+      await dropDrained(ctx, cursor!);
+    }
+    if (page.isDone || Date.now() >= deadline) {
+      // Bytes are counted per request, not per table: shared out by documents read.
+      const sent = target.bytesSent - bytesAtStart;
+      const read = [...counts.values()].reduce((sum, c) => sum + c.scanned, 0);
+      for (const c of counts.values()) c.bytesSent = read === 0 ? 0 : Math.round((sent * c.scanned) / read);
+      return { cursor, done: page.isDone, counts };
+    }
+  }
+}
+
+/** Deletes every drained log row up to `through`, a bounded batch per mutation. */
+export async function dropDrained(ctx: Pick<ActionCtx, "runMutation">, through: LogCursor): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const step = await ctx.runMutation(internal.backupLog.dropChanges, { through });
+    deleted += step.deleted;
+    if (step.done) return deleted;
+  }
+}
