@@ -5,6 +5,8 @@
 // "errorData"}; other statuses carry a plain-text body. Only public functions
 // are callable, bodies over Convex's request limit are refused, and, as in
 // production, messages of errors that are not ConvexErrors read "Server Error".
+// With a write-throughput cap set, mutation requests are refused with 429 and
+// a Retry-After while the deployment has written more than the cap allows.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { makeFunctionReference } from "convex/server";
@@ -12,6 +14,7 @@ import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { withEnv, type DeploymentEnv } from "./envScope";
 import type { ModuleMap } from "./modules";
 import { FaultPlan } from "./faults";
+import { WriteThrottle } from "./writeThrottle";
 
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024 + 2_000;
 export const STATUS_CODE_UDF_FAILED = 560;
@@ -25,7 +28,16 @@ export type CallableDeployment = {
   action(ref: unknown, args: unknown): Promise<unknown>;
 };
 
-export type TrafficStats = { requests: number; bytesIn: number; bytesOut: number; byPath: Record<string, number> };
+export type TrafficStats = {
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+  byPath: Record<string, number>;
+  /** Mutation requests refused with 429 by the write-throughput cap. */
+  throttled: number;
+};
+
+const emptyStats = (): TrafficStats => ({ requests: 0, bytesIn: 0, bytesOut: 0, byPath: {}, throttled: 0 });
 
 export type ServedDeployment = {
   url: string;
@@ -34,6 +46,14 @@ export type ServedDeployment = {
   setLatency(ms: number): void;
   /** Faults to inject into coming requests (see harness/faults.ts). */
   faults: FaultPlan;
+  /**
+   * Cap the deployment's write throughput (bytes written by committed
+   * mutations per second; null: no cap, the default). Above it, mutation
+   * requests get 429 with Retry-After, as Convex answers above ~4 MiB/s.
+   */
+  setWriteThroughput(bytesPerSecond: number | null): void;
+  /** The bucket behind setWriteThroughput; feed it committed writes (startDeployments does). */
+  writeThrottle: WriteThrottle;
   /** Called with each function path before it is handled (e.g. to change data mid-run). */
   onRequest?: (path: string) => Promise<void> | void;
   /** Stop accepting connections (clients get ECONNREFUSED) until comeBack(). */
@@ -48,15 +68,21 @@ export type ServeOptions = {
   env: DeploymentEnv;
   /** Production hides non-ConvexError messages; tests of our own errors may want them. */
   redactErrors?: boolean;
+  /** The deployment's write-throughput bucket; a new one with no cap by default. */
+  writeThrottle?: WriteThrottle;
 };
 
 export async function serveOverHttp(
   deployment: CallableDeployment,
   options: ServeOptions,
 ): Promise<ServedDeployment> {
-  const stats: TrafficStats = { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} };
+  const stats = emptyStats();
   let latencyMs = 0;
-  const served: Partial<ServedDeployment> & { faults: FaultPlan } = { faults: new FaultPlan() };
+  const writeThrottle = options.writeThrottle ?? new WriteThrottle();
+  const served: Partial<ServedDeployment> & { faults: FaultPlan; writeThrottle: WriteThrottle } = {
+    faults: new FaultPlan(),
+    writeThrottle,
+  };
   const server = createServer((req, res) => {
     const delay = latencyMs > 0 ? new Promise((r) => setTimeout(r, latencyMs)) : Promise.resolve();
     delay.then(() => handle(deployment, options, stats, served as ServedDeployment, req, res)).catch((error: unknown) => {
@@ -80,8 +106,11 @@ export async function serveOverHttp(
     setLatency(ms: number) {
       latencyMs = ms;
     },
+    setWriteThroughput(bytesPerSecond: number | null) {
+      writeThrottle.setRate(bytesPerSecond);
+    },
     resetStats() {
-      Object.assign(stats, { requests: 0, bytesIn: 0, bytesOut: 0, byPath: {} });
+      Object.assign(stats, emptyStats());
     },
     close: stop,
   });
@@ -98,10 +127,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return size > MAX_REQUEST_BYTES ? null : Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, stats: TrafficStats, status: number, type: string, body: string): void {
+function send(
+  res: ServerResponse,
+  stats: TrafficStats,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   const bytes = Buffer.from(body);
   stats.bytesOut += bytes.length;
-  res.writeHead(status, { "Content-Type": type, "Content-Length": bytes.length });
+  res.writeHead(status, { ...headers, "Content-Type": type, "Content-Length": bytes.length });
   res.end(bytes);
 }
 
@@ -137,6 +173,14 @@ async function handle(
     return;
   }
   stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+  const retryAfter = kind === "mutation" ? served.writeThrottle.retryAfterSeconds() : null;
+  if (retryAfter !== null) {
+    stats.throttled += 1;
+    send(res, stats, 429, "text/plain", `Too many bytes written: write throughput limit exceeded. Retry in ${retryAfter} s.`, {
+      "Retry-After": String(retryAfter),
+    });
+    return;
+  }
   const fault = served.faults.take(path);
   if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
   if (fault?.kind === "cut") return void req.socket.destroy();
