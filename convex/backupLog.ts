@@ -5,7 +5,7 @@
 import { v } from "convex/values";
 import type { Value } from "convex/values";
 import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
-import type { Doc, TableNames } from "./_generated/dataModel";
+import type { Doc, Id, TableNames } from "./_generated/dataModel";
 import { sanitizeDocument } from "./lib/sanitize";
 import { jsonStringBytes } from "./lib/requestBytes";
 import { CHANGE_LOG_TABLE } from "./lib/changeLog/schema";
@@ -33,6 +33,8 @@ export const vChangesPage = v.object({
   isDone: v.boolean(),
   /** Ids read from the log, duplicates and other tables' included. */
   idsRead: v.number(),
+  /** Log rows read to their end in this page: deleted once the backup acknowledged the page. */
+  drainedRows: v.array(v.id(CHANGE_LOG_TABLE)),
 });
 
 type LogRow = Doc<typeof CHANGE_LOG_TABLE>;
@@ -71,6 +73,7 @@ export const readChanges = internalQuery({
     let requestBytes = 0;
     let idsRead = 0;
     let full = false;
+    const drainedRows: Id<typeof CHANGE_LOG_TABLE>[] = [];
     for (const row of rows) {
       const ts = tsOf(row);
       const start = cursor !== null && cursor.ts === ts && cursor.part === row.part ? cursor.offset : 0;
@@ -101,6 +104,7 @@ export const readChanges = internalQuery({
         group.upserts.push({ doc, json });
       }
       if (full) break;
+      drainedRows.push(row._id);
     }
     // Hashed together: one await per page, not per document.
     const out = [];
@@ -115,7 +119,7 @@ export const readChanges = internalQuery({
       out.push({ table, upserts, deletedIds: group.deletedIds });
     }
     const isDone = !full && rows.length < LOG_ROWS_PER_PAGE;
-    return { tables: out, cursor, isDone, idsRead };
+    return { tables: out, cursor, isDone, idsRead, drainedRows };
   },
 });
 
@@ -129,9 +133,27 @@ export const logEnd = internalQuery({
   },
 });
 
+/** Deletes log rows a page read to their end, once the backup acknowledged the page (at most a page's rows). */
+export const deleteRows = internalMutation({
+  args: { ids: v.array(v.id(CHANGE_LOG_TABLE)) },
+  returns: v.null(),
+  handler: async (ctx, { ids }) => {
+    for (const id of ids) {
+      try {
+        await ctx.db.delete(CHANGE_LOG_TABLE, id);
+      } catch {
+        // Already gone (a resumed run repeating this): nothing to do. No get
+        // first: a delete reads the row anyway, a get would read it twice.
+      }
+    }
+    return null;
+  },
+});
+
 /**
- * Deletes drained rows: every row before `through`, and its own row once
- * fully read. Called after the backup acknowledged them; bounded per call.
+ * Deletes every drained row up to `through`, reading the log from its start:
+ * the sweep for rows left behind when a run died between saving its cursor
+ * and deleting them. Run by reconciliations; bounded per call.
  */
 export const dropChanges = internalMutation({
   args: { through: vLogCursor },

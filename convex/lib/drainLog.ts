@@ -56,7 +56,7 @@ export async function drainLog(
     // Acknowledged: the backup learns the new cursor first, then the rows go.
     if (moved && lease !== null) {
       await saveCursor(cursor!);
-      await dropDrained(ctx, cursor!);
+      if (page.drainedRows.length > 0) await ctx.runMutation(internal.backupLog.deleteRows, { ids: page.drainedRows });
     }
     if (page.isDone || Date.now() >= deadline) {
       // Bytes are counted per request, not per table: shared out by documents read.
@@ -68,7 +68,7 @@ export async function drainLog(
   }
 }
 
-/** Deletes every drained log row up to `through`, a bounded batch per mutation. */
+/** Deletes every drained log row up to `through` (the sweep), a bounded batch per mutation. */
 export async function dropDrained(ctx: Pick<ActionCtx, "runMutation">, through: LogCursor): Promise<number> {
   let deleted = 0;
   for (;;) {

@@ -149,10 +149,11 @@ export async function runBackup(
     throw new Error(`Backup run failed: ${message}${lease !== null ? " (the next run resumes from the last checkpoint)" : ""}`);
   }
 
-  // Step 7: a restore point; then the log rows it covers go.
+  // Step 7: a restore point. A scan also sweeps log rows it covers that no
+  // drain deleted (written before it began, or left by a run that died).
   if (lease !== null) {
     await target.finishRun({ runId: lease.runId, holder: lease.holder, tables: results, configuredTables: options.configuredTables, log });
-    if (log.cursor !== null && options.changeCapture) await dropDrained(ctx, log.cursor);
+    if (log.mode === "scan" && log.cursor !== null && options.changeCapture) await dropDrained(ctx, log.cursor);
   }
   const durationMs = Date.now() - started;
   console.log(

@@ -59,7 +59,8 @@ export async function allBackupText(d: Deployments): Promise<string> {
     ...(await ctx.db.query("versions").collect()),
     ...(await ctx.db.query("contents").collect()),
   ]);
-  return JSON.stringify(rows);
+  // Run records hold the change log's cursor, an Int64.
+  return JSON.stringify(rows, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
 }
 
 /** The primary's documents of a table, as stored there (secrets included). */

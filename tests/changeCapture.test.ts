@@ -1,0 +1,157 @@
+// Change capture: the app's wrapped mutations note what they wrote, hourly
+// runs read only that, and a reconciliation scan finds what the log could
+// not see. Each case ends with the restore points equal to the primary.
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { ESLint } from "eslint";
+import { internal } from "../convex/_generated/api";
+import { startDeployments, type Deployments } from "../harness/deployments";
+import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
+import { CHANGE_LOG_TABLE } from "../convex/lib/changeLog/schema";
+import { chooseLogState } from "../convex/lib/runMode";
+import { expectRestoreEquals, runIdOf, snapshotPrimary } from "./support/pointInTime";
+
+const SHOP = ["users", "products", "orders"];
+const SIZE = { users: 40, products: 60, orders: 100 };
+
+let d: Deployments;
+let ids: ShopIds;
+beforeEach(async () => {
+  d = await startDeployments();
+  ids = await seedShop(d.primary, SIZE);
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await d.close();
+});
+
+const runNow = (args: { reconcile?: boolean } = {}) => d.primary.t.action(internal.backup.runNow, args);
+const logRows = () => d.primary.t.run(async (ctx) => (await ctx.db.query(CHANGE_LOG_TABLE).collect()).length);
+const total = (summary: { tables: { scanned: number }[] }) => summary.tables.reduce((sum, t) => sum + t.scanned, 0);
+
+describe("the wrapped builders", () => {
+  test("a mutation costs one small log row and no extra read", async () => {
+    await runNow();
+    d.primary.io.reset();
+    await d.primary.t.mutation(internal.shop.setOrderStatus, { orderId: ids.orders[0]!, status: "shipped" });
+    // The patch reads its document (Convex does, wrapped or not) and writes it; the log adds one row.
+    expect(d.primary.io).toMatchObject({ docsRead: 1, docsWritten: 2 });
+    expect(await logRows()).toBe(1);
+    // A bulk insert of 500 documents: one row for all of them.
+    d.primary.io.reset();
+    await d.primary.t.mutation(internal.shop.insertProducts, {
+      docs: Array.from({ length: 500 }, (_, i) => ({ name: `p${i}`, description: "", price: 1, category: "c", images: [], stock: 1n, sizes: [], colors: [] })),
+    });
+    expect(d.primary.io).toMatchObject({ docsRead: 0, docsWritten: 501 });
+    expect(await logRows()).toBe(2);
+  });
+
+  test("app code cannot import the raw builders (eslint)", async () => {
+    const eslint = new ESLint();
+    const code = 'import { mutation } from "./_generated/server";\nexport const m = mutation({ args: {}, returns: null, handler: async () => null });\n';
+    // Linted as if it were convex/shop.ts (the file must belong to the TypeScript project).
+    const [result] = await eslint.lintText(code, { filePath: "convex/shop.ts" });
+    expect(result!.messages.map((m) => m.ruleId)).toContain("no-restricted-imports");
+    expect(result!.messages[0]!.message).toMatch(/convex\/functions\.ts/);
+  }, 60_000);
+});
+
+describe("runs driven by the change log", () => {
+  test("an hour's changes cost reads of what changed, and the restore point equals a full scan's", async () => {
+    const first = await runNow();
+    expect(first).toMatchObject({ mode: "scan", reason: "first run" });
+    expect(await logRows()).toBe(0);
+    const firstPoint = await snapshotPrimary(d, SHOP);
+
+    const change = await changeShop(d.primary, ids, { fraction: 0.05, deletes: 3, inserts: 4 });
+    const rows = await logRows();
+    d.primary.io.reset();
+    d.backup.io.reset();
+    const second = await runNow();
+    expect(second).toMatchObject({ status: "completed", mode: "log" });
+    // Read from the primary: what the log named (updates, rotated sessions, deletes, inserts), not 200 documents.
+    const named = change.updated + change.sessionRotations + change.deleted + change.inserted;
+    expect(total(second)).toBeLessThanOrEqual(named);
+    // The primary reads each log row (and again to delete it) and each named document; a scan reads all 200.
+    expect(d.primary.io.docsRead).toBeLessThanOrEqual(named + 2 * rows);
+    // The backup reads the open version of each (and again to close it), a few range digests and run records.
+    expect(d.backup.io.docsRead).toBeLessThan(4 * named);
+    const orders = second.tables.find((t) => t.table === "orders")!;
+    expect(orders).toMatchObject({ deleted: 3, documents: SIZE.orders + 4 - 3 });
+    // Drained rows are gone once the backup acknowledged them.
+    expect(await logRows()).toBe(0);
+
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+    await expectRestoreEquals(d, await runIdOf(d, 1), firstPoint);
+    // A full comparison agrees: nothing the log-driven run left out.
+    expect((await d.primary.t.action(internal.backup.verify, {})).ok).toBe(true);
+    const reconciled = await runNow({ reconcile: true });
+    expect(reconciled).toMatchObject({ mode: "scan", reason: "asked" });
+    expect(reconciled.tables.map((t) => t.missedByLog)).toEqual([0, 0, 0]);
+  });
+
+  test("an idle hour reads nothing from the tables", async () => {
+    await runNow();
+    d.primary.io.reset();
+    const idle = await runNow();
+    expect(idle).toMatchObject({ mode: "log" });
+    expect(idle.tables.every((t) => t.scanned === 0 && t.changed === 0)).toBe(true);
+    expect(d.primary.io.docsRead).toBe(0);
+  });
+
+  test("a write the log cannot see is found by the reconciliation, reported, and backed up", async () => {
+    await runNow();
+    // A dashboard edit, an import or an unwrapped mutation: no log row.
+    await d.primary.t.run((ctx) => ctx.db.patch("products", ids.products[5]!, { price: 999 }));
+    const logRun = await runNow();
+    expect(logRun.tables.every((t) => t.changed === 0)).toBe(true);
+    expect((await d.primary.t.action(internal.backup.verify, {})).ok).toBe(false);
+
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void warnings.push(line));
+    const reconciled = await runNow({ reconcile: true });
+    warn.mockRestore();
+    expect(reconciled.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1, changed: 1 });
+    expect(warnings.join("\n")).toMatch(/products: the reconciliation found 1 documents the change log had not delivered/);
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  });
+
+  test("a run that dies after the backup applied a page resumes and re-applies it without harm", async () => {
+    await runNow();
+    await changeShop(d.primary, ids, { fraction: 0.1, deletes: 2, inserts: 2 });
+    // The backup applies the changes, then saving the cursor fails for good: the run dies.
+    d.backup.server.faults.add({ path: "runs:checkpoint", skip: 1, fault: { kind: "status", status: 503 }, times: Infinity });
+    await expect(runNow()).rejects.toThrow(/HTTP 503/);
+    expect(await logRows()).toBeGreaterThan(0);
+    d.backup.server.faults.clear();
+    const resumed = await runNow();
+    expect(resumed).toMatchObject({ status: "completed", mode: "log" });
+    // Applied before the failure: the second time changes nothing.
+    expect(resumed.tables.every((t) => t.changed === 0 && t.deleted === 0)).toBe(true);
+    expect(await logRows()).toBe(0);
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  });
+
+  test("a configuration change and the weekly schedule bring a reconciliation", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-02T00:00:00Z"));
+    await runNow();
+    vi.setSystemTime(new Date("2026-11-03T00:00:00Z"));
+    expect(await runNow()).toMatchObject({ mode: "log" });
+    d.primary.env.BACKUP_EXCLUDED_TABLES = "orders";
+    expect(await runNow()).toMatchObject({ mode: "scan", reason: "configuration changed" });
+    vi.setSystemTime(new Date("2026-11-09T23:00:00Z"));
+    expect(await runNow()).toMatchObject({ mode: "log" });
+    vi.setSystemTime(new Date("2026-11-10T01:00:00Z"));
+    expect(await runNow()).toMatchObject({ mode: "scan", reason: "scheduled" });
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, ["users", "products"]));
+  });
+});
+
+test("without change capture every run is a scan", async () => {
+  const log = await chooseLogState(
+    { mode: "log", reason: "change log", cursor: { ts: 5n, part: 0, offset: 1 }, reconciledAt: 0, configHash: "h" },
+    { changeCapture: false, configHash: "h", reconcileEveryMs: 1e12, asked: false, partial: false, now: 1 },
+    () => Promise.resolve(null),
+  );
+  expect(log).toMatchObject({ mode: "scan", reason: "no change capture" });
+});
