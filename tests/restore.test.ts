@@ -5,6 +5,7 @@
 // redacted fields (ids and creation times included), and imported into a
 // fresh primary whose schema validators accept every value.
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { writeAsApp } from "./support/appWrites";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -121,9 +122,9 @@ beforeAll(async () => {
   const special = await d.primary.t.mutation(internal.shop.insertProducts, {
     docs: Array.from({ length: 8 }, (_, i) => product(rand, i, i < 2)),
   });
-  await d.primary.t.run(async (ctx) => {
+  await writeAsApp(d, async (db) => {
     for (const orderId of shop.orders.slice(0, 3)) {
-      await ctx.db.patch("orders", orderId, { payment: { provider: "x", raw: randomObject(rand, 0), amount: 3, cents: 300n } });
+      await db.patch("orders", orderId, { payment: { provider: "x", raw: randomObject(rand, 0), amount: 3, cents: 300n } });
     }
   });
   await backUp(); // run 1
@@ -132,19 +133,19 @@ beforeAll(async () => {
   // new values, deletes, inserts, and a session rotation the backup never sees.
   await d.primary.t.mutation(internal.shop.setProductPrice, { productId: special[2]!, price: 3 });
   await d.primary.t.mutation(internal.shop.rotateSession, { userId: shop.users[0]!, sessionToken: "rotated".repeat(8) });
-  await d.primary.t.run(async (ctx) => {
-    await ctx.db.patch("products", special[0]!, { description: largeString(99), stock: -(2n ** 63n) });
-    await ctx.db.patch("products", special[3]!, { attributes: randomObject(rand, 0), price: -0 });
+  await writeAsApp(d, async (db) => {
+    await db.patch("products", special[0]!, { description: largeString(99), stock: -(2n ** 63n) });
+    await db.patch("products", special[3]!, { attributes: randomObject(rand, 0), price: -0 });
   });
   await d.primary.t.mutation(internal.shop.deleteDocuments, { orders: shop.orders.slice(4, 6), products: [special[7]!] });
   await d.primary.t.mutation(internal.shop.insertProducts, { docs: [product(rand, 20), product(rand, 21)] });
   await backUp(); // run 2
 
-  await d.primary.t.run(async (ctx) => {
-    await ctx.db.patch("products", special[1]!, { description: "short now", price: NaN, images: [] });
-    await ctx.db.patch("orders", shop.orders[0]!, { payment: { provider: "y", raw: randomObject(rand, 0) }, status: "shipped" });
-    await ctx.db.delete("products", special[6]!);
-    await ctx.db.delete("users", shop.users[4]! as Id<"users">);
+  await writeAsApp(d, async (db) => {
+    await db.patch("products", special[1]!, { description: "short now", price: NaN, images: [] });
+    await db.patch("orders", shop.orders[0]!, { payment: { provider: "y", raw: randomObject(rand, 0) }, status: "shipped" });
+    await db.delete("products", special[6]!);
+    await db.delete("users", shop.users[4]! as Id<"users">);
   });
   await backUp(); // run 3
   await backUp(); // run 4: nothing changed

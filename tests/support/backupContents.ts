@@ -20,8 +20,10 @@ export async function currentBackup(d: Deployments): Promise<Map<string, Map<str
   }
   const out = new Map<string, Map<string, StoredDoc>>();
   for (const version of rows.versions) {
+    // Small documents are inline in their version row; the others are in content chunks.
     const chunks = (textByVersion.get(version._id) ?? []).sort((a, b) => a.index - b.index);
-    const doc = jsonToConvex(JSON.parse(chunks.map((c) => c.text).join(""))) as StoredDoc;
+    const json = version.text ?? chunks.map((c) => c.text).join("");
+    const doc = jsonToConvex(JSON.parse(json)) as StoredDoc;
     const table = out.get(version.table) ?? new Map<string, StoredDoc>();
     table.set(version.docId, doc);
     out.set(version.table, table);

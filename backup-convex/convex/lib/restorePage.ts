@@ -74,13 +74,17 @@ async function readLiveContents(
     const text = await readVersionDirectly(db, live[0]!);
     return { texts: [text], complete: 1, bytes: utf8Length(text) };
   }
-  const parts = new Map(live.map((version) => [version._id as string, [] as string[]]));
-  const remaining = new Map(live.map((version) => [version._id as string, version.chunks]));
+  // Small documents are inline in their version; only the others need content rows.
+  const parts = new Map(live.map((version) => [version._id as string, version.text === undefined ? [] : [version.text]]));
+  const remaining = new Map(live.map((version) => [version._id as string, version.text === undefined ? version.chunks : 0]));
   let complete = 0;
-  let bytes = 0;
+  let bytes = live.reduce((sum, version) => sum + (version.text === undefined ? 0 : utf8Length(version.text)), 0);
   let rows = 0;
-  const first = live[0]!.creationTime;
-  const last = live[live.length - 1]!.creationTime;
+  while (complete < live.length && remaining.get(live[complete]!._id) === 0) complete += 1;
+  const chunked = live.filter((version) => version.text === undefined);
+  if (chunked.length === 0) return { texts: live.map((version) => version.text!), complete: live.length, bytes };
+  const first = chunked[0]!.creationTime;
+  const last = chunked[chunked.length - 1]!.creationTime;
   const range = db
     .query("contents")
     .withIndex("by_key", (q) => q.eq("table", table).gte("creationTime", first).lte("creationTime", last));
@@ -105,6 +109,7 @@ async function readLiveContents(
 
 /** One version's text through contents.by_version: its own chunks only, never its history. */
 async function readVersionDirectly(db: DatabaseReader, version: Doc<"versions">): Promise<string> {
+  if (version.text !== undefined) return version.text;
   const chunks = await db
     .query("contents")
     .withIndex("by_version", (q) => q.eq("versionId", version._id))

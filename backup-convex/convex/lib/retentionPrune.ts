@@ -196,7 +196,9 @@ async function deleteRun(db: DatabaseWriter, run: Doc<"runs">, budget: Budget, r
  * stays, closed, with its remaining contents, for the next step.
  */
 async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budget: Budget, result: PruneStep): Promise<boolean> {
-  for (;;) {
+  // An inline document has no content rows to look for.
+  if (version.text !== undefined) budget.bytes += utf8Length(version.text);
+  for (let more = version.text === undefined; more; ) {
     if (budget.exhausted()) return false;
     budget.ranges += 1;
     const rows = await db
@@ -209,7 +211,7 @@ async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budge
     }
     budget.wrote(rows.length);
     result.deletedContents += rows.length;
-    if (rows.length < CONTENT_ROWS_PER_READ) break;
+    more = rows.length === CONTENT_ROWS_PER_READ;
   }
   await db.delete("versions", version._id);
   budget.wrote(1);

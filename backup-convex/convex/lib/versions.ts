@@ -6,10 +6,16 @@ import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
 import type { IndexRange, IndexRangeBuilder } from "convex/server";
 import type { KeyRange } from "../../../shared/keys";
 import type { DocEntry } from "../../../shared/protocol";
+import { utf8Length } from "../../../shared/digest";
 
 // A content chunk stays far below the 1 MiB document limit whatever its
 // characters (at most 3 UTF-8 bytes per UTF-16 unit).
 export const CHUNK_CHARS = 256 * 1024;
+
+// A small document's JSON is stored in its version row: one row per change
+// instead of two, and the row (about 300 bytes of key fields besides the
+// text) stays within 1 KiB, the unit Convex's database I/O billing rounds to.
+export const INLINE_MAX_BYTES = 720;
 
 export function versionKey(version: Doc<"versions">) {
   return { creationTime: version.creationTime, id: version.docId };
@@ -82,7 +88,7 @@ export function splitIntoChunks(json: string): string[] {
   return chunks.length === 0 ? [""] : chunks;
 }
 
-/** Inserts a new open version and its content. Returns documents written. */
+/** Inserts a new open version and its content (inline when small). Returns documents written. */
 export async function insertVersion(
   db: DatabaseWriter,
   table: string,
@@ -90,17 +96,13 @@ export async function insertVersion(
   tag: string,
   seq: number,
 ): Promise<number> {
+  const fields = { table, docId: entry.id, creationTime: entry.creationTime, hash: entry.hash, tag, fromSeq: seq, toSeq: null };
+  if (utf8Length(entry.json) <= INLINE_MAX_BYTES) {
+    await db.insert("versions", { ...fields, chunks: 0, text: entry.json });
+    return 1;
+  }
   const chunks = splitIntoChunks(entry.json);
-  const versionId: Id<"versions"> = await db.insert("versions", {
-    table,
-    docId: entry.id,
-    creationTime: entry.creationTime,
-    hash: entry.hash,
-    tag,
-    fromSeq: seq,
-    toSeq: null,
-    chunks: chunks.length,
-  });
+  const versionId: Id<"versions"> = await db.insert("versions", { ...fields, chunks: chunks.length });
   for (const [index, text] of chunks.entries()) {
     await db.insert("contents", {
       versionId,
