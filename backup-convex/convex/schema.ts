@@ -53,7 +53,10 @@ export const vVersionFields = {
   fromSeq: v.number(),
   /** seq of the run that saw it change or disappear; null while current. */
   toSeq: v.union(v.number(), v.null()),
+  /** Content rows holding the JSON; 0 when it is inline in `text`. */
   chunks: v.number(),
+  /** The canonical JSON itself, when small enough that the row stays within 1 KiB (INLINE_MAX_BYTES). */
+  text: v.optional(v.string()),
 };
 
 export const vContentFields = {
@@ -105,7 +108,12 @@ export default defineSchema({
   // write to versions (sync.applyChanges), deleted when a new range overlaps
   // them or its table is retired. An unchanged range then costs one read.
   rangeDigests: defineTable(vRangeDigestFields).index("by_up_to", ["table", "upToCreationTime", "upToId"]),
-  // A version's canonical JSON, split in chunks so a 1 MiB document fits:
+  // The primary's schemas, one per distinct hash (runs name theirs in
+  // schemaHash): written by runs.finishRun when the schema changed, read by
+  // restore.getSchema. A few rows per schema change; never pruned.
+  schemas: defineTable(vSchemaFields).index("by_hash", ["hash", "index"]),
+  // A version's canonical JSON when it is not inline in the version, split
+  // in chunks so a 1 MiB document fits:
   // written with its version by sync.applyRange, read by restore, deleted
   // with its version by retention.prune.
   contents: defineTable(vContentFields)
