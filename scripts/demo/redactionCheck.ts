@@ -155,8 +155,17 @@ export async function scanBackup(backup: BackupDeployment, finder: SecretFinder)
       for (const row of page.page) {
         countRow(table);
         noteKeys(secretKeysIn(row, null));
-        scan.secretValues += finder.count(JSON.stringify(row));
-        if (table === "versions") noteVersion(scan, row as Doc<"versions">);
+        // Run records hold the change log's cursor, an Int64.
+        scan.secretValues += finder.count(JSON.stringify(row, (_, value: unknown) => (typeof value === "bigint" ? String(value) : value)));
+        if (table === "versions") {
+          const version = row as Doc<"versions">;
+          noteVersion(scan, version);
+          // A small document is inline in its version: check it as a whole document too.
+          if (version.text !== undefined) {
+            scan.documentsRead += 1;
+            noteKeys(secretKeysIn(JSON.parse(version.text), version.table));
+          }
+        }
       }
       if (page.isDone) break;
       cursor = page.continueCursor;
