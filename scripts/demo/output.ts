@@ -22,9 +22,11 @@ export function printTable(headers: string[], rows: string[][], indent = "  "): 
 
 export function printRun(title: string, run: BackupRun): void {
   const s = run.summary;
-  console.log(`\n${title} (status ${s.status}, ${seconds(run.wallMs)})`);
+  const how = s.mode === "log" ? "read from the change log" : `a scan of every table (${s.reason ?? "scan"})`;
+  console.log(`\n${title} (status ${s.status}, ${how}, ${seconds(run.wallMs)})`);
   const row = (c: TableCounts) => [c.table, n(c.scanned), n(c.changed), n(c.deleted), formatBytes(c.bytesSent), n(c.docsWritten)];
-  printTable(["table", "scanned", "changed", "deleted", "bytes sent", "docs written"], [
+  // A scan reads every document; a change-log run only those the log names.
+  printTable(["table", s.mode === "log" ? "read" : "scanned", "changed", "deleted", "bytes sent", "docs written"], [
     ...s.tables.map(row),
     row(sumCounts(s.tables)),
   ]);
