@@ -10,9 +10,12 @@
 //   URLs). It happens inside the primary's query: the values are never
 //   copied, logged or hashed. Each run reports the paths it redacted.
 //
+// - RESTORE_PLACEHOLDERS gives the fields the backup never holds a value
+//   when they are restored, so the ZIP imports into the app's schema.
+//
 // Changing these settings changes what the next run records: documents whose
 // sanitized form changed are stored as new versions.
-import type { RedactionConfig } from "./lib/redaction/config";
+import type { RedactionConfig, RestorePlaceholders } from "./lib/redaction/config";
 
 export const EXCLUDED_TABLES: readonly string[] = [];
 
@@ -75,4 +78,20 @@ export const REDACTION: RedactionConfig = {
   ],
   scanValues: true,
   perTable: {},
+};
+
+// What a restore writes for a field the backup never holds, by table and
+// path ("passwordHash", "payment.card.number", "items[].secret"). Each run
+// stores the app's schema with its restore point; `npm run restore` checks
+// every document against it, and a required field that redaction removed
+// gets the value named here, or the restore stops before writing anything,
+// naming the table, the field and the entry to add. Optional fields are left
+// absent. The value must pass the field's validator.
+export const RESTORE_PLACEHOLDERS: RestorePlaceholders = {
+  users: {
+    // Not a bcrypt hash: no password matches it, so a restored user signs in
+    // again through a password reset. The app's sign-in must treat an unusable
+    // hash (a comparison that fails or throws) as a wrong password.
+    passwordHash: "!restored-from-backup:reset-password",
+  },
 };

@@ -6,12 +6,12 @@ import { v } from "convex/values";
 import type { Value } from "convex/values";
 import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
 import type { Doc, Id, TableNames } from "./_generated/dataModel";
-import { sanitizeDocument } from "./lib/sanitize";
+import { RedactionReport, sanitizeDocument } from "./lib/sanitize";
 import { jsonStringBytes } from "./lib/requestBytes";
 import { CHANGE_LOG_TABLE } from "./lib/changeLog/schema";
 import { PAGE_MAX_BYTES, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES } from "./backupPages";
 import { canonicalJson, sha256, utf8Length } from "../shared/digest";
-import { vDocEntry, vLogCursor, type DocEntry, type LogCursor } from "../shared/protocol";
+import { MAX_PAGE_REDACTIONS, vDocEntry, vLogCursor, vRedactedPath, type DocEntry, type LogCursor } from "../shared/protocol";
 
 // Log rows read per page; each holds up to MAX_IDS_PER_ROW ids.
 const LOG_ROWS_PER_PAGE = 100;
@@ -35,6 +35,9 @@ export const vChangesPage = v.object({
   idsRead: v.number(),
   /** Log rows read to their end in this page: deleted once the backup acknowledged the page. */
   drainedRows: v.array(v.id(CHANGE_LOG_TABLE)),
+  /** What redaction removed from the page's documents, per table and path, never a value (see backupPages.vPage). */
+  redactions: v.array(vRedactedPath),
+  redactionsCapped: v.array(v.string()),
 });
 
 type LogRow = Doc<typeof CHANGE_LOG_TABLE>;
@@ -74,6 +77,7 @@ export const readChanges = internalQuery({
     let idsRead = 0;
     let full = false;
     const drainedRows: Id<typeof CHANGE_LOG_TABLE>[] = [];
+    const report = new RedactionReport(MAX_PAGE_REDACTIONS);
     for (const row of rows) {
       const ts = tsOf(row);
       const start = cursor !== null && cursor.ts === ts && cursor.part === row.part ? cursor.offset : 0;
@@ -98,7 +102,7 @@ export const readChanges = internalQuery({
           group.deletedIds.push(id);
           continue;
         }
-        const json = canonicalJson(sanitizeDocument(table, doc as { [key: string]: Value }));
+        const json = canonicalJson(sanitizeDocument(table, doc as { [key: string]: Value }, report));
         bytesRead += utf8Length(json);
         requestBytes += jsonStringBytes(json);
         group.upserts.push({ doc, json });
@@ -119,7 +123,7 @@ export const readChanges = internalQuery({
       out.push({ table, upserts, deletedIds: group.deletedIds });
     }
     const isDone = !full && rows.length < LOG_ROWS_PER_PAGE;
-    return { tables: out, cursor, isDone, idsRead, drainedRows };
+    return { tables: out, cursor, isDone, idsRead, drainedRows, redactions: report.entries(), redactionsCapped: report.capped() };
   },
 });
 

@@ -4,10 +4,10 @@ import { v } from "convex/values";
 import type { Value } from "convex/values";
 import { internalQuery } from "./_generated/server";
 import type { TableNames } from "./_generated/dataModel";
-import { sanitizeDocument } from "./lib/sanitize";
+import { RedactionReport, sanitizeDocument } from "./lib/sanitize";
 import { canonicalJson, sha256 } from "../shared/digest";
 import { jsonStringBytes } from "./lib/requestBytes";
-import { vDocEntry, type DocEntry } from "../shared/protocol";
+import { MAX_PAGE_REDACTIONS, vDocEntry, vRedactedPath, type DocEntry } from "../shared/protocol";
 
 // Far inside one query's limits (32,000 documents, 16 MiB read, 16 MiB
 // returned): a page holds at most 1,000 documents and stops after ~4 MiB read.
@@ -27,6 +27,13 @@ export const vPage = v.object({
   /** The page was over PAGE_MAX_REQUEST_BYTES: nothing returned, read it again with `fits` documents. */
   tooLarge: v.boolean(),
   fits: v.number(),
+  /**
+   * What redaction removed from this page's documents: each distinct path
+   * with its kind and count, never a value; at most MAX_PAGE_REDACTIONS
+   * paths (the table is then listed in redactionsCapped). Empty when tooLarge.
+   */
+  redactions: v.array(vRedactedPath),
+  redactionsCapped: v.array(v.string()),
 });
 
 export const readPage = internalQuery({
@@ -41,7 +48,8 @@ export const readPage = internalQuery({
       .query(table as TableNames)
       .order("asc")
       .paginate({ cursor, numItems: maxDocs ?? PAGE_MAX_DOCS, maximumBytesRead: PAGE_MAX_BYTES });
-    const jsons = page.page.map((doc) => canonicalJson(sanitizeDocument(table, doc as { [key: string]: Value })));
+    const report = new RedactionReport(MAX_PAGE_REDACTIONS);
+    const jsons = page.page.map((doc) => canonicalJson(sanitizeDocument(table, doc as { [key: string]: Value }, report)));
     let bytes = 0;
     let fits = 0;
     for (const json of jsons) {
@@ -50,7 +58,15 @@ export const readPage = internalQuery({
       fits += 1;
     }
     if (fits < jsons.length && jsons.length > 1) {
-      return { entries: [], continueCursor: cursor ?? "", isDone: false, tooLarge: true, fits: Math.max(1, fits) };
+      return {
+        entries: [],
+        continueCursor: cursor ?? "",
+        isDone: false,
+        tooLarge: true,
+        fits: Math.max(1, fits),
+        redactions: [],
+        redactionsCapped: [],
+      };
     }
     // Hashed together: one await per page, not per document.
     const hashes = await Promise.all(jsons.map(sha256));
@@ -60,6 +76,14 @@ export const readPage = internalQuery({
       hash: hashes[i]!,
       json: jsons[i]!,
     }));
-    return { entries, continueCursor: page.continueCursor, isDone: page.isDone, tooLarge: false, fits: entries.length };
+    return {
+      entries,
+      continueCursor: page.continueCursor,
+      isDone: page.isDone,
+      tooLarge: false,
+      fits: entries.length,
+      redactions: report.entries(),
+      redactionsCapped: report.capped(),
+    };
   },
 });

@@ -22,9 +22,10 @@ export const vUserFields = {
   city: v.optional(v.string()),
   state: v.optional(v.string()),
   pincode: v.optional(v.string()),
-  // Optional so a restored user (the backup never holds it) passes schema
-  // validation on import; such a user signs in again with a password reset.
-  passwordHash: v.optional(v.string()),
+  // Required. The backup never holds it (OMITTED_FIELDS): a restore gives
+  // restored users RESTORE_PLACEHOLDERS.users.passwordHash (convex/backupConfig.ts),
+  // which no password matches, so they sign in again with a password reset.
+  passwordHash: v.string(),
   sessionToken: v.optional(v.string()),
   createdAt: v.number(),
   updatedAt: v.number(),

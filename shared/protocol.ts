@@ -36,6 +36,47 @@ export const vTableCounts = v.object({
 });
 export type TableCounts = Infer<typeof vTableCounts>;
 
+/**
+ * Why redaction removed a value (issue 11):
+ * - "omitted": named in the settings (OMITTED_FIELDS, REDACTION.redactPaths);
+ * - "key": its key names a secret (users.passwordHash, orders.payment.card.number);
+ * - "value": a string held a secret shape (a token, a key, credentials in a URL),
+ *   replaced in place by "[redacted]".
+ */
+export const vRedactionKind = v.union(v.literal("omitted"), v.literal("key"), v.literal("value"));
+export type RedactionKind = Infer<typeof vRedactionKind>;
+
+/**
+ * One distinct redacted path of a table, never a value: `path` starts with
+ * the table ("orders.payment.card.number"; `[]` an array element, `*` a key
+ * that is not identifier-like); `count`: values removed there.
+ */
+export const vRedactedPath = v.object({
+  table: v.string(),
+  path: v.string(),
+  kind: vRedactionKind,
+  count: v.number(),
+});
+export type RedactedPath = Infer<typeof vRedactedPath>;
+
+/** Distinct redacted paths one page read returns; a page with more says so (redactionsCapped). */
+export const MAX_PAGE_REDACTIONS = 200;
+/** Distinct redacted paths a run reports, and a run record keeps (with those known from earlier points). */
+export const MAX_RUN_REDACTIONS = 500;
+/** Longest reported path; longer ones are cut (a path is at most 16 identifier-like keys, so rarely). */
+export const MAX_REDACTED_PATH_CHARS = 300;
+
+/**
+ * The primary's schema as a run stores it with its restore point: canonical
+ * JSON of { schemaValidation, tables: { <table>: <documentType validator JSON> } }
+ * for the tables backed up, and its SHA-256. `json` is sent only when the
+ * hash differs from the previous point's (most runs send the hash alone).
+ */
+export const vRunSchema = v.object({ hash: v.string(), json: v.optional(v.string()) });
+export type RunSchema = Infer<typeof vRunSchema>;
+/** Largest schema JSON stored; a larger schema is not stored (restores of that point are not checked). */
+export const MAX_SCHEMA_CHARS = 4 * 1024 * 1024;
+
 /** Counts of a table (or "total") before anything was read. */
 export function zeroCounts(table: string): TableCounts {
   return { table, scanned: 0, changed: 0, deleted: 0, bytesSent: 0, docsWritten: 0 };
@@ -123,6 +164,12 @@ export const vBeginRunResult = v.union(
     previousLog: v.union(vLogState, v.null()),
     /** A resumed run's own log state, once its first checkpoint saved it. */
     log: v.union(vLogState, v.null()),
+    /** Redacted paths known at the newest restore point: the primary logs the others as new. */
+    previousRedactions: v.optional(v.array(vRedactedPath)),
+    /** A resumed run's own redaction report so far (saved when an action handed over). */
+    redactions: v.optional(v.array(vRedactedPath)),
+    /** Hash of the schema stored with the newest restore point: an unchanged schema is not sent again. */
+    previousSchemaHash: v.optional(v.string()),
   }),
   /** Another live holder has the lease: this tick does nothing. */
   v.object({ outcome: v.literal("busy"), runId: v.string(), seq: v.number(), leaseExpiresAt: v.number() }),
@@ -144,6 +191,8 @@ export const checkpointArgs = {
   checkpoint: v.optional(vTableCheckpoint),
   /** The run's log state: its mode, and how far the change log is drained. */
   log: v.optional(vLogState),
+  /** The run's redaction report so far (at most MAX_RUN_REDACTIONS), kept for a continuation. */
+  redactions: v.optional(v.array(vRedactedPath)),
 };
 
 /** Gives the lease up early (on failure or hand-over) so the next run resumes at once. */
@@ -161,6 +210,10 @@ export const finishRunArgs = {
   configuredTables: v.array(v.string()),
   /** Where the change log stands at this restore point; the next run starts there. */
   log: v.optional(vLogState),
+  /** Distinct paths this run redacted, with counts (at most MAX_RUN_REDACTIONS); never a value. */
+  redactions: v.optional(v.array(vRedactedPath)),
+  /** The primary's schema at this run, stored with the restore point (restores check documents against it). */
+  schema: v.optional(vRunSchema),
 };
 
 /** Closes the open versions of a table the primary no longer backs up, a bounded chunk per call. */

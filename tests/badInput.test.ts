@@ -55,6 +55,7 @@ function validArgs(): Record<string, ["query" | "mutation", Record<string, unkno
     "status:recentRuns": ["query", { limit: 5 }],
     "restore:getRestorePoint": ["query", { selector: { kind: "latest" } }],
     "restore:readPage": ["query", { seq: 1, table: "users", cursor: null, numItems: 10 }],
+    "restore:getSchema": ["query", { hash: "x" }],
     "sync:applyRange": ["mutation", {
       runId, holder, batchId: "b", table: "users", range: openRange, digest: "x", upserts: [], deletedIdTags: [], replace: false,
     }],

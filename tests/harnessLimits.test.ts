@@ -93,7 +93,7 @@ describe("function arguments", () => {
   test("a product function refuses 8,193 documents in one call (internal.shop.insertUsers)", async () => {
     const d = await startDeployments();
     try {
-      const user = { email: "a@example.com", name: "A", role: "customer" as const, createdAt: 0, updatedAt: 0 };
+      const user = { email: "a@example.com", name: "A", role: "customer" as const, passwordHash: "x", createdAt: 0, updatedAt: 0 };
       await expect(
         d.primary.t.mutation(internal.shop.insertUsers, { docs: new Array(8193).fill(user) }),
       ).rejects.toThrow("Invalid arguments for shop.js:insertUsers: Array length is too long (8193 > maximum length 8192)");
@@ -246,7 +246,7 @@ describe("I/O accounting (onTransactionEnd)", () => {
   test("startDeployments totals each deployment's I/O in d.primary.io", async () => {
     const d = await startDeployments();
     try {
-      const user = (i: number) => ({ email: `u${i}@example.com`, name: `U${i}`, role: "customer" as const, createdAt: 0, updatedAt: 0 });
+      const user = (i: number) => ({ email: `u${i}@example.com`, name: `U${i}`, role: "customer" as const, passwordHash: "x", createdAt: 0, updatedAt: 0 });
       d.primary.io.reset();
       await d.primary.t.mutation(internal.shop.insertUsers, { docs: [user(1), user(2), user(3)] });
       const io = d.primary.io;

@@ -8,11 +8,14 @@ import { requireSecret } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
 import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
 import { readRestorePage } from "./lib/restorePage";
+import { readSchema } from "./lib/runRecords";
 import {
   getRestorePointArgs,
+  getSchemaArgs,
   readRestorePageArgs,
   vRestorePage,
   vRestorePoint,
+  vStoredSchema,
 } from "./lib/restoreProtocol";
 
 export const getRestorePoint = query({
@@ -28,7 +31,19 @@ export const getRestorePoint = query({
       finishedAt: run.finishedAt ?? null,
       tables: await restoreTables(ctx.db, run),
       missingTables: missingTables(run),
+      schemaHash: run.schemaHash ?? null,
+      redactions: run.redactions ?? [],
     };
+  },
+});
+
+/** The primary's schema as a run stored it (getRestorePoint's schemaHash): what the restore checks documents against. */
+export const getSchema = query({
+  args: getSchemaArgs,
+  returns: vStoredSchema,
+  handler: async (ctx, { secret, hash }) => {
+    await requireSecret(secret);
+    return await readSchema(ctx.db, hash);
   },
 });
 

@@ -7,6 +7,7 @@ import { mutation, type DatabaseReader } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
 import { validateTableList, validateTableName } from "./lib/validateBatch";
+import { knownRedactions, storeSchema, validateRedactions } from "./lib/runRecords";
 import {
   beginRunArgs,
   checkpointArgs,
@@ -42,6 +43,8 @@ export const beginRun = mutation({
     const previous = await newestCompleted(ctx.db);
     const previousTables = previous?.tables ?? [];
     const previousLog = previous?.log ?? null;
+    // What the previous point redacted and its schema: the primary logs new paths and sends a changed schema.
+    const known = { previousRedactions: previous?.redactions ?? [], previousSchemaHash: previous?.schemaHash };
     // Step 2: resume the run in progress, or wait for its live holder.
     const running = await ctx.db
       .query("runs")
@@ -70,6 +73,8 @@ export const beginRun = mutation({
         previousTables,
         previousLog,
         log: running.log ?? null,
+        ...known,
+        redactions: running.redactions ?? [],
       };
     }
     // Step 3: a new run.
@@ -86,16 +91,17 @@ export const beginRun = mutation({
       checkpoints: [],
       source,
     });
-    return { outcome: "started" as const, runId, seq, tables, checkpoints: [], previousTables, previousLog, log: null };
+    return { outcome: "started" as const, runId, seq, tables, checkpoints: [], previousTables, previousLog, log: null, ...known };
   },
 });
 
 export const checkpoint = mutation({
   args: checkpointArgs,
   returns: v.null(),
-  handler: async (ctx, { secret, runId, holder, leaseMs, checkpoint, log }) => {
+  handler: async (ctx, { secret, runId, holder, leaseMs, checkpoint, log, redactions }) => {
     await requireSecret(secret);
     if (checkpoint !== undefined) validateTableName(checkpoint.table);
+    if (redactions !== undefined) validateRedactions(redactions);
     const run = await getHeldRun(ctx.db, runId, holder);
     if (checkpoint !== undefined && !(run.plannedTables ?? []).includes(checkpoint.table)) {
       throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "This run does not back up that table." });
@@ -103,6 +109,7 @@ export const checkpoint = mutation({
     await ctx.db.patch("runs", run._id, {
       ...(checkpoint === undefined ? {} : { checkpoints: upsertCheckpoint(run.checkpoints ?? [], checkpoint) }),
       ...(log === undefined ? {} : { log }),
+      ...(redactions === undefined ? {} : { redactions }),
       leaseExpiresAt: Date.now() + clampLease(leaseMs),
     });
     return null;
@@ -123,10 +130,11 @@ export const releaseRun = mutation({
 export const finishRun = mutation({
   args: finishRunArgs,
   returns: v.null(),
-  handler: async (ctx, { secret, runId, holder, tables, configuredTables, log }) => {
+  handler: async (ctx, { secret, runId, holder, tables, configuredTables, log, redactions, schema }) => {
     await requireSecret(secret);
     validateTableList(tables.map((t) => t.table));
     validateTableList(configuredTables);
+    if (redactions !== undefined) validateRedactions(redactions);
     const id = ctx.db.normalizeId("runs", runId);
     const existing = id === null ? null : await ctx.db.get("runs", id);
     // A resent finishRun whose first reply was lost: already done.
@@ -141,6 +149,9 @@ export const finishRun = mutation({
       tables: await withUnscannedTables(ctx.db, tables, configuredTables),
       configuredTables,
       ...(log === undefined ? {} : { log }),
+      // The paths known at this point (its own, then the previous point's) and its schema.
+      redactions: knownRedactions(redactions ?? run.redactions ?? [], (await newestCompleted(ctx.db))?.redactions ?? [], configuredTables),
+      ...(schema === undefined ? {} : { schemaHash: await storeSchema(ctx.db, schema) }),
       finishedAt: Date.now(),
       leaseExpiresAt: 0,
       error: undefined,

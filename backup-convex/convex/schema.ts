@@ -3,7 +3,7 @@
 // fields and the sanitized document as canonical JSON text in `contents`.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vLogState, vRunStatus, vTableCheckpoint, vTableCounts } from "../../shared/protocol";
+import { vLogState, vRedactedPath, vRunStatus, vTableCheckpoint, vTableCounts } from "../../shared/protocol";
 
 export const vRunFields = {
   seq: v.number(),
@@ -31,6 +31,23 @@ export const vRunFields = {
   configuredTables: v.optional(v.array(v.string())),
   /** How the run finds changes and where the primary's change log stands (see vLogState). */
   log: v.optional(vLogState),
+  /**
+   * Redacted paths (never values). While running: the run's report so far.
+   * Once completed: those this run redacted (count > 0) and those known from
+   * earlier points (count 0), at most MAX_RUN_REDACTIONS: the next run logs
+   * the paths not here as NEW.
+   */
+  redactions: v.optional(v.array(vRedactedPath)),
+  /** The primary's schema at this run (a `schemas` hash); absent on runs from before schemas were stored. */
+  schemaHash: v.optional(v.string()),
+};
+
+/** The primary's schema JSON (see shared/protocol vRunSchema), stored once per distinct hash, in chunks. */
+export const vSchemaFields = {
+  hash: v.string(),
+  index: v.number(),
+  chunks: v.number(),
+  text: v.string(),
 };
 
 export const vBatchFields = {
@@ -108,6 +125,10 @@ export default defineSchema({
   // write to versions (sync.applyChanges), deleted when a new range overlaps
   // them or its table is retired. An unchanged range then costs one read.
   rangeDigests: defineTable(vRangeDigestFields).index("by_up_to", ["table", "upToCreationTime", "upToId"]),
+  // The primary's schemas, one per distinct hash (runs name theirs in
+  // schemaHash): written by runs.finishRun when the schema changed, read by
+  // restore.getSchema. A few rows per schema change; never pruned.
+  schemas: defineTable(vSchemaFields).index("by_hash", ["hash", "index"]),
   // The primary's schemas, one per distinct hash (runs name theirs in
   // schemaHash): written by runs.finishRun when the schema changed, read by
   // restore.getSchema. A few rows per schema change; never pruned.

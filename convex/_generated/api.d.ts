@@ -40,6 +40,7 @@ import type * as lib_runBackup from "../lib/runBackup.js";
 import type * as lib_runMode from "../lib/runMode.js";
 import type * as lib_runReport from "../lib/runReport.js";
 import type * as lib_sanitize from "../lib/sanitize.js";
+import type * as lib_schemaRecord from "../lib/schemaRecord.js";
 import type * as lib_syncTable from "../lib/syncTable.js";
 import type * as lib_tableRanges from "../lib/tableRanges.js";
 import type * as lib_verifyTables from "../lib/verifyTables.js";
@@ -81,6 +82,7 @@ declare const fullApi: ApiFromModules<{
   "lib/runMode": typeof lib_runMode;
   "lib/runReport": typeof lib_runReport;
   "lib/sanitize": typeof lib_sanitize;
+  "lib/schemaRecord": typeof lib_schemaRecord;
   "lib/syncTable": typeof lib_syncTable;
   "lib/tableRanges": typeof lib_tableRanges;
   "lib/verifyTables": typeof lib_verifyTables;

@@ -9,6 +9,7 @@ import { internal } from "../_generated/api";
 import { zeroCounts, type LogCursor, type TableCounts } from "../../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import type { RunLease } from "./syncTable";
+import type { RedactionReport } from "./redaction/report";
 
 export type DrainResult = {
   /** Where the log is drained to (the starting cursor when nothing was read). */
@@ -29,12 +30,15 @@ export async function drainLog(
   tables: readonly string[],
   deadline: number,
   saveCursor: (cursor: LogCursor) => Promise<void>,
+  /** Collects what redaction removed from the documents read. */
+  report?: RedactionReport,
 ): Promise<DrainResult> {
   const counts = new Map(tables.map((table) => [table, { ...zeroCounts(table), created: 0 }]));
   const bytesAtStart = target.bytesSent;
   let cursor = from;
   for (;;) {
     const page = await ctx.runQuery(internal.backupLog.readChanges, { after: cursor, tables: [...tables] });
+    report?.merge(page.redactions, page.redactionsCapped);
     for (const { table, upserts, deletedIds } of page.tables) {
       const c = counts.get(table)!;
       c.scanned += upserts.length + deletedIds.length;

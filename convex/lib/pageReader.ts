@@ -25,7 +25,8 @@ export class PageReader {
       });
       if (!page.tooLarge) {
         this.maxDocs = Math.min(PAGE_MAX_DOCS, this.maxDocs * 2);
-        return { entries: page.entries, continueCursor: page.continueCursor, isDone: page.isDone };
+        const { entries, continueCursor, isDone, redactions, redactionsCapped } = page;
+        return { entries, continueCursor, isDone, redactions, redactionsCapped };
       }
       this.maxDocs = page.fits;
     }

@@ -6,12 +6,14 @@
 // gives the lease back so the next run resumes.
 import type { ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
-import type { LogState, TableCheckpoint, TableCounts } from "../../shared/protocol";
+import { MAX_RUN_REDACTIONS, type LogState, type RedactedPath, type RunSchema, type TableCheckpoint, type TableCounts } from "../../shared/protocol";
 import { BackupTarget, readBackupConfig } from "./backupTarget";
 import { emptyCheckpoint, syncTable, type RunLease } from "./syncTable";
 import { drainLog, dropDrained, type DrainResult } from "./drainLog";
 import { chooseLogState, PARTIAL_RUN } from "./runMode";
-import { describeCounts, sumCounts, type RunSummary } from "./runReport";
+import { describeCounts, firstSeen, redactionLines, sumCounts, type RunSummary } from "./runReport";
+import { RedactionReport } from "./redaction/report";
+import { schemaRecord } from "./schemaRecord";
 
 export { formatBytes, sumCounts, vRunSummary, type RunSummary } from "./runReport";
 
@@ -41,6 +43,10 @@ type Begun = {
   previousTables: TableCounts[];
   previousLog: LogState | null;
   log: LogState | null;
+  /** Redacted paths known at the previous restore point; a resumed run's own report so far. */
+  previousRedactions: RedactedPath[];
+  redactions: RedactedPath[];
+  previousSchemaHash: string | null;
 };
 
 export async function runBackup(
@@ -64,6 +70,10 @@ export async function runBackup(
   const retired = (begun?.previousTables ?? []).map((t) => t.table).filter((table) => !configured.has(table));
 
   const results: TableCounts[] = [];
+  // What redaction removed, from every page this run reads (a continuation goes on from its predecessor's).
+  const report = new RedactionReport(MAX_RUN_REDACTIONS);
+  report.merge(begun?.redactions ?? []);
+  const reported = () => ({ redactions: report.entries(), redactionsCapped: report.capped() });
   let log: LogState = { mode: "scan", reason: "dry run", cursor: null, reconciledAt: null, configHash: options.configHash };
   try {
     // Step 2: how this run finds what changed (a resumed run goes on as it began).
@@ -79,11 +89,12 @@ export async function runBackup(
       console.log(`${label} run ${begun.lease.runId}: ${log.mode === "log" ? "reading the change log" : `reconciliation scan (${log.reason})`}`);
     }
     const continued = async (where: string): Promise<RunSummary> => {
-      // Out of time. The checkpoint is saved; a continuation resumes.
+      // Out of time. The checkpoint is saved; a continuation resumes (with the redaction report so far).
+      await target.checkpoint({ ...leaseArgs(lease!), redactions: report.entries() });
       await target.releaseRun({ runId: lease!.runId, holder: lease!.holder });
       await scheduleContinuation();
       console.log(`${label} run ${lease!.runId}: time budget used at ${where}; continuing in a scheduled action`);
-      return { runId: lease!.runId, status: "continued", mode: log.mode, reason: log.reason, tables: results, durationMs: Date.now() - started };
+      return { runId: lease!.runId, status: "continued", mode: log.mode, reason: log.reason, tables: results, durationMs: Date.now() - started, ...reported() };
     };
 
     // Step 3: drain the change log (a scan drains it first too, so what the
@@ -93,7 +104,7 @@ export async function runBackup(
       drained = await drainLog(ctx, target, begun.lease, log.cursor, tables, deadline, async (cursor) => {
         log.cursor = cursor;
         await target.checkpoint({ ...leaseArgs(begun.lease), log });
-      });
+      }, report);
       log.cursor = drained.cursor;
       if (!drained.done) return await continued("the change log");
     }
@@ -106,7 +117,7 @@ export async function runBackup(
         const tableStarted = Date.now();
         // Asked for by hand, a reconciliation also re-reads what the backup holds: it repairs the backup too.
         const fresh = log.reason === "asked";
-        const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh });
+        const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report });
         if (!reached.done) return await continued(table);
         scanned.set(table, reached.counts);
         if (!start.done) console.log(`${label} ${describeCounts(reached.counts, { dryRun: options.dryRun, mode: "scan" })} in ${Date.now() - tableStarted} ms`);
@@ -152,16 +163,37 @@ export async function runBackup(
   // Step 7: a restore point. A scan also sweeps log rows it covers that no
   // drain deleted (written before it began, or left by a run that died).
   if (lease !== null) {
-    await target.finishRun({ runId: lease.runId, holder: lease.holder, tables: results, configuredTables: options.configuredTables, log });
+    const schema = await runSchema(options.configuredTables, begun!.previousSchemaHash, label);
+    await target.finishRun({
+      runId: lease.runId,
+      holder: lease.holder,
+      tables: results,
+      configuredTables: options.configuredTables,
+      log,
+      redactions: report.entries(),
+      ...(schema === null ? {} : { schema }),
+    });
     if (log.mode === "scan" && log.cursor !== null && options.changeCapture) await dropDrained(ctx, log.cursor);
   }
+  // What the backup leaves out: per table, and each path seen for the first time (a dry run compares with nothing).
+  const newRedactions = begun === null ? null : firstSeen(report.entries(), begun.previousRedactions);
+  for (const line of redactionLines(label, { entries: report.entries(), capped: report.capped(), newOnes: newRedactions })) console.log(line);
   const durationMs = Date.now() - started;
   console.log(
     `${label} run ${lease?.runId ?? "-"} ${options.dryRun ? "dry run done" : "completed"}: ${results.length} tables, ` +
       `${describeCounts(sumCounts(results), { dryRun: options.dryRun, mode: log.mode })} in ${durationMs} ms (${target.requests} requests)`,
   );
   const status = options.dryRun ? "dryRun" : "completed";
-  return { runId: lease?.runId ?? null, status, mode: log.mode, reason: log.reason, tables: results, durationMs };
+  return {
+    runId: lease?.runId ?? null,
+    status,
+    mode: log.mode,
+    reason: log.reason,
+    tables: results,
+    durationMs,
+    ...reported(),
+    ...(newRedactions === null ? {} : { newRedactions }),
+  };
 }
 
 const leaseArgs = (lease: RunLease) => ({ runId: lease.runId, holder: lease.holder, leaseMs: lease.leaseMs });
@@ -198,7 +230,20 @@ async function beginOrResume(target: BackupTarget, options: RunOptions, label: s
     previousTables: begun.previousTables,
     previousLog: begun.previousLog,
     log: begun.log,
+    previousRedactions: begun.previousRedactions ?? [],
+    redactions: begun.redactions ?? [],
+    previousSchemaHash: begun.previousSchemaHash ?? null,
   };
+}
+
+/** The schema to store with this restore point: its hash, and its JSON only when it changed since the previous point. */
+async function runSchema(tables: readonly string[], previousHash: string | null, label: string): Promise<RunSchema | null> {
+  const record = await schemaRecord(tables);
+  if (record === null) {
+    console.warn(`${label} the schema is too large to store with the restore point: restores of this run cannot check documents against it`);
+    return null;
+  }
+  return record.hash === previousHash ? { hash: record.hash } : { hash: record.hash, json: record.json };
 }
 
 /**

@@ -16,6 +16,7 @@ import { diffPageInParts } from "./rangeDiff";
 import { rangeDigest } from "../../shared/digest";
 import { tableRanges } from "./tableRanges";
 import { requestBytes } from "./requestBytes";
+import type { RedactionReport } from "./redaction/report";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
 // Request bodies being sent at once. Each costs about three times its size
@@ -53,7 +54,7 @@ export async function syncTable(
   start: TableCheckpoint,
   deadline: number,
   /** fresh: compare stored versions, not remembered digests (a reconciliation asked for). A dry run never writes. */
-  options: { fresh: boolean } = { fresh: false },
+  options: { fresh: boolean; report?: RedactionReport } = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
   const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
@@ -90,7 +91,8 @@ export async function syncTable(
   const hint: EmptyHint = { backupEmpty: false };
   const flow = new FlowControl(target);
   let no = 0;
-  for await (const { range, entries, cursor, isDone } of start.done ? [] : tableRanges(ctx, table, start)) {
+  for await (const { range, entries, cursor, isDone, redactions, redactionsCapped } of start.done ? [] : tableRanges(ctx, table, start)) {
+    options.report?.merge(redactions, redactionsCapped);
     const record: Page = { range, cursor, isDone };
     pages.set(no, record);
     const bytes = requestBytes(entries);

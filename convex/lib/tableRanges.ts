@@ -5,7 +5,7 @@
 // by verify.
 import type { ActionCtx } from "../_generated/server";
 import type { DocKey, KeyRange } from "../../shared/keys";
-import type { DocEntry } from "../../shared/protocol";
+import type { DocEntry, RedactedPath } from "../../shared/protocol";
 import { PageReader } from "./pageReader";
 
 export type TableRange = {
@@ -14,6 +14,9 @@ export type TableRange = {
   /** Where the next page starts: saved in checkpoints. */
   cursor: string;
   isDone: boolean;
+  /** What redaction removed from the page's documents (backupPages.readPage). */
+  redactions: RedactedPath[];
+  redactionsCapped: string[];
 };
 
 export async function* tableRanges(
@@ -30,7 +33,7 @@ export async function* tableRanges(
     // An empty page that is not the last adds nothing: its range joins the next one.
     if (last !== undefined || page.isDone) {
       const upTo = page.isDone || last === undefined ? null : { creationTime: last.creationTime, id: last.id };
-      yield { range: { after, upTo }, entries: page.entries, cursor, isDone: page.isDone };
+      yield { range: { after, upTo }, entries: page.entries, cursor, isDone: page.isDone, redactions: page.redactions, redactionsCapped: page.redactionsCapped };
       after = upTo;
     }
     if (page.isDone) return;

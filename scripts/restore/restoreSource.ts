@@ -77,6 +77,11 @@ export class RestoreSource {
     return this.call("restore:readPage", args);
   }
 
+  /** The primary's schema JSON a run stored (its restore point's schemaHash), or null. */
+  getSchema(hash: string): Promise<string | null> {
+    return this.call("restore:getSchema", { hash });
+  }
+
   private async call<R>(path: string, args: Record<string, Value>): Promise<R> {
     this.requests += 1;
     try {

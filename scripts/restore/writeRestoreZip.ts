@@ -17,6 +17,10 @@
 // The ZIP is kept only if whole: once every page is read, the run must still
 // be a restore point and every table hold the count the run recorded;
 // otherwise the temporary file is removed and the restore fails.
+// Each document is checked against the primary's schema stored with the run
+// (schemaCheck.ts): a required field redaction removed gets its value from
+// RESTORE_PLACEHOLDERS (convex/backupConfig.ts); a document that would not
+// import stops the restore, and no ZIP is left.
 // Used by the CLI (scripts/restore.ts), the tests, the demo and the benchmark.
 import type { RestorePage, RestorePoint, RestoreTable } from "../../backup-convex/convex/lib/restoreProtocol";
 import { MAX_VERSIONS_PER_PAGE } from "../../backup-convex/convex/lib/restorePage";
@@ -26,6 +30,8 @@ import { formatEncodedJson } from "./exportJson";
 import { importAdvice, importCommand, isPartial, type AbsentTables } from "./importAdvice";
 import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
 import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
+import { SchemaCheck, type RestorePlaceholders } from "./schemaCheck";
+import { RESTORE_PLACEHOLDERS } from "../../convex/backupConfig";
 
 export { importAdvice, importCommand };
 
@@ -41,6 +47,8 @@ export type RestoreOptions = {
   tables?: readonly string[];
   /** Resolve the run and report tables and recorded counts; write nothing. */
   dryRun?: boolean;
+  /** Values for required fields redaction removed (default: RESTORE_PLACEHOLDERS in convex/backupConfig.ts). */
+  placeholders?: RestorePlaceholders;
   onProgress?: (progress: RestoreProgress) => void;
 };
 
@@ -87,6 +95,17 @@ export type RestoreResult = {
   leftOutTables: string[];
   /** The ZIP lacks a table (missingTables or leftOutTables): import it with --replace, never --replace-all. */
   partial: boolean;
+  /**
+   * Every document was checked against the primary's schema stored with the
+   * run. false: the run predates stored schemas, or the app does not enforce
+   * its schema; then only top-level placeholders are filled, where absent.
+   */
+  schemaChecked: boolean;
+  /**
+   * Placeholders given (RESTORE_PLACEHOLDERS): per table and field, how many
+   * documents got one. A dry run lists the fields it knows need one, with 0.
+   */
+  placeholders: { table: string; path: string; documents: number }[];
 };
 
 const INITIAL_NUM_ITEMS = 200;
@@ -103,6 +122,14 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   const source = new RestoreSource({ url: options.url, secret: options.secret });
   const point = await source.getRestorePoint(selector);
   const tables = chooseTables(point, options.tables);
+  // The point's schema: checked before any page is read (required fields the report says were removed need a placeholder).
+  const check = new SchemaCheck({
+    seq: point.seq,
+    schemaJson: point.schemaHash === null ? null : await source.getSchema(point.schemaHash),
+    placeholders: options.placeholders ?? RESTORE_PLACEHOLDERS,
+    redactions: point.redactions,
+  });
+  const expectedPlaceholders = check.preflight(tables.map((t) => t.table));
   const absent: AbsentTables = {
     missing: point.missingTables,
     leftOut: point.tables.filter((t) => !tables.includes(t)).map((t) => t.table),
@@ -115,15 +142,16 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
     missingTables: [...absent.missing],
     leftOutTables: [...absent.leftOut],
     partial: isPartial(absent),
+    schemaChecked: check.checked,
   };
   if (dryRun) {
     const listed = tables.map((t) => ({ table: t.table, documents: t.documents, expected: t.documents, tableNumber: null }));
-    return { ...base, tables: listed, bytes: 0, out: null, dryRun: true };
+    const placeholders = expectedPlaceholders.map((field) => ({ ...field, documents: 0 }));
+    return { ...base, tables: listed, bytes: 0, out: null, dryRun: true, placeholders };
   }
 
   const zip = await ZipFileWriter.open(options.out!);
   try {
-    await zip.writeEntry("README.md", readme(point, absent));
     const numbering = new TableNumbering();
     const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0);
     let totalDocuments = 0;
@@ -141,7 +169,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
           bytes: zip.bytesWritten,
           tableDone,
         });
-      const written = await writeTable(source, zip, point.seq, table.table, numbering, report);
+      const written = await writeTable(source, zip, point.seq, table.table, numbering, check, report);
       await zip.writeEntry(`${table.table}/generated_schema.jsonl`, '"uniform"\n');
       totalDocuments += written;
       counts.push(written);
@@ -153,6 +181,8 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       .map(([name, id]) => `${JSON.stringify({ name, id })}\n`);
     await zip.writeEntry("_tables/documents.jsonl", tableLines.join(""));
     await confirmWhole(source, point, tables, counts);
+    // Last: it says which placeholders were given (import reads the ZIP's directory, not its order).
+    await zip.writeEntry("README.md", readme(point, absent, check));
     const bytes = await zip.commit();
     const restored = tables.map((t, i) => ({
       table: t.table,
@@ -160,7 +190,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       expected: t.documents,
       tableNumber: numbers.get(t.table)!,
     }));
-    return { ...base, tables: restored, bytes, out: zip.target, dryRun: false };
+    return { ...base, tables: restored, bytes, out: zip.target, dryRun: false, placeholders: check.filled() };
   } catch (error) {
     await zip.abort();
     throw error;
@@ -253,12 +283,13 @@ async function writeTable(
   seq: number,
   table: string,
   numbering: TableNumbering,
+  check: SchemaCheck,
   report: (documents: number, tableDone: boolean) => void,
 ): Promise<number> {
   zip.startEntry(`${table}/documents.jsonl`);
   let written = 0;
   for await (const documents of restorePages(source, seq, table)) {
-    await zip.write(documents.map((text) => exportLine(table, text, numbering)).join(""));
+    await zip.write(documents.map((text) => exportLine(table, text, numbering, check)).join(""));
     written += documents.length;
     report(written, false);
   }
@@ -273,8 +304,8 @@ function nextNumItems(numItems: number, bytes: number): number {
   return Math.max(1, Math.min(ideal, numItems * 2, MAX_VERSIONS_PER_PAGE));
 }
 
-/** A stored document (canonical JSON with $integer/$bytes/$float) as a line of the export. */
-function exportLine(table: string, text: string, numbering: TableNumbering): string {
+/** A stored document (canonical JSON with $integer/$bytes/$float), checked against the point's schema, as a line of the export. */
+function exportLine(table: string, text: string, numbering: TableNumbering, check: SchemaCheck): string {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -286,21 +317,32 @@ function exportLine(table: string, text: string, numbering: TableNumbering): str
     throw new RestoreError(`A stored document of table "${table}" has no _id: the backup is damaged.`);
   }
   numbering.observe(table, id);
+  const checked = check.document(table, doc as Record<string, unknown>);
   try {
-    return `${formatEncodedJson(doc)}\n`;
+    return `${formatEncodedJson(checked)}\n`;
   } catch {
     throw new RestoreError(`A stored document of table "${table}" holds a value Convex cannot read: the backup is damaged.`);
   }
 }
 
-function readme(point: RestorePoint, absent: AbsentTables): string {
+function readme(point: RestorePoint, absent: AbsentTables, check: SchemaCheck): string {
   const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
   const advice = importAdvice("<this file>.zip", point.seq, absent).join("\n");
+  const filled = check.filled();
+  const schema = check.checked
+    ? `Every document was checked against the app's schema as run ${point.seq} stored it.`
+    : `Run ${point.seq} stored no schema the app enforces (it predates stored schemas, or schemaValidation is off): documents were not checked.`;
+  const placeholders =
+    filled.length === 0
+      ? ""
+      : `\nRequired fields the backup never copies were given the values RESTORE_PLACEHOLDERS names\n(convex/backupConfig.ts):\n${filled.map((f) => `- ${f.table}.${f.path}: ${f.documents} documents`).join("\n")}\n`;
   return `# Restore point: backup run ${point.seq}
 
 Rebuilt from the backup deployment: the primary's documents as of run ${point.seq}
 (id ${point.runId}), started ${when(point.startedAt)}, finished ${when(point.finishedAt)}.
 Fields the backup never copies (omitted fields and secret keys) are absent.
+${schema}
+${placeholders}
 Same layout as \`npx convex export\`.
 
 ${advice}

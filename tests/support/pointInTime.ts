@@ -9,10 +9,10 @@ import type { Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
 import { writeRestoreZip } from "../../scripts/restore/writeRestoreZip";
 import { readExportZip } from "./exportReader";
-import { SECRET_KEYS } from "./assertions";
-import { withoutKeys, type StoredDoc } from "./backupContents";
+import { asRestored } from "./assertions";
+import type { StoredDoc } from "./backupContents";
 
-/** table -> id -> document as the backup should hold it (secrets removed). */
+/** table -> id -> document as a restore should give it back (secrets removed, placeholders given). */
 export type Snapshot = Map<string, Map<string, Value>>;
 
 /** Every document of `table` on the primary, a page per transaction. */
@@ -35,7 +35,7 @@ export async function snapshotPrimary(d: Deployments, tables: readonly string[])
   const snapshot: Snapshot = new Map();
   for (const table of tables) {
     const docs = await primaryTable(d, table);
-    snapshot.set(table, new Map(docs.map((doc) => [doc._id as string, withoutKeys(doc, SECRET_KEYS)])));
+    snapshot.set(table, new Map(docs.map((doc) => [doc._id as string, asRestored(table, doc)])));
   }
   return snapshot;
 }

@@ -8,12 +8,12 @@ import { expect } from "vitest";
 import type { Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
 import { writeRestoreZip, type RestoreOptions, type RestoreResult } from "../../scripts/restore/writeRestoreZip";
-import { SECRET_KEYS } from "./assertions";
-import { primaryDocs, withoutKeys } from "./backupContents";
+import { asRestored } from "./assertions";
+import { primaryDocs } from "./backupContents";
 import { readExportZip, type ExportZip } from "./exportReader";
 
 export const SHOP_TABLES = ["users", "products", "orders"] as const;
-/** table -> _id -> the document as a restore of that moment must hold it (redacted keys removed). */
+/** table -> _id -> the document as a restore of that moment must hold it (redacted keys removed, placeholders given). */
 export type PrimarySnapshot = Map<string, Map<string, Value>>;
 
 /** The primary's documents now, minus what the backup never copies. */
@@ -21,7 +21,7 @@ export async function primarySnapshot(d: Deployments): Promise<PrimarySnapshot> 
   const snapshot: PrimarySnapshot = new Map();
   for (const table of SHOP_TABLES) {
     const docs = await primaryDocs(d, table);
-    snapshot.set(table, new Map(docs.map((doc) => [doc._id as string, withoutKeys(doc, SECRET_KEYS)])));
+    snapshot.set(table, new Map(docs.map((doc) => [doc._id as string, asRestored(table, doc)])));
   }
   return snapshot;
 }

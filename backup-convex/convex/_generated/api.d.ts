@@ -21,6 +21,7 @@ import type * as lib_restorePoint from "../lib/restorePoint.js";
 import type * as lib_restoreProtocol from "../lib/restoreProtocol.js";
 import type * as lib_retentionGaps from "../lib/retentionGaps.js";
 import type * as lib_retentionPrune from "../lib/retentionPrune.js";
+import type * as lib_runRecords from "../lib/runRecords.js";
 import type * as lib_validateBatch from "../lib/validateBatch.js";
 import type * as lib_versions from "../lib/versions.js";
 import type * as restore from "../restore.js";
@@ -47,6 +48,7 @@ declare const fullApi: ApiFromModules<{
   "lib/restoreProtocol": typeof lib_restoreProtocol;
   "lib/retentionGaps": typeof lib_retentionGaps;
   "lib/retentionPrune": typeof lib_retentionPrune;
+  "lib/runRecords": typeof lib_runRecords;
   "lib/validateBatch": typeof lib_validateBatch;
   "lib/versions": typeof lib_versions;
   restore: typeof restore;

@@ -2,6 +2,7 @@
 // what it answers. Validators are defined once here; restore.ts uses them as
 // args/returns and the restore script derives its types from them.
 import { v, type Infer } from "convex/values";
+import { vRedactedPath } from "../../../shared/protocol";
 
 /**
  * Which completed run to restore: the newest, a run id, a run's sequence
@@ -37,10 +38,24 @@ export const vRestorePoint = v.object({
    * --replace-all (which would empty them).
    */
   missingTables: v.array(v.string()),
+  /**
+   * The primary's schema at this run (restore:getSchema reads it); null for
+   * runs from before schemas were stored: their documents are not checked.
+   */
+  schemaHash: v.union(v.string(), v.null()),
+  /**
+   * Paths redaction removed that were known at this point (never values; at
+   * most MAX_RUN_REDACTIONS): a required field among them needs a placeholder.
+   */
+  redactions: v.array(vRedactedPath),
 });
 export type RestorePoint = Infer<typeof vRestorePoint>;
 
 export const getRestorePointArgs = { secret: v.string(), selector: vRunSelector };
+
+/** The schema JSON stored under a restore point's schemaHash (see shared/protocol vRunSchema), or null. */
+export const getSchemaArgs = { secret: v.string(), hash: v.string() };
+export const vStoredSchema = v.union(v.string(), v.null());
 
 export const readRestorePageArgs = {
   secret: v.string(),

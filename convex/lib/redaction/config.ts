@@ -1,4 +1,6 @@
-// The shape of the redaction settings in convex/backupConfig.ts (REDACTION).
+// The shape of the redaction settings in convex/backupConfig.ts (REDACTION,
+// RESTORE_PLACEHOLDERS).
+import type { Value } from "convex/values";
 // Words and phrases are matched against a key's words (see words.ts), so
 // "api key", "apiKey" and "api_key" written here all mean the same thing.
 
@@ -53,3 +55,11 @@ export type RedactionConfig = {
   /** Per-table additions and switches, by table name. */
   perTable: Readonly<Record<string, TableRedaction>>;
 };
+
+/**
+ * Values a restore gives required fields the backup never holds (redacted),
+ * so the restored ZIP imports into the app's schema: by table, then by path
+ * within the table, written like the report's paths without the table
+ * ("passwordHash", "payment.card.number", "items[].secret", "byKey.*.token").
+ */
+export type RestorePlaceholders = Readonly<Record<string, Readonly<Record<string, Value>>>>;
