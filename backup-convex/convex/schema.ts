@@ -129,10 +129,6 @@ export default defineSchema({
   // schemaHash): written by runs.finishRun when the schema changed, read by
   // restore.getSchema. A few rows per schema change; never pruned.
   schemas: defineTable(vSchemaFields).index("by_hash", ["hash", "index"]),
-  // The primary's schemas, one per distinct hash (runs name theirs in
-  // schemaHash): written by runs.finishRun when the schema changed, read by
-  // restore.getSchema. A few rows per schema change; never pruned.
-  schemas: defineTable(vSchemaFields).index("by_hash", ["hash", "index"]),
   // A version's canonical JSON when it is not inline in the version, split
   // in chunks so a 1 MiB document fits:
   // written with its version by sync.applyRange, read by restore, deleted
