@@ -7,9 +7,11 @@
 //
 // Exits 0 only with a whole ZIP written (or a dry run). Exits 1 with a message
 // (never the secret) when the backup is unreachable, the secret is wrong, the
-// run does not exist or is no restore point, --out cannot be written, or the
-// restore could not be whole (retention started pruning the run meanwhile);
-// no file is left then.
+// run does not exist or is no restore point, --out cannot be written, the
+// restore could not be whole (retention started pruning the run meanwhile),
+// or a document would not import into the app's schema as the run stored it
+// (a required field redaction removed with no RESTORE_PLACEHOLDERS value in
+// convex/backupConfig.ts, or any other mismatch); no file is left then.
 import { parseArgs } from "node:util";
 import { loadBackupConnection } from "./restore/config";
 import { formatBytes, progressReporter } from "./restore/progressReporter";
@@ -38,6 +40,12 @@ layout of \`npx convex export\`, then prints the command that imports it.
   --secret <secret>  shared BACKUP_SECRET      environment, .env.local or .env)
   -h, --help         this text
 
+Every document is checked against the app's schema as the run stored it. A
+required field the backup never holds (redacted) gets the value
+RESTORE_PLACEHOLDERS in convex/backupConfig.ts names for it; without one, or
+for any other mismatch, the restore stops and writes nothing, naming the
+table, the field and the setting to add.
+
 Importing: \`npx convex import --replace-all <zip>\` empties every table not in
 the ZIP, the tables of every component included; \`--replace\` replaces only the
 ZIP's tables. A partial ZIP (--tables, or tables the run never backed up) is
@@ -45,7 +53,8 @@ always imported with --replace: the restore prints which.
 
 Exit code 0: the ZIP is whole (or a dry run). 1: nothing written, with the
 reason (backup unreachable, wrong secret, no such restore point, --out not
-writable, or the run stopped being a restore point during the restore).`;
+writable, the run stopped being a restore point during the restore, or a
+document that would not import into the stored schema).`;
 
 class UsageError extends Error {}
 
@@ -93,6 +102,15 @@ function describe(result: RestoreResult): string {
   const total = result.tables.reduce((sum, t) => sum + t.documents, 0);
   lines.push(`  ${"total".padEnd(width)}  ${String(total).padStart(9)} documents`);
   const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
+  lines.push(
+    result.schemaChecked
+      ? `Documents ${result.dryRun ? "will be" : "were"} checked against the app's schema as run ${result.seq} stored it.`
+      : `Run ${result.seq} stored no schema the app enforces (older than stored schemas, or schemaValidation off): documents are not checked.`,
+  );
+  for (const p of result.placeholders) {
+    const count = result.dryRun ? "" : ` (${p.documents} documents)`;
+    lines.push(`  ${p.table}.${p.path} ${result.dryRun ? "will get" : "got"} its RESTORE_PLACEHOLDERS value${count}: the backup never holds it.`);
+  }
   if (result.dryRun) {
     if (result.missingTables.length > 0) {
       lines.push(`Run ${result.seq} holds no data for ${result.missingTables.join(", ")}: its ZIP would be partial (import with --replace).`);
