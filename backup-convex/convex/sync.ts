@@ -14,7 +14,8 @@ import { requireSecret } from "./lib/auth";
 import { getHeldRun } from "./runs";
 import { insertVersion, openVersionsInRange, versionKey } from "./lib/versions";
 import { validateBatch, validateChanges, validateTableName } from "./lib/validateBatch";
-import { adjustRangeDigests, deleteRangeDigests, putRangeDigest, storedRangeDigest } from "./lib/rangeDigests";
+import { adjustRangeDigests, deleteRangeDigests, putRangeDigest, storedRangeDigestRow } from "./lib/rangeDigests";
+import { openVersionOf, planByLookup, planByReading } from "./lib/rangePlan";
 import {
   applyChangesArgs,
   applyRangeArgs,
@@ -26,8 +27,8 @@ import {
   vDiffRangeResult,
   vRetireTableResult,
 } from "../../shared/protocol";
-import { documentTag, ID_TAG_LENGTH, rangeDigest } from "../../shared/digest";
-import { compareKeys, type DocKey } from "../../shared/keys";
+import { documentTag, rangeDigest } from "../../shared/digest";
+import type { DocKey } from "../../shared/keys";
 
 export const diffRange = mutation({
   args: diffRangeArgs,
@@ -35,7 +36,7 @@ export const diffRange = mutation({
   handler: async (ctx, { secret, table, range, digest, fresh, readOnly }) => {
     await requireSecret(secret);
     validateTableName(table);
-    const stored = await storedRangeDigest(ctx.db, table, range);
+    const stored = (await storedRangeDigestRow(ctx.db, table, range))?.digest ?? null;
     if (stored === digest && fresh !== true) return { match: true as const };
     const { rows, complete } = await openVersionsInRange(ctx.db, table, range, MAX_RANGE_VERSIONS);
     // More than a page can hold cannot match the primary's page: no digest needed.
@@ -85,39 +86,20 @@ export const applyRange = mutation({
     const { run, applied } = await beginBatch(ctx, args);
     if (applied !== null) return applied;
 
-    // Step 1: plan in memory what closes and what is added.
-    const { rows: open, complete } = await openVersionsInRange(ctx.db, table, range, MAX_RANGE_VERSIONS);
-    if (!complete) {
+    // Step 1: plan what closes and what is added (by lookup when the range's digest is known).
+    const request = { table, range, upserts, deletedIdTags, replace };
+    const stored = await storedRangeDigestRow(ctx.db, table, range);
+    const plan =
+      (stored === null ? null : await planByLookup(ctx.db, request, stored.digest)) ?? (await planByReading(ctx.db, request));
+    if (plan === null) {
       throw new ConvexError({
         code: ERROR_CODES.rangeTooLarge,
         message: `The backup holds more than ${MAX_RANGE_VERSIONS} documents in this range; diff it first and send it in parts.`,
       });
     }
-    const openById = new Map(open.map((row) => [row.docId, row]));
-    const upsertIds = new Set(upserts.map((entry) => entry.id));
-    const toClose = new Map<string, Doc<"versions">>();
-    const toAdd = upserts.filter((entry) => openById.get(entry.id)?.hash !== entry.hash);
-    for (const entry of toAdd) {
-      const current = openById.get(entry.id);
-      if (current !== undefined) toClose.set(current._id, current);
-    }
-    const deletedTags = new Set(deletedIdTags);
-    let deleted = 0;
-    for (const row of open) {
-      if (upsertIds.has(row.docId)) continue;
-      if (replace || deletedTags.has(row.tag.slice(0, ID_TAG_LENGTH))) {
-        toClose.set(row._id, row);
-        deleted += 1;
-      }
-    }
 
     // Step 2: the range must end up exactly as the primary has it, or nothing is written.
-    const after: { key: DocKey; hash: string }[] = open
-      .filter((row) => !toClose.has(row._id))
-      .map((row) => ({ key: versionKey(row), hash: row.hash }))
-      .concat(toAdd.map((e) => ({ key: { creationTime: e.creationTime, id: e.id }, hash: e.hash })))
-      .sort((a, b) => compareKeys(a.key, b.key));
-    if ((await rangeDigest(after.map((row) => row.hash))) !== args.digest) {
+    if (plan.digestAfter !== args.digest) {
       throw new ConvexError({
         code: ERROR_CODES.rangeMismatch,
         message: "The batch would not make this range equal to the primary's; resend it whole.",
@@ -126,17 +108,17 @@ export const applyRange = mutation({
 
     // Step 3: write.
     let docsWritten = 0;
-    for (const row of toClose.values()) {
+    for (const row of plan.toClose) {
       await ctx.db.patch("versions", row._id, { toSeq: run.seq });
       docsWritten += 1;
     }
-    for (const entry of toAdd) {
-      const tag = documentTag(entry.id, entry.hash);
-      docsWritten += await insertVersion(ctx.db, table, entry, tag, run.seq);
+    for (const entry of plan.toAdd) {
+      docsWritten += await insertVersion(ctx.db, table, entry, documentTag(entry.id, entry.hash), run.seq);
     }
     // The range now holds exactly the primary's page: remember its digest.
-    await putRangeDigest(ctx.db, table, range, args.digest);
-    const result = { changed: toAdd.length, deleted, docsWritten };
+    if (stored !== null) await ctx.db.patch("rangeDigests", stored._id, { digest: args.digest });
+    else await putRangeDigest(ctx.db, table, range, args.digest);
+    const result = { changed: plan.toAdd.length, deleted: plan.deleted, docsWritten };
     await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
     return result;
   },
@@ -153,11 +135,7 @@ export const applyChanges = mutation({
     if (applied !== null) return applied;
 
     // One index range per id: its open version, if any.
-    const openOf = (docId: string) =>
-      ctx.db
-        .query("versions")
-        .withIndex("by_doc", (q) => q.eq("table", table).eq("docId", docId).eq("toSeq", null))
-        .first();
+    const openOf = (docId: string) => openVersionOf(ctx.db, table, docId);
     const result = { changed: 0, deleted: 0, docsWritten: 0, created: 0 };
     const digestChanges: { key: DocKey; hashes: string[] }[] = [];
     for (const entry of upserts) {

@@ -40,13 +40,13 @@ async function rangeEndingAtOrAfter(db: DatabaseReader, table: string, key: DocK
 }
 
 /** The stored digest of exactly this range, or null. One index range. */
-export async function storedRangeDigest(db: DatabaseReader, table: string, range: KeyRange): Promise<string | null> {
+export async function storedRangeDigestRow(db: DatabaseReader, table: string, range: KeyRange): Promise<Doc<"rangeDigests"> | null> {
   const upTo = range.upTo ?? OPEN_END;
   const row = await db
     .query("rangeDigests")
     .withIndex("by_up_to", (q) => q.eq("table", table).eq("upToCreationTime", upTo.creationTime).eq("upToId", upTo.id))
     .first();
-  return row !== null && sameKey(afterOf(row), range.after ?? OPEN_START) ? row.digest : null;
+  return row !== null && sameKey(afterOf(row), range.after ?? OPEN_START) ? row : null;
 }
 
 /** Stores `digest` as the range's, replacing what overlaps it (bounded; else nothing is stored). */

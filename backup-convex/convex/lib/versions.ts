@@ -6,7 +6,7 @@ import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
 import type { IndexRange, IndexRangeBuilder } from "convex/server";
 import type { KeyRange } from "../../../shared/keys";
 import type { DocEntry } from "../../../shared/protocol";
-import { utf8Length } from "../../../shared/digest";
+import { ID_TAG_LENGTH, utf8Length } from "../../../shared/digest";
 
 // A content chunk stays far below the 1 MiB document limit whatever its
 // characters (at most 3 UTF-8 bytes per UTF-16 unit).
@@ -96,7 +96,8 @@ export async function insertVersion(
   tag: string,
   seq: number,
 ): Promise<number> {
-  const fields = { table, docId: entry.id, creationTime: entry.creationTime, hash: entry.hash, tag, fromSeq: seq, toSeq: null };
+  const idTag = tag.slice(0, ID_TAG_LENGTH);
+  const fields = { table, docId: entry.id, creationTime: entry.creationTime, hash: entry.hash, tag, idTag, fromSeq: seq, toSeq: null };
   if (utf8Length(entry.json) <= INLINE_MAX_BYTES) {
     await db.insert("versions", { ...fields, chunks: 0, text: entry.json });
     return 1;
