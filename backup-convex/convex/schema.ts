@@ -66,6 +66,8 @@ export const vVersionFields = {
   hash: v.string(),
   /** documentTag(docId, hash): what a diff of a changed range sends. */
   tag: v.string(),
+  /** The tag's first ID_TAG_LENGTH characters: how applyRange finds a deleted document by lookup. */
+  idTag: v.optional(v.string()),
   /** seq of the run that wrote this version. */
   fromSeq: v.number(),
   /** seq of the run that saw it change or disappear; null while current. */
@@ -118,6 +120,8 @@ export default defineSchema({
     .index("by_key", ["table", "creationTime", "docId", "fromSeq"])
     // The open version of one document: what a change from the log replaces.
     .index("by_doc", ["table", "docId", "toSeq"])
+    // Open versions by id tag: a deletion a scan found, looked up without reading its range.
+    .index("by_open_id_tag", ["table", "toSeq", "idTag"])
     // Closed versions by the run that closed them: retention finds what it may prune.
     .index("by_to_seq", ["toSeq", "fromSeq"]),
   // Digests of key ranges the primary diffed or sent: written by
