@@ -16,6 +16,7 @@ import type {
 import type * as crons from "../crons.js";
 import type * as lib_auth from "../lib/auth.js";
 import type * as lib_rangeDigests from "../lib/rangeDigests.js";
+import type * as lib_rangePlan from "../lib/rangePlan.js";
 import type * as lib_restorePage from "../lib/restorePage.js";
 import type * as lib_restorePoint from "../lib/restorePoint.js";
 import type * as lib_restoreProtocol from "../lib/restoreProtocol.js";
@@ -43,6 +44,7 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   "lib/auth": typeof lib_auth;
   "lib/rangeDigests": typeof lib_rangeDigests;
+  "lib/rangePlan": typeof lib_rangePlan;
   "lib/restorePage": typeof lib_restorePage;
   "lib/restorePoint": typeof lib_restorePoint;
   "lib/restoreProtocol": typeof lib_restoreProtocol;
