@@ -87,6 +87,13 @@ export async function runBackup(
         ));
       if (begun.log === null) await target.checkpoint({ ...leaseArgs(begun.lease), log });
       console.log(`${label} run ${begun.lease.runId}: ${log.mode === "log" ? "reading the change log" : `reconciliation scan (${log.reason})`}`);
+      if (!options.changeCapture) {
+        // Say it plainly: without the log every hour costs a read of every document.
+        console.warn(
+          `${label} no change capture: this run reads every document of every table, as every run will. ` +
+            "Spread backupTables into your schema and build your mutations with withChangeCapture (README: Change capture) so hourly runs read only what changed.",
+        );
+      }
     }
     const continued = async (where: string): Promise<RunSummary> => {
       // Out of time. The checkpoint is saved; a continuation resumes (with the redaction report so far).
