@@ -7,10 +7,10 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { env, internalAction } from "./_generated/server";
 import schema from "./schema";
-import { EXCLUDED_TABLES, OMITTED_FIELDS, REDACTION } from "./backupConfig";
+import { EXCLUDED_TABLES, OMITTED_FIELDS, RECONCILE_EVERY_HOURS, REDACTION } from "./backupConfig";
 import { CHANGE_LOG_TABLE } from "./lib/changeLog/schema";
 import { DEFAULT_MAX_DURATION_MS, runBackup, vRunSummary, type RunSummary } from "./lib/runBackup";
-import { configHash, DEFAULT_RECONCILE_EVERY_MS } from "./lib/runMode";
+import { configHash } from "./lib/runMode";
 import { BackupTarget, readBackupConfig } from "./lib/backupTarget";
 import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "./lib/backupStatus";
 import { verifyTables, vVerifyReport } from "./lib/verifyTables";
@@ -62,7 +62,7 @@ export const runNow = internalAction({
       changeCapture: CHANGE_LOG_TABLE in schema.tables,
       // What a backup holds follows from these: when they change, the next run reconciles.
       configHash: await configHash({ configuredTables, OMITTED_FIELDS, REDACTION }),
-      reconcileEveryMs: DEFAULT_RECONCILE_EVERY_MS,
+      reconcileEveryMs: RECONCILE_EVERY_HOURS * 60 * 60_000,
       reconcile: args.reconcile ?? false,
     };
     return runBackup(ctx, options, async () => {

@@ -95,3 +95,12 @@ export const RESTORE_PLACEHOLDERS: RestorePlaceholders = {
     passwordHash: "!restored-from-backup:reset-password",
   },
 };
+
+// How often a run compares every page of every table (a reconciliation scan)
+// instead of reading only what the change log names. It catches writes the
+// log cannot see: dashboard edits, `npx convex import`, mutations not built
+// with withChangeCapture. Weekly by default: such a write reaches the backup
+// within a week, for a seventh of the cost of a daily scan (see README, Cost).
+// Runs also reconcile when this file or the schema's tables change, and on
+// demand: npx convex run backup:runNow '{"reconcile": true}'.
+export const RECONCILE_EVERY_HOURS = 7 * 24;

@@ -4,12 +4,12 @@
 // reconciliation scan compares every page of every table instead, catching
 // writes the log cannot see (dashboard edits, `npx convex import`, unwrapped
 // or third-party mutations). It runs on the first run, when the backup
-// configuration changed, every RECONCILE_EVERY_MS, and when asked; and every
-// run when the app has no change capture.
+// configuration changed, every RECONCILE_EVERY_HOURS (backupConfig.ts), and
+// when asked; and every run when the app has no change capture.
 import { canonicalJson, sha256 } from "../../shared/digest";
 import type { LogCursor, LogState } from "../../shared/protocol";
 
-/** One week: a write the log missed is backed up within a week, at a seventh of a daily scan's cost. */
+/** The default of RECONCILE_EVERY_HOURS (backupConfig.ts): one week. */
 export const DEFAULT_RECONCILE_EVERY_MS = 7 * 24 * 60 * 60_000;
 
 export type ModeInputs = {
