@@ -2,47 +2,139 @@
 // one process on the in-process deployments (harness/deployments.ts).
 // scripts/bench.ts is the CLI; tests/bench.test.ts runs it small.
 //
+// Each run's database I/O is read from both deployments' transaction
+// accounting (reset before the run); bytes and requests on the wire from the
+// loopback server; times only ever as ratios of runs on the same mock,
+// interleaved and repeated (the median of REPEATS).
+//
 // Order (each step's state is what the next one needs):
-//   1. memory at 10 %: its own pair; seed, first run, 1 % change, changed run sampled.
-//   2. pair A seeded with the full size; the seed-style baseline and the bare
-//      copy read it into their own receivers (closed afterwards).
-//   3. full, unchanged: A's primary into A's backup.
-//   4. full at 50 ms: A's primary into a second, empty backup B (same data).
-//   5. 1 % change on A's primary; changed run into A's backup, then the same
-//      change into B (same state as A's backup had) at 50 ms.
-//   6. memory at full size: another 1 % change, changed run into A, sampled.
-//   7. restore: the ZIP of A's latest run vs a bare read of A's backup.
+//   1. second size (default 20k), its own pairs: bare copy / full run
+//      interleaved REPEATS times; memory of changed runs, then of
+//      reconciliation scans, at that size and at 10 % of it, interleaved.
+//   2. pair A seeded with the main size (default 100k). The seed-style
+//      baseline into a receiver: its first copy, then its hourly upsert of
+//      everything (the steady state the seed brief pays every hour).
+//   3. interleaved REPEATS times: bare copy (fresh receiver), full run at
+//      0 ms (the first into A's backup, then into fresh backups), full run at
+//      50 ms per request (fresh backup).
+//   4. A: idle hour; retention catches up (unmeasured); 1 % changed through
+//      the wrapped mutations, run through the log; retention pass.
+//   5. A: reconciliations: 1 % changed behind the log's back, found by a
+//      scheduled reconciliation; again, found by runNow({ reconcile: true });
+//      a scheduled reconciliation of unchanged data. Then backup:verify.
+//   6. A: changed runs at 0 ms and 50 ms, interleaved REPEATS times.
+//   7. memory at the main size and at 10 % (own pair), interleaved: of
+//      changed runs, then of reconciliation scans (1 % changed behind the log).
+//   8. restore ZIP of A's latest point vs a bare read, interleaved; the ZIP's memory.
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { internal } from "../convex/_generated/api";
-import backupSchema from "../backup-convex/convex/schema";
+import { internal as backupInternal } from "../backup-convex/convex/_generated/api";
+import { DEFAULT_RECONCILE_EVERY_MS } from "../convex/lib/runMode";
+import type { RunSummary } from "../convex/lib/runBackup";
 import { startDeployments, type Deployments, type PrimaryDeployment } from "../harness/deployments";
 import { changeShop, seedShop, type ChangeReport, type ShopIds } from "../harness/shopData";
 import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
 import { bareCopy, seedStyleBackup } from "./copyClients";
-import { countWrites, snapshot, type Snapshot, type Writes } from "./documentWrites";
 import { exposedGc, measureHeap, type HeapFigures } from "./heapSampler";
-import { RECEIVER_TABLES, startReceiver } from "./receivers";
+import { startReceiver, type Receiver } from "./receivers";
 import { shopSizeFor } from "./shopSize";
 import { bareReadOfBackup } from "./bareRead";
+import { billableBoth, withIo, type IoMeter, type RunIo, type RunIoDetail } from "./ioFigures";
+import {
+  IDEAL_DEFINITION,
+  idealChangedHour,
+  meanDocument,
+  projectMonth,
+  PROJECTION_METHOD,
+  steadyStateRunRecords,
+  type MeanDocument,
+  type ProjectionInputs,
+  type ProjectionRow,
+} from "./costModel";
+import { changeUnlogged, makeReconciliationDue, newestRunSeq, runRecords, versionsWrittenBy } from "./deploymentState";
 
 export const DEFAULT_DOCS = 100_000;
+export const DEFAULT_SECOND_DOCS = 20_000;
 export const LATENCY_MS = 50;
 export const CHANGE_FRACTION = 0.01;
+/** Timed comparisons and memory: the median of this many interleaved runs. */
+export const REPEATS = 3;
 /** Peaks below this are sampling noise: the memory ratio counts them as this much. */
 export const HEAP_FLOOR_BYTES = 1024 * 1024;
-const BACKUP_TABLES = Object.keys(backupSchema.tables);
+/** How far a reconciliation is moved back to make the next one due: the default interval and an hour. */
+const RECONCILE_DUE_MS = DEFAULT_RECONCILE_EVERY_MS + 60 * 60_000;
+/** Keeps only the newest restore point: the retention pass deletes all a later point does not need. */
+const PRUNE_ALL_BUT_NEWEST = { keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0 };
 
 /**
- * `writes`: backup documents written (versions for our runs, upserted or
- * inserted copies for the baseline and bare runs); `rowsWritten` counts every
- * row the backup deployment inserted, rewrote or deleted (for ours also the
- * version's content row, the closing of the previous version and the batch
- * record), `bytesWritten` their size.
+ * One measured run. `writes`: backup documents written (versions for our
+ * runs, upserted or inserted copies for the baseline and bare runs);
+ * `rowsWritten` / `bytesWritten`: every document the backup deployment (or
+ * receiver) wrote, from its transaction accounting (a row patched twice
+ * counts twice; a delete counts as a write of 0 bytes). `io`: database I/O
+ * of both deployments over the run.
  */
-export type RunFigures = { ms: number; bytes: number; requests: number; writes: number; rowsWritten: number; bytesWritten: number };
-export type RunName = "baseline" | "full" | "unchanged" | "changed" | "bare";
+export type RunFigures = {
+  ms: number;
+  bytes: number;
+  bytesUp: number;
+  bytesDown: number;
+  requests: number;
+  writes: number;
+  rowsWritten: number;
+  bytesWritten: number;
+  io: RunIo;
+};
+
+export const RUN_NAMES = [
+  "baselineFirst",
+  "baseline",
+  "bare",
+  "full",
+  "idle",
+  "changed",
+  "retention",
+  "reconcileChanged",
+  "reconcileAsked",
+  "reconcileUnchanged",
+  "verify",
+  "restore",
+] as const;
+export type RunName = (typeof RUN_NAMES)[number];
+
+export const RUN_LABELS: Record<RunName, string> = {
+  baselineFirst: "baseline: seed-style first copy",
+  baseline: "baseline: seed-style hourly upsert",
+  bare: "bare: paginate + POST each page",
+  full: "full: first run",
+  idle: "idle hour: nothing changed",
+  changed: "1 % changed, through the log",
+  retention: "retention pass after that hour",
+  reconcileChanged: "1 % unlogged, scheduled reconciliation",
+  reconcileAsked: "1 % unlogged, runNow({ reconcile: true })",
+  reconcileUnchanged: "reconciliation of unchanged data",
+  verify: "backup:verify",
+  restore: "restore ZIP of the latest point",
+};
+
+export type MemoryFigures = { tenth: HeapFigures & { docs: number }; full: HeapFigures & { docs: number }; ratio: number };
+
+/** Figures measured at one size, interleaved: full run vs bare copy, memory. */
+export type SizeFigures = {
+  docs: number;
+  fullMs: number[];
+  bareMs: number[];
+  fullVsBare: number;
+  /** Changed runs (through the log). */
+  memory: MemoryFigures;
+  /** Scheduled reconciliations finding 1 % changed behind the log (every page diffed and sent). */
+  scanMemory: MemoryFigures;
+  /** The first full run's database I/O (into an empty backup). */
+  fullIo: RunIo;
+  bareIo: RunIo;
+};
 
 export type BenchResult = {
   docs: number;
@@ -53,31 +145,78 @@ export type BenchResult = {
     changedWritesPerChangedDoc: number;
     /** Every row the backup deployment wrote per changed document (informative). */
     changedRowsPerChangedDoc: number;
-    /** Bytes the backup deployment wrote in the changed run vs the baseline's run. */
+    /** Bytes the backup deployment wrote in the changed hour vs the baseline's hourly upsert. */
     changedBytesWrittenVsBaseline: number;
+    /** Median of REPEATS interleaved full runs over the median of as many bare copies, at `docs`. */
     fullVsBare: number;
+    /** The same at the second size (null when it was skipped). */
+    fullVsBareSecondSize: number | null;
     /** The worse of the two runs below. */
     latency50VsZero: number;
     latency50VsZeroFull: number;
     latency50VsZeroChanged: number;
+    /** Changed runs' peak memory, full size vs 10 % (median of REPEATS interleaved each). */
     heapFullVsTenth: number;
-    restoreVsRead: number | null;
+    heapFullVsTenthSecondSize: number | null;
+    /** The same for reconciliation scans. */
+    heapScanFullVsTenth: number;
+    heapScanFullVsTenthSecondSize: number | null;
+    restoreVsRead: number;
+    /** Both deployments, billable: the 1 %-changed hour through the log over the ideal. */
+    changedIoVsIdeal: number;
+    /** Both deployments, billable bytes read and written in the idle hour. */
+    idleIoBytes: number;
+    /** Backup documents read per primary page in a (scheduled) reconciliation of unchanged data. */
+    reconcileBackupReadsPerPage: number;
+    /** The same in runNow({ reconcile: true }), which re-reads the backup by design (informative). */
+    reconcileAskedBackupReadsPerPage: number;
   };
   details: {
-    bytesUp: Record<RunName, number>;
-    bytesDown: Record<RunName, number>;
     changedDocs: number;
     change: ChangeReport;
+    /** How each run found what changed (its summary's mode and reason). */
+    modes: Partial<Record<RunName, string>>;
+    /** Documents changed behind the change log before each reconciliation, what it changed, and what it reported missed by the log. */
+    unlogged: Record<"scheduled" | "asked", { changed: number; found: number; missedByLog: number }>;
+    ideal: { definition: string; changedDocs: number; meanDocument: MeanDocument; io: RunIo; billable: number };
+    projection: { method: string[]; steadyRunRecords: number; inputs: Omit<ProjectionInputs, "docs">; rows: ProjectionRow[] };
+    /** Where each run's I/O went: calls per function path, and the largest call. */
+    ioDetail: Record<RunName, RunIoDetail>;
+    /** Primary pages read (backupPages:readPage calls) by each reconciliation. */
+    pages: { reconcileUnchanged: number; reconcileAsked: number; reconcileChanged: number };
+    timings: {
+      fullMs: number[];
+      bareMs: number[];
+      full50Ms: number[];
+      changedMs: number[];
+      changed50Ms: number[];
+      zipMs: number[];
+      readMs: number[];
+    };
     latency: { fullMs: number; changedMs: number; latencyMs: number };
-    memory: { tenth: HeapFigures & { docs: number }; full: HeapFigures & { docs: number } };
-    restore: { zipMs: number; zipBytes: number; documents: number; readMs: number; readDocuments: number; heap: HeapFigures } | null;
+    memory: MemoryFigures;
+    scanMemory: MemoryFigures;
+    secondSize: SizeFigures | null;
+    restore: { zipMs: number; zipBytes: number; documents: number; readMs: number; readDocuments: number; heap: HeapFigures };
     totalMs: number;
   };
 };
 
-export type BenchOptions = { docs?: number; log?: (line: string) => void };
+export type BenchOptions = {
+  docs?: number;
+  /** A second size for the full-vs-bare and memory targets (default 20,000; 0 skips it). */
+  secondDocs?: number;
+  log?: (line: string) => void;
+};
 
 type Traffic = { bytesUp: number; bytesDown: number; requests: number };
+type Served = { stats: { requests: number; bytesIn: number; bytesOut: number }; resetStats(): void };
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 function changeOptions(docs: number, seed: number) {
   const few = Math.max(2, Math.round(docs / 10_000));
@@ -88,63 +227,225 @@ function changedDocuments(change: ChangeReport): number {
   return change.updated + change.deleted + change.inserted;
 }
 
-/** Times `work` and reads the traffic it caused on `server` (stats reset first). */
-async function timed<T>(
-  server: { stats: { requests: number; bytesIn: number; bytesOut: number }; resetStats(): void },
+/** Garbage left by the previous step is collected before a timed run, so no run pays for another's. */
+function collectGarbage(): void {
+  const gc = exposedGc();
+  gc?.();
+}
+
+type Measured<T> = { result: T; ms: number; traffic: Traffic; io: RunIo; detail: RunIoDetail };
+
+/** Times `work`, counting the traffic on `server` and the I/O of both meters (all reset first). */
+async function measure<T>(
+  meters: { primary: IoMeter | null; backup: IoMeter | null; server: Served | null },
   work: () => Promise<T>,
-): Promise<{ result: T; ms: number; traffic: Traffic }> {
-  server.resetStats();
-  const started = performance.now();
-  const result = await work();
-  const ms = performance.now() - started;
-  const { requests, bytesIn, bytesOut } = server.stats;
-  return { result, ms, traffic: { bytesUp: bytesIn, bytesDown: bytesOut, requests } };
+): Promise<Measured<T>> {
+  collectGarbage();
+  meters.server?.resetStats();
+  let ms = 0;
+  const { result, io, detail } = await withIo(meters.primary, meters.backup, async () => {
+    const started = performance.now();
+    const value = await work();
+    ms = performance.now() - started;
+    return value;
+  });
+  const stats = meters.server?.stats;
+  const traffic = { bytesUp: stats?.bytesIn ?? 0, bytesDown: stats?.bytesOut ?? 0, requests: stats?.requests ?? 0 };
+  return { result, ms, traffic, io, detail };
 }
 
-async function runNow(primary: PrimaryDeployment): Promise<void> {
-  const summary = await primary.t.action(internal.backup.runNow, {});
+function figures(run: Measured<unknown>, writes: number): RunFigures {
+  return {
+    ms: Math.round(run.ms),
+    bytes: run.traffic.bytesUp + run.traffic.bytesDown,
+    bytesUp: run.traffic.bytesUp,
+    bytesDown: run.traffic.bytesDown,
+    requests: run.traffic.requests,
+    writes,
+    rowsWritten: run.io.backup.docsWritten,
+    bytesWritten: run.io.backup.bytesWritten,
+    io: run.io,
+  };
+}
+
+async function runNow(primary: PrimaryDeployment, args: { reconcile?: boolean } = {}): Promise<RunSummary> {
+  const summary = await primary.t.action(internal.backup.runNow, args);
   if (summary.status !== "completed") throw new Error(`Backup run ended ${summary.status}, expected completed.`);
+  return summary;
 }
 
-// A run's peak depends on how many pages happen to be in flight at once, so
-// each size takes the highest of a few changed runs.
-const MEMORY_REPEATS = 3;
+const modeOf = (summary: RunSummary) => (summary.mode === "scan" ? `scan (${summary.reason ?? "?"})` : (summary.mode ?? "?"));
+const missedByLog = (summary: RunSummary) => summary.tables.reduce((sum, t) => sum + (t.missedByLog ?? 0), 0);
+const changedInRun = (summary: RunSummary) => summary.tables.reduce((sum, t) => sum + t.changed + t.deleted, 0);
+/** Primary pages a scan read: one backupPages:readPage call each (a page read again to fit counts again). */
+const pagesRead = (detail: RunIoDetail) =>
+  Object.entries(detail.calls.primary)
+    .filter(([path]) => path.endsWith(":readPage"))
+    .reduce((sum, [, calls]) => sum + calls, 0);
 
-/** The highest peak of MEMORY_REPEATS changed runs, each after its own 1 % change. */
-async function peakOfChangedRuns(
+/** A seed-style or bare copy of `primary` into `receiver`. */
+async function copyInto(
   primary: PrimaryDeployment,
-  ids: ShopIds,
-  docs: number,
-  firstSeed: number,
-): Promise<HeapFigures & { docs: number }> {
-  let highest: HeapFigures | null = null;
-  for (let i = 0; i < MEMORY_REPEATS; i++) {
-    await changeShop(primary, ids, changeOptions(docs, firstSeed + 2 * i));
-    const { heap } = await measureHeap(() => runNow(primary));
-    if (highest === null || heap.runPeakBytes > highest.runPeakBytes) highest = heap;
-  }
-  return { ...highest!, docs };
+  receiver: Receiver,
+  copy: typeof seedStyleBackup,
+): Promise<{ figures: RunFigures; detail: RunIoDetail }> {
+  const run = await measure({ primary: primary.io, backup: receiver.io, server: receiver.server }, () => copy(primary, receiver));
+  // Every document a receiver writes is a backup copy of one document.
+  return { figures: figures(run, run.io.backup.docsWritten), detail: run.detail };
 }
 
-/** Memory of changed runs on a shop of `docs` documents, in a pair of its own. */
-async function changedRunMemory(docs: number): Promise<HeapFigures & { docs: number }> {
+/** A backup run of pair `a`'s primary into its own backup; versions counted in the backup. */
+async function ourRun(a: Deployments, args: { reconcile?: boolean } = {}): Promise<{ run: Measured<RunSummary>; figures: RunFigures }> {
+  const run = await measure({ primary: a.primary.io, backup: a.backup.io, server: a.backup.server }, () => runNow(a.primary, args));
+  const versions = await versionsWrittenBy(a.backup, await newestRunSeq(a.backup));
+  return { run, figures: figures(run, versions) };
+}
+
+/** A full run of `a`'s primary into a new, empty backup deployment (closed afterwards); returns its time. */
+async function fullRunIntoFreshBackup(a: Deployments, latencyMs: number): Promise<number> {
+  const pair = await startDeployments({ secret: a.secret });
+  a.primary.env.BACKUP_URL = pair.backup.server.url;
+  try {
+    pair.backup.server.setLatency(latencyMs);
+    const run = await measure({ primary: null, backup: null, server: null }, () => runNow(a.primary));
+    return run.ms;
+  } finally {
+    a.primary.env.BACKUP_URL = a.backup.server.url;
+    await pair.close();
+  }
+}
+
+type Step = <T>(label: string, work: () => Promise<T>) => Promise<T>;
+
+/**
+ * Bare copy, full run (and a full run at LATENCY_MS when asked), REPEATS
+ * times in turn. The first full run goes into `a`'s own backup (it is the
+ * measured "first run"), the others into fresh backups. A full run into a
+ * fresh backup sweeps the change log it scans, so nothing may be waiting in
+ * the log for `a`'s backup when this runs (right after seeding, nothing is).
+ */
+async function interleavedFullRuns(a: Deployments, step: Step, withLatency: boolean) {
+  const bareMs: number[] = [];
+  const fullMs: number[] = [];
+  const full50Ms: number[] = [];
+  let bare: { figures: RunFigures; detail: RunIoDetail } | null = null;
+  let full: { run: Measured<RunSummary>; figures: RunFigures } | null = null;
+  for (let i = 0; i < REPEATS; i++) {
+    const receiver = await startReceiver();
+    try {
+      const copy = await step(`bare copy ${i + 1}/${REPEATS}`, () => copyInto(a.primary, receiver, bareCopy));
+      bareMs.push(copy.figures.ms);
+      bare ??= copy;
+    } finally {
+      await receiver.close();
+    }
+    if (i === 0) {
+      full = await step(`full run ${i + 1}/${REPEATS} (into the backup kept for the next steps)`, () => ourRun(a));
+      fullMs.push(full.figures.ms);
+    } else {
+      fullMs.push(await step(`full run ${i + 1}/${REPEATS} (into a fresh backup)`, () => fullRunIntoFreshBackup(a, 0)));
+    }
+    if (withLatency) {
+      full50Ms.push(await step(`full run at ${LATENCY_MS} ms ${i + 1}/${REPEATS} (fresh backup)`, () => fullRunIntoFreshBackup(a, LATENCY_MS)));
+    }
+  }
+  return { bare: bare!, full: full!, bareMs, fullMs, full50Ms };
+}
+
+/** The run of REPEATS whose peak is the median. */
+function medianHeap(runs: HeapFigures[], docs: number): HeapFigures & { docs: number } {
+  const sorted = [...runs].sort((x, y) => x.runPeakBytes - y.runPeakBytes);
+  return { ...sorted[Math.floor(sorted.length / 2)]!, docs };
+}
+
+type Shop = { pair: Deployments; ids: ShopIds; docs: number };
+
+/** What a memory measurement runs: a changed hour through the log, or a reconciliation scan. */
+type MemoryRun = "changed" | "scan";
+
+/** Prepares run `i` of kind `kind` on `shop`: its own 1 % change, through the log or behind it. */
+async function prepareMemoryRun(kind: MemoryRun, shop: Shop, seed: number): Promise<void> {
+  if (kind === "changed") {
+    await changeShop(shop.pair.primary, shop.ids, changeOptions(shop.docs, seed));
+    return;
+  }
+  // A scheduled reconciliation that finds 1 % changed behind the log: every page is diffed and sent.
+  await changeUnlogged(shop.pair.primary, shop.ids, CHANGE_FRACTION, seed);
+  await makeReconciliationDue(shop.pair.backup, RECONCILE_DUE_MS);
+}
+
+/**
+ * Memory of runs of `kind` (each after its own 1 % change) on two shops,
+ * interleaved; the median of each.
+ */
+async function interleavedMemory(tenth: Shop, full: Shop, step: Step, firstSeed: number, kind: MemoryRun): Promise<MemoryFigures> {
+  const peaks: { tenth: HeapFigures[]; full: HeapFigures[] } = { tenth: [], full: [] };
+  const label = kind === "changed" ? "changed run" : "reconciliation scan";
+  for (let i = 0; i < REPEATS; i++) {
+    for (const [name, shop] of [["tenth", tenth], ["full", full]] as const) {
+      await prepareMemoryRun(kind, shop, firstSeed + i);
+      collectGarbage();
+      const { heap } = await step(`memory: ${label} at ${shop.docs} documents ${i + 1}/${REPEATS}`, () =>
+        measureHeap(() => runNow(shop.pair.primary)),
+      );
+      peaks[name].push(heap);
+    }
+  }
+  const t = medianHeap(peaks.tenth, tenth.docs);
+  const f = medianHeap(peaks.full, full.docs);
+  return { tenth: t, full: f, ratio: Math.max(HEAP_FLOOR_BYTES, f.runPeakBytes) / Math.max(HEAP_FLOOR_BYTES, t.runPeakBytes) };
+}
+
+/** A shop of `docs` documents in a pair of its own, backed up once. */
+async function backedUpShop(docs: number, step: Step): Promise<Shop> {
   const pair = await startDeployments();
   try {
-    const ids = await seedShop(pair.primary, shopSizeFor(docs));
-    await runNow(pair.primary);
-    return await peakOfChangedRuns(pair.primary, ids, docs, 3);
-  } finally {
+    const ids = await step(`seed ${docs} documents (own pair) and back them up`, async () => {
+      const seeded = await seedShop(pair.primary, shopSizeFor(docs));
+      await runNow(pair.primary);
+      return seeded;
+    });
+    return { pair, ids, docs };
+  } catch (error) {
     await pair.close();
+    throw error;
+  }
+}
+
+/** The second size: full run vs bare copy and memory, each interleaved. */
+async function secondSize(docs: number, step: Step): Promise<SizeFigures> {
+  const big = await startDeployments();
+  let small: Shop | null = null;
+  try {
+    const ids = await step(`second size: seed ${docs} documents`, () => seedShop(big.primary, shopSizeFor(docs)));
+    const runs = await interleavedFullRuns(big, step, false);
+    small = await backedUpShop(Math.max(100, Math.round(docs / 10)), step);
+    const memory = await interleavedMemory(small, { pair: big, ids, docs }, step, 11, "changed");
+    const scanMemory = await interleavedMemory(small, { pair: big, ids, docs }, step, 41, "scan");
+    return {
+      docs,
+      fullMs: runs.fullMs,
+      bareMs: runs.bareMs,
+      fullVsBare: median(runs.fullMs) / median(runs.bareMs),
+      memory,
+      scanMemory,
+      fullIo: runs.full.figures.io,
+      bareIo: runs.bare.figures.io,
+    };
+  } finally {
+    if (small !== null) await small.pair.close();
+    await big.close();
   }
 }
 
 export async function runBenchmark(options: BenchOptions = {}): Promise<BenchResult> {
   const docs = options.docs ?? DEFAULT_DOCS;
+  const secondDocs = options.secondDocs ?? DEFAULT_SECOND_DOCS;
   const log = options.log ?? (() => undefined);
   const benchStarted = performance.now();
   exposedGc();
   // A step that throws (a Convex limit exceeded, a failed run) ends the benchmark, named.
-  const step = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+  const step: Step = async (label, work) => {
     const started = performance.now();
     try {
       const result = await work();
@@ -156,145 +457,242 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     }
   };
 
-  // Step 1: memory at 10 % of the size, before the big deployments exist.
-  const tenthDocs = Math.max(100, Math.round(docs / 10));
-  const memoryTenth = await step(`memory: changed runs at ${tenthDocs} documents`, () => changedRunMemory(tenthDocs));
+  // Step 1: the second size, in pairs of its own (closed before the main size starts).
+  const second = secondDocs > 0 && secondDocs !== docs ? await secondSize(secondDocs, step) : null;
 
-  // Step 2: pair A, the baseline and the bare copy.
+  // Step 2: pair A and the seed-style baseline.
   const a: Deployments = await startDeployments();
-  let b: Deployments | null = null;
+  let tenth: Shop | null = null;
   try {
     const ids: ShopIds = await step(`seed ${docs} documents`, () => seedShop(a.primary, shopSizeFor(docs)));
+    const receiver = await startReceiver();
+    let baselineFirst: { figures: RunFigures; detail: RunIoDetail };
+    let baseline: { figures: RunFigures; detail: RunIoDetail };
+    try {
+      baselineFirst = await step("baseline: seed-style first copy", () => copyInto(a.primary, receiver, seedStyleBackup));
+      baseline = await step("baseline: seed-style hourly upsert of everything", () => copyInto(a.primary, receiver, seedStyleBackup));
+    } finally {
+      await receiver.close();
+    }
 
-    const measureReceiver = async (label: string, copy: typeof seedStyleBackup) => {
-      const receiver = await startReceiver();
-      try {
-        const run = await step(label, () => timed(receiver.server, () => copy(a.primary, receiver)));
-        const counted = countWrites(new Map(), await snapshot(receiver.t, RECEIVER_TABLES));
-        // Every row of a receiver is a backup copy of one document.
-        const writes: Writes = { ...counted, versions: counted.rows };
-        return { ms: run.ms, traffic: run.traffic, writes };
-      } finally {
-        await receiver.close();
-      }
+    // Step 3: bare copy / full run / full run at 50 ms, interleaved.
+    const interleaved = await interleavedFullRuns(a, step, true);
+    const full = interleaved.full;
+    const ioDetail: Partial<Record<RunName, RunIoDetail>> = {};
+    const modes: Partial<Record<RunName, string>> = { full: modeOf(full.run.result) };
+
+    // Step 4: the idle hour, the 1 %-changed hour through the log, and the retention pass after it.
+    const idle = await step("idle hour: run with nothing changed", () => ourRun(a));
+    modes.idle = modeOf(idle.run.result);
+    const prune = async () => {
+      await a.backup.t.mutation(backupInternal.retention.prune, { policy: PRUNE_ALL_BUT_NEWEST });
+      // Each step schedules the next (runAfter 0): run them all to the end.
+      await a.backup.t.finishAllScheduledFunctions(() => undefined);
     };
-    const baseline = await measureReceiver("baseline: seed-style upsert of every document", seedStyleBackup);
-    const bare = await measureReceiver("bare: paginate and POST each page", bareCopy);
+    // Retention catches up with the first run's record (a one-off), so the measured pass is an ordinary hour's.
+    await step("retention: catch up after the first run (not measured)", prune);
+    const change = await step("change 1 % of documents through the app's mutations", () => changeShop(a.primary, ids, changeOptions(docs, 2)));
+    const changedDocs = changedDocuments(change);
+    const changed = await step("1 % changed hour: run through the log", () => ourRun(a));
+    modes.changed = modeOf(changed.run.result);
+    const recordsAtPrune = await runRecords(a.backup);
+    const retention = await step("retention pass after that hour", () =>
+      measure({ primary: null, backup: a.backup.io, server: null }, prune),
+    );
+    const pruneSteps = retention.detail.calls.backup["retention:prune"] ?? 1;
 
-    // Step 3: our full and unchanged runs.
-    const ourRun = async (label: string, pair: Deployments, before: Snapshot | null) => {
-      const run = await step(label, () => timed(pair.backup.server, () => runNow(a.primary)));
-      if (before === null) return { run, writes: { rows: 0, bytes: 0, versions: 0 }, after: null };
-      const after = await snapshot(pair.backup.t, BACKUP_TABLES);
-      return { run, writes: countWrites(before, after), after };
-    };
-    const full = await ourRun("full: first run", a, new Map());
-    const unchanged = await ourRun("unchanged: second run, nothing changed", a, full.after);
-
-    // Step 4: the full run again over a 50 ms link, into an empty backup B.
-    b = await startDeployments({ secret: a.secret });
-    const pointAt = (pair: Deployments) => {
-      a.primary.env.BACKUP_URL = pair.backup.server.url;
-    };
-    pointAt(b);
-    b.backup.server.setLatency(LATENCY_MS);
-    const fullSlow = await ourRun(`full at ${LATENCY_MS} ms per request`, b, null);
-    pointAt(a);
-
-    // Step 5: 1 % changed, into A at 0 ms, then into B (same state) at 50 ms.
-    const change = await step("change 1 % of documents", () => changeShop(a.primary, ids, changeOptions(docs, 2)));
-    const changed = await ourRun("changed: run after the change", a, unchanged.after);
-    pointAt(b);
-    const changedSlow = await ourRun(`changed at ${LATENCY_MS} ms per request`, b, null);
-    pointAt(a);
-    await b.close();
-    b = null;
-
-    // Step 6: memory at full size, the same way as at 10 %.
-    const memoryFull = await step(`memory: changed runs at ${docs} documents`, () =>
-      peakOfChangedRuns(a.primary, ids, docs, 4),
+    // Step 5: reconciliations and verify.
+    const unloggedScheduled = await step("change 1 % behind the change log (t.run patches)", () =>
+      changeUnlogged(a.primary, ids, CHANGE_FRACTION, 21),
+    );
+    await makeReconciliationDue(a.backup, RECONCILE_DUE_MS);
+    const reconcileChanged = await step("scheduled reconciliation finding them", () => ourRun(a));
+    modes.reconcileChanged = modeOf(reconcileChanged.run.result);
+    const unloggedAsked = await step("change 1 % behind the change log again", () => changeUnlogged(a.primary, ids, CHANGE_FRACTION, 22));
+    const reconcileAsked = await step("runNow({ reconcile: true }) finding them", () => ourRun(a, { reconcile: true }));
+    modes.reconcileAsked = modeOf(reconcileAsked.run.result);
+    await makeReconciliationDue(a.backup, RECONCILE_DUE_MS);
+    const reconcileUnchanged = await step("scheduled reconciliation of unchanged data", () => ourRun(a));
+    modes.reconcileUnchanged = modeOf(reconcileUnchanged.run.result);
+    const verify = await step("backup:verify", () =>
+      measure({ primary: a.primary.io, backup: a.backup.io, server: a.backup.server }, async () => {
+        const report = await a.primary.t.action(internal.backup.verify, {});
+        if (!report.ok) throw new Error("backup:verify found differences right after a reconciliation.");
+        return report;
+      }),
     );
 
-    // Step 7: restore ZIP of the latest run vs a bare read of the same documents,
-    // both timed without the heap sampler (its forced collections of the
-    // deployments' large heap would be charged to the restore), then the
-    // restore once more under the sampler for its memory.
-    const restore = await step("restore: ZIP of the latest run, a bare read, and the ZIP's memory", async () => {
-      const out = join(tmpdir(), `bench-restore-${process.pid}-${Date.now()}.zip`);
-      const writeZip = () => writeRestoreZip({ url: a.backup.server.url, secret: a.secret, run: "latest", out });
-      try {
-        const read = await bareReadOfBackup(a.backup.server.url, a.secret);
-        const started = performance.now();
-        const result = await writeZip();
-        const zipMs = performance.now() - started;
-        const { heap } = await measureHeap(writeZip);
-        const documents = result.tables.reduce((sum, t) => sum + t.documents, 0);
-        return { zipMs, zipBytes: result.bytes, documents, readMs: read.ms, readDocuments: read.documents, heap };
-      } finally {
-        rmSync(out, { force: true });
+    // Step 6: changed runs at 0 ms and at 50 ms, interleaved, each after its own 1 % change.
+    const changedMs: number[] = [];
+    const changed50Ms: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      for (const latency of [0, LATENCY_MS]) {
+        await changeShop(a.primary, ids, changeOptions(docs, 30 + 2 * i + (latency > 0 ? 1 : 0)));
+        a.backup.server.setLatency(latency);
+        const run = await step(`changed run at ${latency} ms ${i + 1}/${REPEATS}`, () =>
+          measure({ primary: null, backup: null, server: null }, () => runNow(a.primary)),
+        );
+        (latency > 0 ? changed50Ms : changedMs).push(run.ms);
       }
+    }
+    a.backup.server.setLatency(0);
+
+    // Step 7: memory at the main size and at 10 % of it, interleaved.
+    tenth = await backedUpShop(Math.max(100, Math.round(docs / 10)), step);
+    const memory = await interleavedMemory(tenth, { pair: a, ids, docs }, step, 4, "changed");
+    const scanMemory = await interleavedMemory(tenth, { pair: a, ids, docs }, step, 51, "scan");
+    await tenth.pair.close();
+    tenth = null;
+
+    // Step 8: restore ZIP of the latest point vs a bare read of the same
+    // documents, interleaved and timed without the heap sampler (its forced
+    // collections of the deployments' large heap would be charged to the
+    // restore); then the restore once more under the sampler for its memory.
+    const out = join(tmpdir(), `bench-restore-${process.pid}-${Date.now()}.zip`);
+    const writeZip = () => writeRestoreZip({ url: a.backup.server.url, secret: a.secret, run: "latest", out });
+    const zipMs: number[] = [];
+    const readMs: number[] = [];
+    let restoreRun: Measured<Awaited<ReturnType<typeof writeZip>>> | null = null;
+    let read: Awaited<ReturnType<typeof bareReadOfBackup>> | null = null;
+    let restoreHeap: HeapFigures;
+    try {
+      for (let i = 0; i < REPEATS; i++) {
+        collectGarbage();
+        read = await step(`bare read of the backup ${i + 1}/${REPEATS}`, () => bareReadOfBackup(a.backup.server.url, a.secret));
+        readMs.push(read.ms);
+        const zip = await step(`restore ZIP ${i + 1}/${REPEATS}`, () =>
+          measure({ primary: null, backup: a.backup.io, server: a.backup.server }, writeZip),
+        );
+        zipMs.push(zip.ms);
+        restoreRun ??= zip;
+      }
+      restoreHeap = (await step("restore ZIP under the heap sampler", () => measureHeap(writeZip))).heap;
+    } finally {
+      rmSync(out, { force: true });
+    }
+    const restoreResult = restoreRun!.result;
+    const restore = {
+      zipMs: Math.round(median(zipMs)),
+      zipBytes: restoreResult.bytes,
+      documents: restoreResult.tables.reduce((sum, t) => sum + t.documents, 0),
+      readMs: Math.round(median(readMs)),
+      readDocuments: read!.documents,
+      heap: restoreHeap,
+    };
+
+    // The figures.
+    const runs: Record<RunName, RunFigures> = {
+      baselineFirst: baselineFirst.figures,
+      baseline: baseline.figures,
+      bare: interleaved.bare.figures,
+      full: full.figures,
+      idle: idle.figures,
+      changed: changed.figures,
+      retention: figures(retention, 0),
+      reconcileChanged: reconcileChanged.figures,
+      reconcileAsked: reconcileAsked.figures,
+      reconcileUnchanged: reconcileUnchanged.figures,
+      verify: figures(verify, 0),
+      restore: figures(restoreRun!, 0),
+    };
+    Object.assign(ioDetail, {
+      baselineFirst: baselineFirst.detail,
+      baseline: baseline.detail,
+      bare: interleaved.bare.detail,
+      full: full.run.detail,
+      idle: idle.run.detail,
+      changed: changed.run.detail,
+      retention: retention.detail,
+      reconcileChanged: reconcileChanged.run.detail,
+      reconcileAsked: reconcileAsked.run.detail,
+      reconcileUnchanged: reconcileUnchanged.run.detail,
+      verify: verify.detail,
+      restore: restoreRun!.detail,
     });
 
-    const figures = (
-      run: { ms: number; traffic: Traffic },
-      writes: Writes,
-    ): RunFigures => ({
-      ms: Math.round(run.ms),
-      bytes: run.traffic.bytesUp + run.traffic.bytesDown,
-      requests: run.traffic.requests,
-      writes: writes.versions,
-      rowsWritten: writes.rows,
-      bytesWritten: writes.bytes,
-    });
-    const runs: Record<RunName, RunFigures> = {
-      baseline: figures(baseline, baseline.writes),
-      full: figures(full.run, full.writes),
-      unchanged: figures(unchanged.run, unchanged.writes),
-      changed: figures(changed.run, changed.writes),
-      bare: figures(bare, bare.writes),
+    const doc = meanDocument(runs.bare.io.primary);
+    const idealIo = idealChangedHour(changedDocs, doc);
+    const pages = {
+      reconcileUnchanged: pagesRead(reconcileUnchanged.run.detail),
+      reconcileAsked: pagesRead(reconcileAsked.run.detail),
+      reconcileChanged: pagesRead(reconcileChanged.run.detail),
     };
-    const traffic: Record<RunName, Traffic> = {
-      baseline: baseline.traffic,
-      full: full.run.traffic,
-      unchanged: unchanged.run.traffic,
-      changed: changed.run.traffic,
-      bare: bare.traffic,
+    const projectionInputs: Omit<ProjectionInputs, "docs"> = {
+      idle: runs.idle.io,
+      changed: runs.changed.io,
+      retention: runs.retention.io,
+      retentionPlanning: { steps: pruneSteps, recordsBillable: recordsAtPrune.billable, recordsRaw: recordsAtPrune.raw, recordCount: recordsAtPrune.count },
+      reconcileUnchanged: runs.reconcileUnchanged.io,
+      baseline: runs.baseline.io,
+      ideal: idealIo,
     };
-    const pick = (key: "bytesUp" | "bytesDown") =>
-      Object.fromEntries(Object.entries(traffic).map(([name, t]) => [name, t[key]])) as Record<RunName, number>;
-    const changedDocs = changedDocuments(change);
-    const latencyFull = fullSlow.run.ms / full.run.ms;
-    const latencyChanged = changedSlow.run.ms / changed.run.ms;
+    const steadyRunRecords = steadyStateRunRecords();
+    const latencyFull = median(interleaved.full50Ms) / median(interleaved.fullMs);
+    const latencyChanged = median(changed50Ms) / median(changedMs);
     return {
       docs,
       runs,
       ratios: {
-        unchangedBytesVsBaseline: runs.unchanged.bytes / runs.baseline.bytes,
+        unchangedBytesVsBaseline: runs.idle.bytes / runs.baseline.bytes,
         changedBytesVsBaseline: runs.changed.bytes / runs.baseline.bytes,
         changedWritesPerChangedDoc: runs.changed.writes / Math.max(1, changedDocs),
         changedRowsPerChangedDoc: runs.changed.rowsWritten / Math.max(1, changedDocs),
         changedBytesWrittenVsBaseline: runs.changed.bytesWritten / Math.max(1, runs.baseline.bytesWritten),
-        fullVsBare: full.run.ms / bare.ms,
+        fullVsBare: median(interleaved.fullMs) / median(interleaved.bareMs),
+        fullVsBareSecondSize: second?.fullVsBare ?? null,
         latency50VsZero: Math.max(latencyFull, latencyChanged),
         latency50VsZeroFull: latencyFull,
         latency50VsZeroChanged: latencyChanged,
-        heapFullVsTenth:
-          Math.max(HEAP_FLOOR_BYTES, memoryFull.runPeakBytes) / Math.max(HEAP_FLOOR_BYTES, memoryTenth.runPeakBytes),
-        restoreVsRead: restore.zipMs / restore.readMs,
+        heapFullVsTenth: memory.ratio,
+        heapFullVsTenthSecondSize: second?.memory.ratio ?? null,
+        heapScanFullVsTenth: scanMemory.ratio,
+        heapScanFullVsTenthSecondSize: second?.scanMemory.ratio ?? null,
+        restoreVsRead: median(zipMs) / median(readMs),
+        changedIoVsIdeal: billableBoth(runs.changed.io) / billableBoth(idealIo),
+        idleIoBytes: billableBoth(runs.idle.io),
+        reconcileBackupReadsPerPage: runs.reconcileUnchanged.io.backup.docsRead / Math.max(1, pages.reconcileUnchanged),
+        reconcileAskedBackupReadsPerPage: runs.reconcileAsked.io.backup.docsRead / Math.max(1, pages.reconcileAsked),
       },
       details: {
-        bytesUp: pick("bytesUp"),
-        bytesDown: pick("bytesDown"),
         changedDocs,
         change,
-        latency: { fullMs: Math.round(fullSlow.run.ms), changedMs: Math.round(changedSlow.run.ms), latencyMs: LATENCY_MS },
-        memory: { tenth: memoryTenth, full: memoryFull },
+        modes,
+        unlogged: {
+          scheduled: {
+            changed: unloggedScheduled,
+            found: changedInRun(reconcileChanged.run.result),
+            missedByLog: missedByLog(reconcileChanged.run.result),
+          },
+          asked: { changed: unloggedAsked, found: changedInRun(reconcileAsked.run.result), missedByLog: missedByLog(reconcileAsked.run.result) },
+        },
+        ideal: { definition: IDEAL_DEFINITION, changedDocs, meanDocument: doc, io: idealIo, billable: billableBoth(idealIo) },
+        projection: {
+          method: PROJECTION_METHOD,
+          steadyRunRecords,
+          inputs: projectionInputs,
+          rows: projectMonth({ docs, ...projectionInputs }, steadyRunRecords),
+        },
+        ioDetail: ioDetail as Record<RunName, RunIoDetail>,
+        pages,
+        timings: {
+          fullMs: interleaved.fullMs.map(Math.round),
+          bareMs: interleaved.bareMs.map(Math.round),
+          full50Ms: interleaved.full50Ms.map(Math.round),
+          changedMs: changedMs.map(Math.round),
+          changed50Ms: changed50Ms.map(Math.round),
+          zipMs: zipMs.map(Math.round),
+          readMs: readMs.map(Math.round),
+        },
+        latency: { fullMs: Math.round(median(interleaved.full50Ms)), changedMs: Math.round(median(changed50Ms)), latencyMs: LATENCY_MS },
+        memory,
+        scanMemory,
+        secondSize: second,
         restore,
         totalMs: Math.round(performance.now() - benchStarted),
       },
     };
   } finally {
-    if (b !== null) await b.close();
+    if (tenth !== null) await tenth.pair.close();
     await a.close();
   }
 }

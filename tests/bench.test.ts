@@ -1,45 +1,163 @@
 // The benchmark runs in CI at a small size: every figure of the --json
-// output is there and is a finite number. Timings are the machine's and are
-// never asserted.
+// output is there and is a finite number, and the database I/O figures are
+// consistent with each other and with what each run did. Timings are the
+// machine's and are never asserted.
 import { expect, test } from "vitest";
 import { benchJson, runBenchmark } from "../scripts/bench";
 
-const RUNS = ["baseline", "full", "unchanged", "changed", "bare"] as const;
+const DOCS = 3000;
+const SECOND_DOCS = 1000;
+
+const RUNS = [
+  "baselineFirst",
+  "baseline",
+  "bare",
+  "full",
+  "idle",
+  "changed",
+  "retention",
+  "reconcileChanged",
+  "reconcileAsked",
+  "reconcileUnchanged",
+  "verify",
+  "restore",
+] as const;
 const RUN_FIGURES = ["ms", "bytes", "requests", "writes", "rowsWritten", "bytesWritten"] as const;
+const IO_FIGURES = ["docsRead", "docsWritten", "bytesRead", "bytesWritten", "billableRead", "billableWritten", "calls"] as const;
 const RATIOS = [
   "unchangedBytesVsBaseline",
   "changedBytesVsBaseline",
   "changedWritesPerChangedDoc",
   "fullVsBare",
+  "fullVsBareSecondSize",
   "latency50VsZero",
   "heapFullVsTenth",
+  "heapFullVsTenthSecondSize",
+  "heapScanFullVsTenth",
+  "heapScanFullVsTenthSecondSize",
   "restoreVsRead",
+  "changedIoVsIdeal",
+  "idleIoBytes",
+  "reconcileBackupReadsPerPage",
 ] as const;
 
-test("npm run bench -- --docs 5000 --json reports every run and ratio as a finite number", async () => {
-  const json = JSON.parse(JSON.stringify(benchJson(await runBenchmark({ docs: 5000 })))) as {
-    docs: unknown;
-    runs: Record<string, Record<string, unknown>>;
-    ratios: Record<string, unknown>;
-    targets: { name: string; pass: boolean }[];
+type Io = Record<(typeof IO_FIGURES)[number], number>;
+type Json = {
+  docs: number;
+  runs: Record<(typeof RUNS)[number], Record<string, unknown> & { writes: number; bytes: number; io: { primary: Io; backup: Io } }>;
+  ratios: Record<string, unknown>;
+  details: {
+    changedDocs: number;
+    modes: Record<string, string>;
+    change: { updated: number; inserted: number; deleted: number };
+    unlogged: Record<"scheduled" | "asked", { changed: number; found: number; missedByLog: number }>;
+    ideal: { billable: number; io: { primary: Io; backup: Io } };
+    pages: { reconcileUnchanged: number };
+    projection: { rows: { docs: number; total: { primary: { billable: number; raw: number }; backup: { billable: number; raw: number } } }[] };
+    secondSize: { docs: number } | null;
   };
+  targets: { name: string; pass: boolean }[];
+};
 
-  expect(json.docs).toBe(5000);
+const isCount = (value: unknown) => typeof value === "number" && Number.isInteger(value) && value >= 0;
+
+test(`npm run bench -- --docs ${DOCS} --second-docs ${SECOND_DOCS} --json: every run's figures and I/O, consistent`, async () => {
+  const json = JSON.parse(JSON.stringify(benchJson(await runBenchmark({ docs: DOCS, secondDocs: SECOND_DOCS })))) as Json;
+
+  expect(json.docs).toBe(DOCS);
+  expect(json.details.secondSize?.docs).toBe(SECOND_DOCS);
   for (const run of RUNS) {
     for (const figure of RUN_FIGURES) {
       const value = json.runs[run]?.[figure];
       expect(typeof value === "number" && Number.isFinite(value), `runs.${run}.${figure} = ${String(value)}`).toBe(true);
+    }
+    for (const side of ["primary", "backup"] as const) {
+      const io = json.runs[run].io[side];
+      for (const figure of IO_FIGURES) expect(isCount(io[figure]), `runs.${run}.io.${side}.${figure} = ${String(io[figure])}`).toBe(true);
+      // Billable rounds each document up to at least 1 KiB: never below raw, at least 1 KiB a document.
+      expect(io.billableRead).toBeGreaterThanOrEqual(io.bytesRead);
+      expect(io.billableRead).toBeGreaterThanOrEqual(1024 * io.docsRead);
+      expect(io.billableWritten).toBeGreaterThanOrEqual(io.bytesWritten);
+      expect(io.billableWritten).toBeGreaterThanOrEqual(1024 * io.docsWritten);
     }
   }
   for (const ratio of RATIOS) {
     const value = json.ratios[ratio];
     expect(typeof value === "number" && Number.isFinite(value), `ratios.${ratio} = ${String(value)}`).toBe(true);
   }
+
   // What carries over to a real deployment, independent of the machine:
-  // every document reached the backup, and an unchanged run rewrote nothing.
-  expect(json.runs.full!.writes).toBe(5000);
-  expect(json.runs.unchanged!.writes).toBe(0);
-  expect(json.runs.baseline!.writes).toBe(5000);
-  expect(json.runs.unchanged!.bytes).toBeLessThan(json.runs.baseline!.bytes as number);
-  expect(json.targets.length).toBeGreaterThan(0);
-}, 120_000);
+  // every document reached the backup, and an idle hour rewrote nothing.
+  const { runs, details } = json;
+  expect(runs.full.writes).toBe(DOCS);
+  expect(runs.idle.writes).toBe(0);
+  expect(runs.baseline.writes).toBe(DOCS);
+  expect(runs.idle.bytes).toBeLessThan(runs.baseline.bytes);
+
+  // The copies read every primary document once; the hourly upsert reads each backup copy (lookup, then replace).
+  expect(runs.bare.io.primary.docsRead).toBe(DOCS);
+  expect(runs.baseline.io.primary.docsRead).toBe(DOCS);
+  expect(runs.baseline.io.backup.docsRead).toBeGreaterThanOrEqual(DOCS);
+  // Our runs: the first reads every primary document; the idle and changed hours read far fewer.
+  expect(runs.full.io.primary.docsRead).toBeGreaterThanOrEqual(DOCS);
+  expect(runs.full.io.backup.docsWritten).toBeGreaterThanOrEqual(DOCS);
+  expect(runs.idle.io.primary.docsRead).toBeLessThan(runs.full.io.primary.docsRead);
+  expect(runs.changed.io.primary.docsRead).toBeLessThan(runs.full.io.primary.docsRead / 10);
+  // Every updated or inserted document is read once at least (a deleted one reads nothing).
+  expect(runs.changed.io.primary.docsRead).toBeGreaterThanOrEqual(details.change.updated + details.change.inserted);
+  expect(runs.changed.io.backup.docsWritten).toBeGreaterThan(runs.idle.io.backup.docsWritten);
+  expect(runs.idle.io.primary.calls).toBeGreaterThan(0);
+  expect(runs.idle.io.backup.calls).toBeGreaterThan(0);
+  // Each run found changes the way it was meant to.
+  expect(details.modes).toMatchObject({
+    full: "scan (first run)",
+    idle: "log",
+    changed: "log",
+    reconcileChanged: "scan (scheduled)",
+    reconcileAsked: "scan (asked)",
+    reconcileUnchanged: "scan (scheduled)",
+  });
+  // Reconciliations read every primary document and find what the log missed.
+  for (const run of ["reconcileChanged", "reconcileAsked", "reconcileUnchanged"] as const) {
+    expect(runs[run].io.primary.docsRead).toBeGreaterThanOrEqual(DOCS);
+  }
+  for (const kind of ["scheduled", "asked"] as const) {
+    const u = details.unlogged[kind];
+    expect(u.changed).toBeGreaterThan(0);
+    expect(u.found, `${kind}: changed by the reconciliation`).toBe(u.changed);
+    expect(u.missedByLog, `${kind}: reported missed by the log`).toBe(u.changed);
+  }
+  expect(runs.reconcileUnchanged.writes).toBe(0);
+  expect(details.pages.reconcileUnchanged).toBeGreaterThan(0);
+  // Retention only touches the backup; restore only reads it; verify writes nothing.
+  expect(runs.retention.io.primary.calls).toBe(0);
+  expect(runs.retention.io.backup.docsWritten).toBeGreaterThan(0);
+  expect(runs.restore.io.backup.docsRead).toBeGreaterThanOrEqual(DOCS);
+  expect(runs.restore.io.backup.docsWritten).toBe(0);
+  expect(runs.verify.io.primary.docsWritten + runs.verify.io.backup.docsWritten).toBe(0);
+
+  // The ratios are what their definitions say.
+  const billable = (io: { primary: Io; backup: Io }) =>
+    io.primary.billableRead + io.primary.billableWritten + io.backup.billableRead + io.backup.billableWritten;
+  expect(json.ratios.idleIoBytes).toBe(billable(runs.idle.io));
+  expect(details.ideal.billable).toBe(billable(details.ideal.io));
+  expect(details.ideal.io.primary.docsRead).toBe(details.changedDocs);
+  expect(json.ratios.changedIoVsIdeal).toBeCloseTo(billable(runs.changed.io) / details.ideal.billable, 10);
+  expect(json.ratios.reconcileBackupReadsPerPage).toBeCloseTo(runs.reconcileUnchanged.io.backup.docsRead / details.pages.reconcileUnchanged, 10);
+
+  // The monthly projection: 10k / 100k / 1M documents, growing with size, billable never below raw.
+  expect(details.projection.rows.map((row) => row.docs)).toEqual([10_000, 100_000, 1_000_000]);
+  const totals = details.projection.rows.map((row) => row.total.primary.billable + row.total.backup.billable);
+  expect(totals[0]).toBeGreaterThan(0);
+  expect(totals[1]).toBeGreaterThan(totals[0]!);
+  expect(totals[2]).toBeGreaterThan(totals[1]!);
+  for (const row of details.projection.rows) {
+    expect(row.total.primary.billable).toBeGreaterThanOrEqual(row.total.primary.raw);
+    expect(row.total.backup.billable).toBeGreaterThanOrEqual(row.total.backup.raw);
+  }
+
+  const names = json.targets.map((t) => t.name).join("\n");
+  for (const key of ["changedIoVsIdeal", "idleIoBytes", "reconcileBackupReadsPerPage", "full run time vs bare copy", "restore ZIP"]) {
+    expect(names).toContain(key);
+  }
+}, 180_000);
