@@ -13,7 +13,7 @@
 // document with: every required field present, no field the object
 // validator does not name (system fields aside), values of the named type.
 import { convexToJson, type JSONValue, type ObjectFieldType, type ValidatorJSON } from "convex/values";
-import { reportSegment } from "../../convex/lib/redaction/paths";
+import { parsePath as parseRedactionPath, reportSegment } from "../../convex/lib/redaction/paths";
 import type { RestorePlaceholders } from "../../convex/lib/redaction/config";
 import type { RedactedPath } from "../../shared/protocol";
 import { RestoreError } from "./restoreSource";
@@ -42,20 +42,8 @@ function printable(segments: readonly string[]): string {
   return placeholderPath(segments.map((segment) => (segment === ELEMENT || segment === RECORD_ENTRY ? segment : reportSegment(segment))));
 }
 
-function parsePath(path: string): string[] {
-  const segments: string[] = [];
-  for (const part of path.split(".")) {
-    let key = part;
-    let elements = 0;
-    while (key.endsWith(ELEMENT)) {
-      key = key.slice(0, -ELEMENT.length);
-      elements += 1;
-    }
-    if (key !== "") segments.push(key);
-    for (let i = 0; i < elements; i++) segments.push(ELEMENT);
-  }
-  return segments;
-}
+/** A RESTORE_PLACEHOLDERS path in segments, with the syntax of redaction paths. */
+const parsePath = (path: string) => parseRedactionPath(path, "RESTORE_PLACEHOLDERS path");
 
 /** The kind of a stored (convexToJson-encoded) value. */
 function kindOf(value: unknown): string {

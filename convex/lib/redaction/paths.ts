@@ -28,8 +28,8 @@ export function formatPath(table: string, segments: readonly string[]): string {
   return path;
 }
 
-/** Splits "a.b[][].c" into ["a", "b", "[]", "[]", "c"]; throws on an empty key. */
-export function parsePath(pattern: string): string[] {
+/** Splits "a.b[][].c" into ["a", "b", "[]", "[]", "c"]; throws on an empty key, naming the setting. */
+export function parsePath(pattern: string, setting = "redaction path"): string[] {
   const segments: string[] = [];
   for (const part of pattern.split(".")) {
     let key = part;
@@ -38,7 +38,7 @@ export function parsePath(pattern: string): string[] {
       key = key.slice(0, -ELEMENT.length);
       elements += 1;
     }
-    if (key === "") throw new Error(`Invalid redaction path "${pattern}" in convex/backupConfig.ts: empty key.`);
+    if (key === "") throw new Error(`Invalid ${setting} "${pattern}" in convex/backupConfig.ts: empty key.`);
     segments.push(key);
     for (let i = 0; i < elements; i++) segments.push(ELEMENT);
   }
