@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { convexTest, type TestConvex } from "convex-test";
 import primarySchema from "../convex/schema";
 import { withEnv, type DeploymentEnv } from "./envScope";
-import { BACKUP_DIR, PRIMARY_CLOUD_URL, PRIMARY_DIR, randomSecret } from "./deployments";
+import { BACKUP_DIR, PRIMARY_CLOUD_URL, PRIMARY_DIR, randomSecret, type StartOptions } from "./deployments";
 import { projectModules, type ModuleMap } from "./modules";
 import type { TrafficStats } from "./convexHttpServer";
 import type {
@@ -44,14 +44,8 @@ export type WorkerDeployments = {
   close(): Promise<void>;
 };
 
-export type WorkerStartOptions = {
-  /** Shared BACKUP_SECRET; random by default. */
-  secret?: string;
-  /** Production-style redaction of non-ConvexError messages (default true). */
-  redactErrors?: boolean;
-  /** Passed to both convex-test instances (default true). */
-  transactionLimits?: boolean;
-};
+/** As startDeployments' options, but for the write throttle (the worker's server has none). */
+export type WorkerStartOptions = Pick<StartOptions, "secret" | "redactErrors" | "transactionLimits">;
 
 const BOOTSTRAP = new URL("./backupWorkerBootstrap.mjs", import.meta.url);
 
