@@ -265,6 +265,13 @@ export const applyRangeArgs = {
   replace: v.boolean(),
 };
 /**
+ * Documents one applyChanges call may change or delete. Each costs a lookup,
+ * a close and, per range it falls in, a digest update (up to three index
+ * ranges): 500 stay far inside 4,096 however the changes are spread.
+ */
+export const MAX_CHANGES_PER_BATCH = 500;
+
+/**
  * Changes read from the primary's change log, applied by id: each upsert
  * replaces the document's open version (when its hash differs), each deleted
  * id closes it. Reads only those ids' open versions.

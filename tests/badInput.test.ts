@@ -181,6 +181,14 @@ describe("malformed batches are refused whole", () => {
     await expectInvalid({ deletedIdTags: Array.from({ length: 2_001 }, () => "abcdef") }, /at most 2000/);
   });
 
+  test("more changes from the change log than one call may apply", async () => {
+    const changes = { runId, holder, batchId: "c2", table: "users", upserts: [], deletedIds: Array.from({ length: 501 }, (_, i) => `user${i}`) };
+    await expect(call("mutation", "sync:applyChanges", { ...changes, secret: d.secret })).rejects.toMatchObject({
+      data: { code: "INVALID_BATCH", message: expect.stringMatching(/at most 500/) },
+    });
+    expect(await writtenRows()).toEqual(before);
+  });
+
   test("a batch for a run that is not running or not held", async () => {
     const e = await entry(user(1));
     const digest = await rangeDigest([e.hash]);

@@ -6,7 +6,7 @@
 // last saved cursor and loses nothing.
 import type { ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
-import { zeroCounts, type LogCursor, type TableCounts } from "../../shared/protocol";
+import { MAX_CHANGES_PER_BATCH, zeroCounts, type LogCursor, type TableCounts } from "../../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import type { RunLease } from "./syncTable";
 import type { RedactionReport } from "./redaction/report";
@@ -48,12 +48,20 @@ export async function drainLog(
         c.deleted += deletedIds.length;
         continue;
       }
-      const batchId = `${lease.holder}:log:${cursorKey(cursor)}:${table}`;
-      const applied = await target.applyChanges({ runId: lease.runId, holder: lease.holder, batchId, table, upserts, deletedIds });
-      c.changed += applied.changed;
-      c.deleted += applied.deleted;
-      c.docsWritten += applied.docsWritten;
-      c.created += applied.created ?? 0;
+      // A page's changes to one table go in batches of MAX_CHANGES_PER_BATCH.
+      for (let at = 0, part = 0; at < upserts.length + deletedIds.length; at += MAX_CHANGES_PER_BATCH, part++) {
+        const end = at + MAX_CHANGES_PER_BATCH;
+        const batch = {
+          upserts: upserts.slice(at, end),
+          deletedIds: deletedIds.slice(Math.max(0, at - upserts.length), Math.max(0, end - upserts.length)),
+        };
+        const batchId = `${lease.holder}:log:${cursorKey(cursor)}:${table}:${part}`;
+        const applied = await target.applyChanges({ runId: lease.runId, holder: lease.holder, batchId, table, ...batch });
+        c.changed += applied.changed;
+        c.deleted += applied.deleted;
+        c.docsWritten += applied.docsWritten;
+        c.created += applied.created ?? 0;
+      }
     }
     const moved = page.cursor !== null && cursorKey(page.cursor) !== cursorKey(cursor);
     cursor = page.cursor;

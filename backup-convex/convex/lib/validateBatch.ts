@@ -2,7 +2,7 @@
 // rejected with INVALID_BATCH and leaves the backup untouched. Messages name
 // the problem and the position, never the values sent.
 import { ConvexError } from "convex/values";
-import { ERROR_CODES, MAX_RANGE_VERSIONS, MAX_TABLES, type DocEntry } from "../../../shared/protocol";
+import { ERROR_CODES, MAX_CHANGES_PER_BATCH, MAX_RANGE_VERSIONS, MAX_TABLES, type DocEntry } from "../../../shared/protocol";
 import { inRange, type KeyRange } from "../../../shared/keys";
 import { ID_TAG_LENGTH, sha256, utf8Length } from "../../../shared/digest";
 
@@ -48,8 +48,8 @@ const MAX_ID_LENGTH = 64;
 /** A change-log batch: documents by id, deletions by id, no id twice. */
 export async function validateChanges(table: string, upserts: readonly DocEntry[], deletedIds: readonly string[]): Promise<void> {
   await validateEntries(table, upserts, null);
-  if (deletedIds.length > MAX_RANGE_VERSIONS) {
-    reject(`Batch deletes ${deletedIds.length} documents; at most ${MAX_RANGE_VERSIONS} are accepted.`);
+  if (upserts.length + deletedIds.length > MAX_CHANGES_PER_BATCH) {
+    reject(`Batch changes ${upserts.length + deletedIds.length} documents; at most ${MAX_CHANGES_PER_BATCH} are accepted.`);
   }
   const ids = new Set(upserts.map((entry) => entry.id));
   for (const id of deletedIds) {
