@@ -8,7 +8,16 @@ import type { TransactionEndReport } from "convex-test";
 
 export type { TransactionEndReport };
 
-export type CallCounts = { kind: TransactionEndReport["udfType"]; calls: number; failed: number };
+/** One function's calls, and the documents they read and wrote: where a run's I/O goes. */
+export type CallCounts = {
+  kind: TransactionEndReport["udfType"];
+  calls: number;
+  failed: number;
+  docsRead: number;
+  billableRead: number;
+  docsWritten: number;
+  billableWritten: number;
+};
 
 /** The single call that did the most of something. */
 export type LargestCall = { path: string; amount: number } | null;
@@ -62,8 +71,10 @@ export class IoStats implements IoTotals {
   /** Pass as convexTest's onTransactionEnd (bound, so it can be handed on as is). */
   readonly record = (report: TransactionEndReport): void => {
     const { udfPath: path, udfType: kind, committed, metrics } = report;
-    const counts = (this.calls[path] ??= { kind, calls: 0, failed: 0 });
+    const counts = (this.calls[path] ??= { kind, calls: 0, failed: 0, docsRead: 0, billableRead: 0, docsWritten: 0, billableWritten: 0 });
     counts.calls += 1;
+    counts.docsRead += metrics.documentsRead;
+    counts.billableRead += metrics.roundedBytesRead;
     if (!committed) counts.failed += 1;
     this.transactions += 1;
     this.docsRead += metrics.documentsRead;
@@ -73,6 +84,8 @@ export class IoStats implements IoTotals {
     this.largest.read = larger(this.largest.read, path, metrics.bytesRead);
     this.largest.indexRanges = larger(this.largest.indexRanges, path, metrics.databaseQueries);
     if (!committed) return;
+    counts.docsWritten += metrics.documentsWritten;
+    counts.billableWritten += metrics.roundedBytesWritten;
     this.docsWritten += metrics.documentsWritten;
     this.bytesWritten += metrics.bytesWritten;
     this.billableWritten += metrics.roundedBytesWritten;
