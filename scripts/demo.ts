@@ -11,7 +11,8 @@ import "../harness/envScope";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { importCommand, writeRestoreZip } from "./restore/writeRestoreZip";
+import { writeRestoreZip } from "./restore/writeRestoreZip";
+import { importAdvice } from "./restore/importAdvice";
 import { backedUpTables, formatBytes, sumCounts } from "../convex/backup";
 import { startDeployments } from "../harness/deployments";
 import { changeShop, seedShop, type ChangeReport } from "../harness/shopData";
@@ -128,8 +129,9 @@ async function main(): Promise<number> {
         ["table", "documents", "in run 1", "table number"],
         restored.tables.map((t) => [t.table, n(t.documents), n(countOf(seeded, t.table)), String(t.tableNumber)]),
       );
-      console.log(`  ${formatBytes(restored.bytes)} ZIP in the layout of \`npx convex export\`; on a real deployment:`);
-      console.log(`  ${importCommand("restore-run1.zip", restored.partial)}`);
+      console.log(`  ${formatBytes(restored.bytes)} ZIP in the layout of \`npx convex export\`; on a real deployment, what the restore advises:`);
+      const absent = { missing: restored.missingTables, leftOut: restored.leftOutTables };
+      for (const line of importAdvice("restore-run1.zip", restored.seq, absent)) console.log(`  ${line}`);
       for (const t of restored.tables) {
         checks.expect(t.documents === countOf(seeded, t.table), `restore of run 1 has ${t.documents} ${t.table}, run 1 had ${countOf(seeded, t.table)}`);
       }
