@@ -29,8 +29,10 @@ export type DeploymentIo = {
 /** Both deployments over one run ("backup" is the receiver for the seed-style and bare copies). */
 export type RunIo = { primary: DeploymentIo; backup: DeploymentIo };
 
-/** Where a run's I/O went: calls per function path ("module:function"; "custom" is the bench's own t.run). */
-export type CallsByPath = Record<string, number>;
+/** One function path's share of a run: its calls, and the documents they read and wrote (billable bytes). */
+export type PathIo = { calls: number; docsRead: number; billableRead: number; docsWritten: number; billableWritten: number };
+/** Where a run's I/O went, per function path ("module:function"; "custom" is a t.run). */
+export type CallsByPath = Record<string, PathIo>;
 export type RunIoDetail = {
   calls: { primary: CallsByPath; backup: CallsByPath };
   /** The single call that read / wrote the most bytes, per deployment. */
@@ -85,7 +87,14 @@ export function roundUpToKiB(bytes: number): number {
 export type IoMeter = { reset(): void; snapshot(): IoTotals };
 
 const callsOf = (totals: IoTotals | null): CallsByPath =>
-  totals === null ? {} : Object.fromEntries(Object.entries(totals.calls).map(([path, c]) => [path, c.calls]));
+  totals === null
+    ? {}
+    : Object.fromEntries(
+        Object.entries(totals.calls).map(([path, c]) => [
+          path,
+          { calls: c.calls, docsRead: c.docsRead, billableRead: c.billableRead, docsWritten: c.docsWritten, billableWritten: c.billableWritten },
+        ]),
+      );
 
 /**
  * Runs `work` with both meters reset first and reads them after. A meter

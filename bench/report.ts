@@ -160,20 +160,26 @@ function ioLines(label: string, io: RunIo, widths: number[]): string[] {
   return [side("primary", io.primary, true), side("backup", io.backup, false)];
 }
 
-/** The function paths that made a run's calls, most first. */
-function whereIoGoes(r: BenchResult, name: RunName, limit = 6): string[] {
+/** A run's I/O per function path, most billable bytes first; and its largest single read and write. */
+function whereIoGoes(r: BenchResult, name: RunName): string[] {
   const detail = r.details.ioDetail[name];
   const lines: string[] = [];
   for (const side of ["primary", "backup"] as const) {
-    const calls = Object.entries(detail.calls[side]).sort((x, y) => y[1] - x[1]);
-    if (calls.length === 0) continue;
-    const shown = calls.slice(0, limit).map(([path, n]) => `${path} x${n}`).join(", ");
+    const paths = Object.entries(detail.calls[side]).sort(
+      (x, y) => y[1].billableRead + y[1].billableWritten - (x[1].billableRead + x[1].billableWritten) || y[1].calls - x[1].calls,
+    );
+    for (const [path, io] of paths) {
+      lines.push(
+        `    ${side.padEnd(7)} ${path.padEnd(24)} x${String(io.calls).padEnd(5)} read ${count(io.docsRead).padStart(7)} docs ${bytes(io.billableRead).padStart(10)}` +
+          `   wrote ${count(io.docsWritten).padStart(7)} docs ${bytes(io.billableWritten).padStart(10)}`,
+      );
+    }
     const largest = detail.largest[side];
     const big = [
       largest.read === null ? null : `largest read ${bytes(largest.read.amount)} by ${largest.read.path}`,
       largest.write === null ? null : `largest write ${bytes(largest.write.amount)} by ${largest.write.path}`,
     ].filter((x) => x !== null);
-    lines.push(`    ${side}: ${shown}${calls.length > limit ? ", ..." : ""}${big.length > 0 ? `; ${big.join("; ")}` : ""}`);
+    if (big.length > 0) lines.push(`    ${side.padEnd(7)} (${big.join("; ")}, raw, in one call)`);
   }
   return lines;
 }
@@ -275,8 +281,8 @@ export function formatReport(r: BenchResult): string {
       `asked ${r.details.pages.reconcileAsked}, scheduled with changes ${r.details.pages.reconcileChanged}.`,
   );
   lines.push("");
-  lines.push("where the I/O goes (function calls by path, most first; the largest single read and write;");
-  lines.push("'custom' is a t.run: the copies' page reads, or convex-test's scheduler moving a job's state, which reads no document):");
+  lines.push("where the I/O goes: per function path, calls and documents read and written (1 KiB rounding), most first");
+  lines.push("('custom' is a t.run: the copies' page reads, or convex-test's scheduler moving a job's state, which reads no document):");
   for (const name of ["idle", "changed", "retention", "reconcileUnchanged", "reconcileAsked"] as const) {
     lines.push(`  ${RUN_LABELS[name]}:`);
     lines.push(...whereIoGoes(r, name));

@@ -8,23 +8,25 @@
 // interleaved and repeated (the median of REPEATS).
 //
 // Order (each step's state is what the next one needs):
+//   0. warm-up: a small shop through every path, unmeasured (compiling the code).
 //   1. second size (default 20k), its own pairs: bare copy / full run
 //      interleaved REPEATS times; memory of changed runs, then of
 //      reconciliation scans, at that size and at 10 % of it, interleaved.
-//   2. pair A seeded with the main size (default 100k). The seed-style
+//   2. memory at 10 % of the main size, in a pair of its own, before the
+//      main deployments fill the heap: changed runs, then reconciliation scans.
+//   3. pair A seeded with the main size (default 100k). The seed-style
 //      baseline into a receiver: its first copy, then its hourly upsert of
 //      everything (the steady state the seed brief pays every hour).
-//   3. interleaved REPEATS times: bare copy (fresh receiver), full run at
+//   4. interleaved REPEATS times: bare copy (fresh receiver), full run at
 //      0 ms (the first into A's backup, then into fresh backups), full run at
 //      50 ms per request (fresh backup).
-//   4. A: idle hour; retention catches up (unmeasured); 1 % changed through
+//   5. A: idle hour; retention catches up (unmeasured); 1 % changed through
 //      the wrapped mutations, run through the log; retention pass.
-//   5. A: reconciliations: 1 % changed behind the log's back, found by a
+//   6. A: reconciliations: 1 % changed behind the log's back, found by a
 //      scheduled reconciliation; again, found by runNow({ reconcile: true });
 //      a scheduled reconciliation of unchanged data. Then backup:verify.
-//   6. A: changed runs at 0 ms and 50 ms, interleaved REPEATS times.
-//   7. memory at the main size and at 10 % (own pair), interleaved: of
-//      changed runs, then of reconciliation scans (1 % changed behind the log).
+//   7. A: changed runs at 0 ms and 50 ms, interleaved REPEATS times; then
+//      memory at the main size (changed runs, reconciliation scans).
 //   8. restore ZIP of A's latest point vs a bare read, interleaved; the ZIP's memory.
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -281,7 +283,7 @@ const changedInRun = (summary: RunSummary) => summary.tables.reduce((sum, t) => 
 const pagesRead = (detail: RunIoDetail) =>
   Object.entries(detail.calls.primary)
     .filter(([path]) => path.endsWith(":readPage"))
-    .reduce((sum, [, calls]) => sum + calls, 0);
+    .reduce((sum, [, io]) => sum + io.calls, 0);
 
 /** A seed-style or bare copy of `primary` into `receiver`. */
 async function copyInto(
@@ -374,26 +376,60 @@ async function prepareMemoryRun(kind: MemoryRun, shop: Shop, seed: number): Prom
   await makeReconciliationDue(shop.pair.backup, RECONCILE_DUE_MS);
 }
 
-/**
- * Memory of runs of `kind` (each after its own 1 % change) on two shops,
- * interleaved; the median of each.
- */
+/** One memory measurement: a run of `kind` on `shop` after its own 1 % change, under the heap sampler. */
+async function memoryRun(kind: MemoryRun, shop: Shop, seed: number, step: Step, label: string): Promise<HeapFigures> {
+  await prepareMemoryRun(kind, shop, seed);
+  collectGarbage();
+  const what = kind === "changed" ? "changed run" : "reconciliation scan";
+  const { heap } = await step(`memory: ${what} at ${shop.docs} documents ${label}`, () => measureHeap(() => runNow(shop.pair.primary)));
+  return heap;
+}
+
+/** Memory at two sizes from REPEATS runs each: the runs whose peaks are the medians, and their ratio. */
+function memoryFigures(tenth: HeapFigures[], tenthDocs: number, full: HeapFigures[], fullDocs: number): MemoryFigures {
+  const t = medianHeap(tenth, tenthDocs);
+  const f = medianHeap(full, fullDocs);
+  return { tenth: t, full: f, ratio: Math.max(HEAP_FLOOR_BYTES, f.runPeakBytes) / Math.max(HEAP_FLOOR_BYTES, t.runPeakBytes) };
+}
+
+/** REPEATS memory runs of `kind` on one shop. */
+async function memoryRuns(kind: MemoryRun, shop: Shop, firstSeed: number, step: Step): Promise<HeapFigures[]> {
+  const heaps: HeapFigures[] = [];
+  for (let i = 0; i < REPEATS; i++) heaps.push(await memoryRun(kind, shop, firstSeed + i, step, `${i + 1}/${REPEATS}`));
+  return heaps;
+}
+
+/** Memory of runs of `kind` on two shops, interleaved; the median of each. */
 async function interleavedMemory(tenth: Shop, full: Shop, step: Step, firstSeed: number, kind: MemoryRun): Promise<MemoryFigures> {
   const peaks: { tenth: HeapFigures[]; full: HeapFigures[] } = { tenth: [], full: [] };
-  const label = kind === "changed" ? "changed run" : "reconciliation scan";
   for (let i = 0; i < REPEATS; i++) {
-    for (const [name, shop] of [["tenth", tenth], ["full", full]] as const) {
-      await prepareMemoryRun(kind, shop, firstSeed + i);
-      collectGarbage();
-      const { heap } = await step(`memory: ${label} at ${shop.docs} documents ${i + 1}/${REPEATS}`, () =>
-        measureHeap(() => runNow(shop.pair.primary)),
-      );
-      peaks[name].push(heap);
-    }
+    peaks.tenth.push(await memoryRun(kind, tenth, firstSeed + i, step, `${i + 1}/${REPEATS}`));
+    peaks.full.push(await memoryRun(kind, full, firstSeed + i, step, `${i + 1}/${REPEATS}`));
   }
-  const t = medianHeap(peaks.tenth, tenth.docs);
-  const f = medianHeap(peaks.full, full.docs);
-  return { tenth: t, full: f, ratio: Math.max(HEAP_FLOOR_BYTES, f.runPeakBytes) / Math.max(HEAP_FLOOR_BYTES, t.runPeakBytes) };
+  return memoryFigures(peaks.tenth, tenth.docs, peaks.full, full.docs);
+}
+
+/**
+ * Every path once on a small shop, unmeasured: the first calls in a process
+ * pay for compiling the code, which would otherwise be charged to whichever
+ * run comes first.
+ */
+async function warmUp(): Promise<void> {
+  const pair = await startDeployments();
+  const receiver = await startReceiver();
+  try {
+    const ids = await seedShop(pair.primary, shopSizeFor(2_000));
+    await seedStyleBackup(pair.primary, receiver);
+    await bareCopy(pair.primary, receiver);
+    await runNow(pair.primary);
+    await changeShop(pair.primary, ids, changeOptions(2_000, 99));
+    await runNow(pair.primary);
+    await changeUnlogged(pair.primary, ids, CHANGE_FRACTION, 99);
+    await runNow(pair.primary, { reconcile: true });
+  } finally {
+    await receiver.close();
+    await pair.close();
+  }
 }
 
 /** A shop of `docs` documents in a pair of its own, backed up once. */
@@ -457,12 +493,24 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     }
   };
 
+  await step("warm-up: 2000 documents through every path (not measured)", warmUp);
+
   // Step 1: the second size, in pairs of its own (closed before the main size starts).
   const second = secondDocs > 0 && secondDocs !== docs ? await secondSize(secondDocs, step) : null;
 
-  // Step 2: pair A and the seed-style baseline.
+  // Step 2: memory at 10 % of the main size, before the main deployments
+  // exist: with them in the heap each forced collection takes a good part of
+  // a second, and the live samples would miss a short run's peak.
+  const tenth = await backedUpShop(Math.max(100, Math.round(docs / 10)), step);
+  let tenthMemory: { changed: HeapFigures[]; scan: HeapFigures[] };
+  try {
+    tenthMemory = { changed: await memoryRuns("changed", tenth, 4, step), scan: await memoryRuns("scan", tenth, 51, step) };
+  } finally {
+    await tenth.pair.close();
+  }
+
+  // Step 3: pair A and the seed-style baseline.
   const a: Deployments = await startDeployments();
-  let tenth: Shop | null = null;
   try {
     const ids: ShopIds = await step(`seed ${docs} documents`, () => seedShop(a.primary, shopSizeFor(docs)));
     const receiver = await startReceiver();
@@ -475,13 +523,13 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       await receiver.close();
     }
 
-    // Step 3: bare copy / full run / full run at 50 ms, interleaved.
+    // Step 4: bare copy / full run / full run at 50 ms, interleaved.
     const interleaved = await interleavedFullRuns(a, step, true);
     const full = interleaved.full;
     const ioDetail: Partial<Record<RunName, RunIoDetail>> = {};
     const modes: Partial<Record<RunName, string>> = { full: modeOf(full.run.result) };
 
-    // Step 4: the idle hour, the 1 %-changed hour through the log, and the retention pass after it.
+    // Step 5: the idle hour, the 1 %-changed hour through the log, and the retention pass after it.
     const idle = await step("idle hour: run with nothing changed", () => ourRun(a));
     modes.idle = modeOf(idle.run.result);
     const prune = async () => {
@@ -499,9 +547,9 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const retention = await step("retention pass after that hour", () =>
       measure({ primary: null, backup: a.backup.io, server: null }, prune),
     );
-    const pruneSteps = retention.detail.calls.backup["retention:prune"] ?? 1;
+    const pruneSteps = retention.detail.calls.backup["retention:prune"]?.calls ?? 1;
 
-    // Step 5: reconciliations and verify.
+    // Step 6: reconciliations and verify.
     const unloggedScheduled = await step("change 1 % behind the change log (t.run patches)", () =>
       changeUnlogged(a.primary, ids, CHANGE_FRACTION, 21),
     );
@@ -522,7 +570,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       }),
     );
 
-    // Step 6: changed runs at 0 ms and at 50 ms, interleaved, each after its own 1 % change.
+    // Step 7: changed runs at 0 ms and at 50 ms, interleaved, each after its own 1 % change.
     const changedMs: number[] = [];
     const changed50Ms: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
@@ -537,12 +585,10 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     }
     a.backup.server.setLatency(0);
 
-    // Step 7: memory at the main size and at 10 % of it, interleaved.
-    tenth = await backedUpShop(Math.max(100, Math.round(docs / 10)), step);
-    const memory = await interleavedMemory(tenth, { pair: a, ids, docs }, step, 4, "changed");
-    const scanMemory = await interleavedMemory(tenth, { pair: a, ids, docs }, step, 51, "scan");
-    await tenth.pair.close();
-    tenth = null;
+    // Then memory at the main size (the 10 % size was measured in step 2).
+    const shopA: Shop = { pair: a, ids, docs };
+    const memory = memoryFigures(tenthMemory.changed, tenth.docs, await memoryRuns("changed", shopA, 4, step), docs);
+    const scanMemory = memoryFigures(tenthMemory.scan, tenth.docs, await memoryRuns("scan", shopA, 51, step), docs);
 
     // Step 8: restore ZIP of the latest point vs a bare read of the same
     // documents, interleaved and timed without the heap sampler (its forced
@@ -692,7 +738,6 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       },
     };
   } finally {
-    if (tenth !== null) await tenth.pair.close();
     await a.close();
   }
 }

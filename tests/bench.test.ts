@@ -55,6 +55,7 @@ type Json = {
     pages: { reconcileUnchanged: number };
     projection: { rows: { docs: number; total: { primary: { billable: number; raw: number }; backup: { billable: number; raw: number } } }[] };
     secondSize: { docs: number } | null;
+    ioDetail: Record<string, { calls: Record<"primary" | "backup", Record<string, { calls: number; docsRead: number; billableRead: number; docsWritten: number; billableWritten: number }>> }>;
   };
   targets: { name: string; pass: boolean }[];
 };
@@ -135,6 +136,22 @@ test(`npm run bench -- --docs ${DOCS} --second-docs ${SECOND_DOCS} --json: every
   expect(runs.restore.io.backup.docsRead).toBeGreaterThanOrEqual(DOCS);
   expect(runs.restore.io.backup.docsWritten).toBe(0);
   expect(runs.verify.io.primary.docsWritten + runs.verify.io.backup.docsWritten).toBe(0);
+
+  // Where the I/O goes: the per-path figures add up to each run's totals.
+  for (const run of ["full", "changed", "retention", "reconcileUnchanged", "verify", "restore"] as const) {
+    for (const side of ["primary", "backup"] as const) {
+      const paths = Object.values(details.ioDetail[run]!.calls[side]);
+      const sum = (key: "calls" | "docsRead" | "billableRead" | "docsWritten" | "billableWritten") => paths.reduce((total, p) => total + p[key], 0);
+      const io = runs[run].io[side];
+      expect({ calls: sum("calls"), docsRead: sum("docsRead"), billableRead: sum("billableRead"), docsWritten: sum("docsWritten"), billableWritten: sum("billableWritten") }, `${run} ${side}`).toEqual({
+        calls: io.calls,
+        docsRead: io.docsRead,
+        billableRead: io.billableRead,
+        docsWritten: io.docsWritten,
+        billableWritten: io.billableWritten,
+      });
+    }
+  }
 
   // The ratios are what their definitions say.
   const billable = (io: { primary: Io; backup: Io }) =>
