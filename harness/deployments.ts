@@ -52,7 +52,7 @@ export function randomSecret(): string {
 }
 
 /** Every method call on `t` runs with the deployment's environment. */
-function scopeToEnv<T extends object>(t: T, env: DeploymentEnv): T {
+export function scopeToEnv<T extends object>(t: T, env: DeploymentEnv): T {
   return new Proxy(t, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);

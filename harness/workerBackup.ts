@@ -9,8 +9,8 @@
 import { Worker } from "node:worker_threads";
 import { convexTest, type TestConvex } from "convex-test";
 import primarySchema from "../convex/schema";
-import { withEnv, type DeploymentEnv } from "./envScope";
-import { BACKUP_DIR, PRIMARY_CLOUD_URL, PRIMARY_DIR, randomSecret, type StartOptions } from "./deployments";
+import type { DeploymentEnv } from "./envScope";
+import { BACKUP_DIR, PRIMARY_CLOUD_URL, PRIMARY_DIR, randomSecret, scopeToEnv, type StartOptions } from "./deployments";
 import { projectModules, type ModuleMap } from "./modules";
 import type { TrafficStats } from "./convexHttpServer";
 import type {
@@ -115,17 +115,6 @@ export async function startBackupWorker(
         await worker.terminate();
       })()),
   };
-}
-
-/** Every method call on `t` runs with the deployment's environment. */
-function scopeToEnv<T extends object>(t: T, env: DeploymentEnv): T {
-  return new Proxy(t, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => withEnv(env, () => (value as (...a: unknown[]) => unknown).apply(target, args));
-    },
-  });
 }
 
 /** startDeployments' pair, with the backup deployment in a worker thread. */
