@@ -184,6 +184,20 @@ function whereIoGoes(r: BenchResult, name: RunName): string[] {
   return lines;
 }
 
+/**
+ * The largest shop whose month fits in `included`: the month is a fixed part
+ * (each run's fixed cost, retention planning) plus a part linear in the
+ * documents, taken through the 10k and 100k rows of the projection.
+ */
+function largestShopWithin(rows: { docs: number; total: Cost }[], measure: (c: Cost) => number, included: number): string {
+  const [small, large] = [rows[0]!, rows[1]!];
+  const perDoc = (measure(large.total) - measure(small.total)) / (large.docs - small.docs);
+  const fixed = measure(small.total) - perDoc * small.docs;
+  if (fixed >= included) return "no";
+  const docs = (included - fixed) / perDoc;
+  return docs >= 10_000 ? `${count(Math.round(docs / 1000) * 1000)}` : count(Math.round(docs / 100) * 100);
+}
+
 function costCells(c: Cost): [string, string] {
   return [bytes(totalBillable(c)), bytes(totalRaw(c))];
 }
@@ -325,7 +339,14 @@ export function formatReport(r: BenchResult): string {
   }
   for (const line of p.method) lines.push(`  ${line}`);
   lines.push(`  steady-state run records a retention pass plans from: ${p.steadyRunRecords} (default policy, simulated with planRetention)`);
-  for (const plan of PLANS) lines.push(`  ${plan.name}: ${bytes(plan.includedBytes)}/month included (${plan.note}); per team, both deployments add up when in one team.`);
+  for (const plan of PLANS) {
+    const fits = (measure: (c: Cost) => number) => largestShopWithin(p.rows, measure, plan.includedBytes);
+    lines.push(
+      `  ${plan.name}: ${bytes(plan.includedBytes)}/month included (${plan.note}); per team, both deployments add up when in one team. ` +
+        `Hourly backups of a shop changing 1 % an hour fit in it up to about ${fits(totalBillable)} documents (1 KiB rounding), ` +
+        `${fits(totalRaw)} (raw).`,
+    );
+  }
   lines.push("");
 
   // Sizes.
