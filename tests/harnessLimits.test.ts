@@ -250,9 +250,11 @@ describe("I/O accounting (onTransactionEnd)", () => {
       d.primary.io.reset();
       await d.primary.t.mutation(internal.shop.insertUsers, { docs: [user(1), user(2), user(3)] });
       const io = d.primary.io;
-      expect(io.calls["shop:insertUsers"]).toEqual({ kind: "mutation", calls: 1, failed: 0 });
-      // The three users, plus whatever the product writes alongside (a change-log row).
-      expect(io.docsWritten).toBeGreaterThanOrEqual(3);
+      // Per function: the three users and the mutation's change-log row, each billed 1 KiB; nothing read.
+      expect(io.calls["shop:insertUsers"]).toEqual({
+        kind: "mutation", calls: 1, failed: 0, docsRead: 0, billableRead: 0, docsWritten: 4, billableWritten: 4 * 1024,
+      });
+      expect(io.docsWritten).toBe(4);
       // Billable: each document at least 1 KiB, in whole KiB.
       expect(io.billableWritten).toBeGreaterThanOrEqual(io.docsWritten * 1024);
       expect(io.billableWritten % 1024).toBe(0);
