@@ -6,6 +6,7 @@ import { internal } from "../convex/_generated/api";
 import { PRIMARY_CLOUD_URL, startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop } from "../harness/shopData";
 import { expectRestoreEquals, runIdOf, snapshotPrimary } from "./support/pointInTime";
+import { rowsJson } from "../harness/rowsJson";
 
 const SHOP = ["users", "products", "orders"];
 const OTHER = "https://other-deployment-456.convex.cloud";
@@ -25,11 +26,7 @@ test("a second deployment is refused, naming both, and writes nothing", async ()
   await runNow();
   const prod = await snapshotPrimary(d, SHOP);
   const rows = async () =>
-    d.backup.t.run(async (ctx) =>
-      JSON.stringify([await ctx.db.query("runs").collect(), await ctx.db.query("versions").collect()], (_, value: unknown) =>
-        typeof value === "bigint" ? value.toString() : value,
-      ),
-    );
+    d.backup.t.run(async (ctx) => rowsJson([await ctx.db.query("runs").collect(), await ctx.db.query("versions").collect()]));
   const before = await rows();
 
   // Same data, same secret, same BACKUP_URL, another deployment (say dev).

@@ -12,6 +12,7 @@ import { canonicalJson } from "../../shared/digest";
 import type { Value } from "convex/values";
 import type { BackupDeployment, PrimaryDeployment } from "../../harness/deployments";
 import type { Snapshot } from "./primarySnapshot";
+import { rowsJson } from "../../harness/rowsJson";
 
 const PAGE = 1_000;
 /** Values shorter than this under a secret key are not searched for: "S" would match everywhere. */
@@ -155,8 +156,7 @@ export async function scanBackup(backup: BackupDeployment, finder: SecretFinder)
       for (const row of page.page) {
         countRow(table);
         noteKeys(secretKeysIn(row, null));
-        // Run records hold the change log's cursor, an Int64.
-        scan.secretValues += finder.count(JSON.stringify(row, (_, value: unknown) => (typeof value === "bigint" ? String(value) : value)));
+        scan.secretValues += finder.count(rowsJson(row));
         if (table === "versions") {
           const version = row as Doc<"versions">;
           noteVersion(scan, version);

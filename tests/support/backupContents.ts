@@ -3,6 +3,7 @@
 import { jsonToConvex, type Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
 import type { Doc } from "../../backup-convex/convex/_generated/dataModel";
+import { rowsJson } from "../../harness/rowsJson";
 
 export type StoredDoc = Record<string, Value>;
 
@@ -61,8 +62,7 @@ export async function allBackupText(d: Deployments): Promise<string> {
     ...(await ctx.db.query("versions").collect()),
     ...(await ctx.db.query("contents").collect()),
   ]);
-  // Run records hold the change log's cursor, an Int64.
-  return JSON.stringify(rows, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  return rowsJson(rows);
 }
 
 /** The primary's documents of a table, as stored there (secrets included). */
