@@ -46,9 +46,12 @@ export type StartOptions = {
   backupWriteBytesPerSecond?: number | null;
 };
 
+/** As `npm run setup` makes them: never starting with "-", which a command line would read as an option. */
 export function randomSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Buffer.from(bytes).toString("base64url");
+  for (;;) {
+    const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    if (!secret.startsWith("-")) return secret;
+  }
 }
 
 /** Every method call on `t` runs with the deployment's environment. */

@@ -62,9 +62,14 @@ function checkBackupUrl(text: string): string {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-/** 32 random bytes, base64url: 43 characters, above the deployments' minimum. */
+/**
+ * 32 random bytes, base64url: 43 characters, above the deployments' minimum.
+ * Never starting with "-": command lines (npx convex env set, --secret) would
+ * read it as an option.
+ */
 function generateSecret(): string {
-  const secret = randomBytes(32).toString("base64url");
+  let secret = randomBytes(32).toString("base64url");
+  while (secret.startsWith("-")) secret = randomBytes(32).toString("base64url");
   if (secret.length < MIN_SECRET_LENGTH) throw new Error("Generated secret is unexpectedly short.");
   return secret;
 }
