@@ -23,8 +23,6 @@ export const MAX_PAGES_IN_FLIGHT = 4;
 // in the action's heap while in flight (the page, the JSON body, its bytes);
 // a page larger than this is sent alone.
 export const MAX_BYTES_IN_FLIGHT = 12 * 1024 * 1024;
-// After a 429, pages in flight halve; each page acknowledged without one
-// lets one more back in, up to MAX_PAGES_IN_FLIGHT.
 export const CHECKPOINT_INTERVAL_MS = 20_000;
 
 /** A run this action holds the lease of; null for a dry run. */
@@ -138,7 +136,11 @@ export async function syncTable(
  */
 type EmptyHint = { backupEmpty: boolean };
 
-/** Pages in flight: bounded by count and bytes, halved while the backup throttles. */
+/**
+ * Pages in flight: bounded by count and bytes. After a 429 the page limit
+ * halves; each page acknowledged without one lets one more back in, up to
+ * MAX_PAGES_IN_FLIGHT.
+ */
 class FlowControl {
   bytesInFlight = 0;
   private maxPages = MAX_PAGES_IN_FLIGHT;
