@@ -88,9 +88,8 @@ export async function adjustRangeDigests(
   db: DatabaseWriter,
   table: string,
   changes: readonly { key: DocKey; hashes: string[] }[],
-): Promise<number> {
+): Promise<void> {
   const sorted = [...changes].sort((a, b) => compareKeys(a.key, b.key));
-  let updated = 0;
   let i = 0;
   while (i < sorted.length) {
     const row = await rangeEndingAtOrAfter(db, table, sorted[i]!.key);
@@ -101,11 +100,9 @@ export async function adjustRangeDigests(
     }
     if (row !== null && hashes.length > 0) {
       await db.patch("rangeDigests", row._id, { digest: xorDigests(row.digest, hashes) });
-      updated += 1;
     }
     if (row === null) break;
   }
-  return updated;
 }
 
 /** Deletes up to `limit` of a table's stored ranges; true when none is left. */
