@@ -17,7 +17,7 @@ export default tseslint.config(
     // App code writes through the change-capturing builders of convex/functions.ts,
     // so the hourly backup sees every write without scanning every table.
     files: ["convex/**/*.ts"],
-    ignores: ["convex/functions.ts", "convex/lib/**", "convex/backup*.ts"],
+    ignores: ["convex/functions.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{

@@ -1,6 +1,13 @@
+import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+// The package is resolved to its TypeScript source (the exports condition
+// below), not its built dist/, so tests always run the code as it is now.
+const conditions = ["convex-hourly-backup-source"];
+
 export default defineConfig({
+  resolve: { conditions: [...conditions, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [...conditions, ...defaultServerConditions] } },
   test: {
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },

@@ -1,8 +1,8 @@
 // Benchmark only: the ideal hourly run, and a month of hourly backups
 // projected from the measured runs, beside what Convex includes.
-import { HOUR_MS, planRetention, RETENTION_POLICY, type RunInfo } from "../backup-convex/convex/retentionPolicy";
-import { MAX_ROWS_PER_STEP } from "../backup-convex/convex/lib/retentionPrune";
-import { DEFAULT_RECONCILE_EVERY_MS } from "../convex/lib/runMode";
+import { HOUR_MS, planRetention, RETENTION_POLICY, type RunInfo } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
+import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionPrune";
+import { DEFAULT_RECONCILE_EVERY_MS } from "../packages/convex-hourly-backup/src/app/runMode";
 import { billableOf, GIB, rawOf, ZERO_IO, type DeploymentIo, type RunIo } from "./ioFigures";
 
 /** Hourly runs in a 30-day month. */

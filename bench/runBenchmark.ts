@@ -32,12 +32,12 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { internal } from "../convex/_generated/api";
-import { internal as backupInternal } from "../backup-convex/convex/_generated/api";
-import { DEFAULT_RECONCILE_EVERY_MS } from "../convex/lib/runMode";
-import type { RunSummary } from "../convex/lib/runBackup";
+import { internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import { DEFAULT_RECONCILE_EVERY_MS } from "../packages/convex-hourly-backup/src/app/runMode";
+import type { RunSummary } from "../packages/convex-hourly-backup/src/app/runBackup";
 import { startDeployments, type Deployments, type PrimaryDeployment } from "../harness/deployments";
 import { changeShop, seedShop, type ChangeReport, type ShopIds } from "../harness/shopData";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { bareCopy, seedStyleBackup } from "./copyClients";
 import { exposedGc, measureHeap, type HeapFigures } from "./heapSampler";
 import { startReceiver, type Receiver } from "./receivers";
@@ -184,7 +184,7 @@ export type BenchResult = {
     projection: { method: string[]; steadyRunRecords: number; inputs: Omit<ProjectionInputs, "docs">; rows: ProjectionRow[] };
     /** Where each run's I/O went: calls per function path, and the largest call. */
     ioDetail: Record<RunName, RunIoDetail>;
-    /** Primary pages read (backupPages:readPage calls) by each reconciliation. */
+    /** Primary pages read (backup:readPage calls) by each reconciliation. */
     pages: { reconcileUnchanged: number; reconcileAsked: number; reconcileChanged: number };
     timings: {
       fullMs: number[];
@@ -279,7 +279,7 @@ async function runNow(primary: PrimaryDeployment, args: { reconcile?: boolean } 
 const modeOf = (summary: RunSummary) => (summary.mode === "scan" ? `scan (${summary.reason ?? "?"})` : (summary.mode ?? "?"));
 const missedByLog = (summary: RunSummary) => summary.tables.reduce((sum, t) => sum + (t.missedByLog ?? 0), 0);
 const changedInRun = (summary: RunSummary) => summary.tables.reduce((sum, t) => sum + t.changed + t.deleted, 0);
-/** Primary pages a scan read: one backupPages:readPage call each (a page read again to fit counts again). */
+/** Primary pages a scan read: one backup:readPage call each (a page read again to fit counts again). */
 const pagesRead = (detail: RunIoDetail) =>
   Object.entries(detail.calls.primary)
     .filter(([path]) => path.endsWith(":readPage"))

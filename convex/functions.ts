@@ -4,7 +4,7 @@
 // `mutation` / `internalMutation` from here, never from ./_generated/server
 // (eslint.config.js enforces it).
 import { internalMutation as rawInternalMutation, mutation as rawMutation } from "./_generated/server";
-import { withChangeCapture } from "./lib/changeLog/builders";
+import { withChangeCapture } from "convex-hourly-backup";
 
 export const mutation = withChangeCapture(rawMutation);
 export const internalMutation = withChangeCapture(rawInternalMutation);

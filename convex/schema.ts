@@ -2,7 +2,7 @@
 // users carries two secrets (passwordHash, sessionToken) that must never leave it.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { backupTables } from "./lib/changeLog/schema";
+import { backupTables } from "convex-hourly-backup";
 
 export const vRole = v.union(v.literal("customer"), v.literal("admin"));
 export const vOrderStatus = v.union(

@@ -14,7 +14,7 @@ import "./envScope";
 import { parentPort, workerData } from "node:worker_threads";
 import { memoryUsage } from "node:process";
 import { convexTest } from "convex-test";
-import backupSchema from "../backup-convex/convex/schema";
+import backupSchema from "../packages/convex-hourly-backup/src/backup/schema";
 import { serveOverHttp, type ServedDeployment } from "./convexHttpServer";
 import { projectModules } from "./modules";
 import { exposedGc } from "../bench/heapSampler";

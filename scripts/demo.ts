@@ -11,9 +11,12 @@ import "../harness/envScope";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeRestoreZip } from "./restore/writeRestoreZip";
-import { importAdvice } from "./restore/importAdvice";
-import { backedUpTables, formatBytes, sumCounts } from "../convex/backup";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
+import { importAdvice } from "../packages/convex-hourly-backup/src/cli/restore/importAdvice";
+import { formatBytes, sumCounts } from "convex-hourly-backup";
+import { backupSettings } from "../packages/convex-hourly-backup/src/app/settings";
+import schema from "../convex/schema";
+import { EXCLUDED_TABLES } from "../convex/backupConfig";
 import { startDeployments } from "../harness/deployments";
 import { changeShop, seedShop, type ChangeReport } from "../harness/shopData";
 import { parseOptions, USAGE, UsageError } from "./demo/options";
@@ -27,7 +30,7 @@ async function main(): Promise<number> {
   const options = parseOptions();
   const demoStarted = performance.now();
   const checks = new Checks();
-  const tables = backedUpTables();
+  const tables = backupSettings({ schema, excludedTables: EXCLUDED_TABLES }).backedUpTables();
   const d = await startDeployments();
   try {
     console.log("Convex hourly backup: demo");

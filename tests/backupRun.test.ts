@@ -4,10 +4,10 @@ import { startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harnes
 import { seedShop, type ShopIds } from "../harness/shopData";
 import { backupRowCounts, currentBackup } from "./support/backupContents";
 import { expectBackupEqualsPrimary } from "./support/assertions";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { rangeDigest, sha256 } from "../shared/digest";
+import { rangeDigest, sha256 } from "../packages/convex-hourly-backup/src/shared/digest";
 
 let d: Deployments;
 let ids: ShopIds;
@@ -151,7 +151,7 @@ describe("backup:runNow", () => {
   test("a whole-range replace (sent when a diff is skipped or tags collide) leaves exactly the primary's page", async () => {
     await d.primary.t.action(internal.backup.runNow, {});
     // The primary's users page as the action reads it, minus two documents and with one changed.
-    const page = await d.primary.t.query(internal.backupPages.readPage, { table: "users", cursor: null });
+    const page = await d.primary.t.query(internal.backup.readPage, { table: "users", cursor: null });
     const kept = page.entries.slice(2);
     const changedJson = kept[0]!.json.replace('"name":"User', '"name":"Renamed User');
     kept[0] = { ...kept[0]!, json: changedJson, hash: await sha256(changedJson) };

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { startDeployments, randomSecret, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
-import { canonicalJson, rangeDigest, sha256 } from "../shared/digest";
-import { zeroCounts, type DocEntry } from "../shared/protocol";
+import { canonicalJson, rangeDigest, sha256 } from "../packages/convex-hourly-backup/src/shared/digest";
+import { zeroCounts, type DocEntry } from "../packages/convex-hourly-backup/src/shared/protocol";
 
 let d: Deployments;
 let client: ConvexHttpClient;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { allBackupText } from "./support/backupContents";
 
 // The shared secret is itself a canary: 40 recognisable characters.

@@ -6,8 +6,8 @@ import { ESLint } from "eslint";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
-import { CHANGE_LOG_TABLE } from "../convex/lib/changeLog/schema";
-import { chooseLogState } from "../convex/lib/runMode";
+import { CHANGE_LOG_TABLE } from "../packages/convex-hourly-backup/src/app/changeLog/schema";
+import { chooseLogState } from "../packages/convex-hourly-backup/src/app/runMode";
 import { expectRestoreEquals, runIdOf, snapshotPrimary } from "./support/pointInTime";
 
 const SHOP = ["users", "products", "orders"];

@@ -22,9 +22,9 @@ import type { Value } from "convex/values";
 import { internal } from "../convex/_generated/api";
 import { startDeploymentsWithWorkerBackup, type WorkerDeployments } from "../harness/workerBackup";
 import { measureHeap, type HeapFigures } from "../bench/heapSampler";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
-import { MAX_BYTES_IN_FLIGHT } from "../convex/lib/syncTable";
-import { PAGE_MAX_REQUEST_BYTES } from "../convex/backupPages";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
+import { MAX_BYTES_IN_FLIGHT } from "../packages/convex-hourly-backup/src/app/syncTable";
+import { PAGE_MAX_REQUEST_BYTES } from "../packages/convex-hourly-backup/src/app/functions/readPage";
 import { convexValueText, readExportZip } from "./support/exportReader";
 
 const MIB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // narrowed, globally and per table, and overridden per path; value scanning
 // can be switched off per table and per path; OMITTED_FIELDS keeps working.
 import { describe, expect, test } from "vitest";
-import { MARKER, RedactionReport, Sanitizer, type RedactionConfig } from "../convex/lib/sanitize";
+import { MARKER, RedactionReport, Sanitizer, type RedactionConfig } from "../packages/convex-hourly-backup/src/app/sanitize";
 import { OMITTED_FIELDS, REDACTION } from "../convex/backupConfig";
 
 const withConfig = (change: Partial<RedactionConfig>, omitted: Record<string, string[]> = {}) =>

@@ -2,7 +2,8 @@
 // every ordinary key is kept, at several depths, in arrays and in records.
 import { describe, expect, test } from "vitest";
 import type { Value } from "convex/values";
-import { RedactionReport, Sanitizer, isSecretKey, sanitizeDocument } from "../convex/lib/sanitize";
+import { RedactionReport, Sanitizer } from "../packages/convex-hourly-backup/src/app/sanitize";
+import { isSecretKey, sanitizeDocument } from "./support/shopRedaction";
 import { REDACTION } from "../convex/backupConfig";
 
 type Doc = { [key: string]: Value };

@@ -1,7 +1,8 @@
 // What the sanitizer says it removed: each distinct path per table with a
 // count and a reason, and never a value.
 import { expect, test } from "vitest";
-import { RedactionReport, sanitizeDocument, type RedactedPath } from "../convex/lib/sanitize";
+import { RedactionReport, type RedactedPath } from "../packages/convex-hourly-backup/src/app/sanitize";
+import { sanitizeDocument } from "./support/shopRedaction";
 
 const VALUES = {
   passwordHash: "$2b$10$reportCanaryPasswordHash0123456789",

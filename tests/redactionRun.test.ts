@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
-import { MAX_PAGE_REDACTIONS, MAX_RUN_REDACTIONS, type RedactedPath } from "../shared/protocol";
-import { MAX_LOG_LINE_CHARS, MAX_NEW_PATH_LINES, MAX_REDACTION_TABLE_LINES, redactionLines } from "../convex/lib/runReport";
-import { RedactionReport } from "../convex/lib/sanitize";
+import { MAX_PAGE_REDACTIONS, MAX_RUN_REDACTIONS, type RedactedPath } from "../packages/convex-hourly-backup/src/shared/protocol";
+import { MAX_LOG_LINE_CHARS, MAX_NEW_PATH_LINES, MAX_REDACTION_TABLE_LINES, redactionLines } from "../packages/convex-hourly-backup/src/app/runReport";
+import { RedactionReport } from "../packages/convex-hourly-backup/src/app/sanitize";
 import { allBackupText, readAll } from "./support/backupContents";
 import { expectNothingLost } from "./support/assertions";
 

@@ -2,7 +2,8 @@
 // secret is replaced by "[redacted]" and the rest of the text is kept.
 import { describe, expect, test } from "vitest";
 import type { Value } from "convex/values";
-import { MARKER, RedactionReport, sanitizeDocument } from "../convex/lib/sanitize";
+import { MARKER, RedactionReport } from "../packages/convex-hourly-backup/src/app/sanitize";
+import { sanitizeDocument } from "./support/shopRedaction";
 
 type Doc = { [key: string]: Value };
 

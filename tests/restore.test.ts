@@ -16,11 +16,11 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import primarySchema from "../convex/schema";
 import { RESTORE_PLACEHOLDERS } from "../convex/backupConfig";
-import { sanitizeDocument } from "../convex/lib/sanitize";
+import { sanitizeDocument } from "./support/shopRedaction";
 import { PRIMARY_DIR, startDeployments, type Deployments } from "../harness/deployments";
 import { projectModules } from "../harness/modules";
 import { randomSource, seedShop, type ShopIds } from "../harness/shopData";
-import { writeRestoreZip, type RestoreResult } from "../scripts/restore/writeRestoreZip";
+import { writeRestoreZip, type RestoreResult } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { convexValueText, readExportZip, type ExportZip } from "./support/exportReader";
 
 const TABLES = ["users", "products", "orders"] as const;

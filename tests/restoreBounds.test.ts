@@ -5,10 +5,10 @@
 // time; it now binary-searches the runs by seq.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { api } from "../backup-convex/convex/_generated/api";
-import type { Doc } from "../backup-convex/convex/_generated/dataModel";
-import { MAX_SAMPLE_LOOKUPS } from "../backup-convex/convex/lib/restorePoint";
-import type { RunSelector } from "../backup-convex/convex/lib/restoreProtocol";
+import { api } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import type { Doc } from "../packages/convex-hourly-backup/src/backup/_generated/dataModel";
+import { MAX_SAMPLE_LOOKUPS } from "../packages/convex-hourly-backup/src/backup/lib/restorePoint";
+import type { RunSelector } from "../packages/convex-hourly-backup/src/backup/lib/restoreProtocol";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop } from "../harness/shopData";
 import { expectRestoreEquals, primarySnapshot, type PrimarySnapshot } from "./support/restorePoints";

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop } from "../harness/shopData";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { readExportZip } from "./support/exportReader";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

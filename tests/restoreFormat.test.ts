@@ -5,8 +5,8 @@
 import { describe, expect, test } from "vitest";
 import { parse } from "lossless-json";
 import { convexToJson, type Value } from "convex/values";
-import { formatEncodedJson, formatExportValue, formatFloat } from "../scripts/restore/exportJson";
-import { decodeTableNumber, tableNumberOfId, TableNumbering } from "../scripts/restore/documentIds";
+import { formatEncodedJson, formatExportValue, formatFloat } from "../packages/convex-hourly-backup/src/cli/restore/exportJson";
+import { decodeTableNumber, tableNumberOfId, TableNumbering } from "../packages/convex-hourly-backup/src/cli/restore/documentIds";
 import { randomSource } from "../harness/shopData";
 import { convexValueText, exportJsonToConvex } from "./support/exportReader";
 

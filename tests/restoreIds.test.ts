@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { strFromU8, unzipSync } from "fflate";
 import type { Value } from "convex/values";
 import { startDeployments, type Deployments } from "../harness/deployments";
-import { insertVersion } from "../backup-convex/convex/lib/versions";
-import { canonicalJson, documentTag, sha256 } from "../shared/digest";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { insertVersion } from "../packages/convex-hourly-backup/src/backup/lib/versions";
+import { canonicalJson, documentTag, sha256 } from "../packages/convex-hourly-backup/src/shared/digest";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { convexValueText, readExportZip } from "./support/exportReader";
 
 // ------------------------------------------------------------ real-format ids

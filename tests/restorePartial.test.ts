@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { expectRestoreEquals, primarySnapshot, restoreRun, type PrimarySnapshot } from "./support/restorePoints";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

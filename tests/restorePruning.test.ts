@@ -11,11 +11,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { internal as backupInternal } from "../backup-convex/convex/_generated/api";
-import type { RetentionPolicy } from "../backup-convex/convex/retentionPolicy";
+import { internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import type { RetentionPolicy } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
-import { RestoreSource } from "../scripts/restore/restoreSource";
+import { RestoreSource } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
 import {
   expectRestoreEquals,
   expectRestoreFails,

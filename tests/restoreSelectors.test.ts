@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop } from "../harness/shopData";
-import { parseRunSelector } from "../scripts/restore/restoreSource";
-import { writeRestoreZip } from "../scripts/restore/writeRestoreZip";
+import { parseRunSelector } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { expectRestoreEquals, expectRestoreFails, primarySnapshot, type PrimarySnapshot } from "./support/restorePoints";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

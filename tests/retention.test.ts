@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { writeAsApp } from "./support/appWrites";
 import type { Value } from "convex/values";
 import { internal } from "../convex/_generated/api";
-import { api, internal as backupInternal } from "../backup-convex/convex/_generated/api";
-import backupCrons from "../backup-convex/convex/crons";
+import { api, internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import backupCrons from "../packages/convex-hourly-backup/src/backup/crons";
 import { startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
-import { sanitizeDocument } from "../convex/lib/sanitize";
-import { canonicalJson } from "../shared/digest";
-import { DAY_MS, HOUR_MS, WEEK_MS, dayOf, weekOf, type RetentionPolicy } from "../backup-convex/convex/retentionPolicy";
-import { MAX_ROWS_PER_STEP } from "../backup-convex/convex/lib/retentionPrune";
+import { sanitizeDocument } from "./support/shopRedaction";
+import { canonicalJson } from "../packages/convex-hourly-backup/src/shared/digest";
+import { DAY_MS, HOUR_MS, WEEK_MS, dayOf, weekOf, type RetentionPolicy } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
+import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionPrune";
 
 // Monday 2025-01-06 00:00 UTC.
 const START = Date.UTC(2025, 0, 6);

@@ -6,8 +6,8 @@ import {
   RETENTION_POLICY,
   WEEK_MS,
   type RunInfo,
-} from "../backup-convex/convex/retentionPolicy";
-import { gapsToPrune } from "../backup-convex/convex/lib/retentionGaps";
+} from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
+import { gapsToPrune } from "../packages/convex-hourly-backup/src/backup/lib/retentionGaps";
 
 // Monday 2025-01-06 00:00 UTC.
 const MONDAY = Date.UTC(2025, 0, 6);

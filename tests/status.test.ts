@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { api } from "../backup-convex/convex/_generated/api";
+import { api } from "../packages/convex-hourly-backup/src/backup/_generated/api";
 import { randomSecret, startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
-import { MAX_STATUS_RUNS } from "../shared/protocol";
+import { MAX_STATUS_RUNS } from "../packages/convex-hourly-backup/src/shared/protocol";
 
 const HOUR = 60 * 60 * 1000;
 const START = Date.UTC(2025, 0, 6, 10, 0, 0);

@@ -8,7 +8,7 @@ import { makeFunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
 import { PRIMARY_CLOUD_URL, startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
-import { canonicalJson, rangeDigest, sha256 } from "../shared/digest";
+import { canonicalJson, rangeDigest, sha256 } from "../packages/convex-hourly-backup/src/shared/digest";
 import { expectRestoreEquals, runIdOf, snapshotPrimary } from "./support/pointInTime";
 
 const SHOP = ["users", "products", "orders"];

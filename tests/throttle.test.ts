@@ -7,7 +7,7 @@ import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop } from "../harness/shopData";
 import { expectRestoreEquals, snapshotPrimary } from "./support/pointInTime";
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, ThrottledError, TransientError, withRetries } from "../convex/lib/retry";
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, ThrottledError, TransientError, withRetries } from "../packages/convex-hourly-backup/src/app/retry";
 
 let d: Deployments | undefined;
 afterEach(async () => {

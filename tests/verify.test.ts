@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
-import { documentTag, sha256 } from "../shared/digest";
+import { documentTag, sha256 } from "../packages/convex-hourly-backup/src/shared/digest";
 
 let d: Deployments;
 let ids: ShopIds;

@@ -3,7 +3,7 @@
 // output collected, so the figures and log lines print under their run.
 import { inspect } from "node:util";
 import { internal } from "../../convex/_generated/api";
-import type { RunSummary } from "../../convex/backup";
+import type { RunSummary } from "convex-hourly-backup";
 import type { BackupDeployment, PrimaryDeployment } from "../../harness/deployments";
 import type { TrafficStats } from "../../harness/convexHttpServer";
 

@@ -1,7 +1,7 @@
 // The consistency checks: both runs' figures must add up against what changed
 // on the primary, and the backup's stored state must equal the primary's.
 // Failures are collected, not thrown, so the demo prints every one and exits 1.
-import { sumCounts, type RunSummary } from "../../convex/backup";
+import { sumCounts, type RunSummary } from "convex-hourly-backup";
 import { countOf, type Snapshot, type TableChange } from "./primarySnapshot";
 import type { BackupScan } from "./redactionCheck";
 

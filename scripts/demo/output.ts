@@ -1,8 +1,8 @@
 // How the demo prints its figures: numbers in en-US grouping, durations in
 // seconds, shares in percent, aligned tables, and the report of one backup
 // run (per-table counts, loopback traffic and the action's log lines).
-import { formatBytes, sumCounts } from "../../convex/backup";
-import type { TableCounts } from "../../shared/protocol";
+import { formatBytes, sumCounts } from "convex-hourly-backup";
+import type { TableCounts } from "../../packages/convex-hourly-backup/src/shared/protocol";
 import type { BackupRun } from "./backupRun";
 
 export const n = (value: number): string => value.toLocaleString("en-US");

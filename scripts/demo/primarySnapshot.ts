@@ -1,7 +1,7 @@
 // What the primary holds, as the backup sees it: every document's id and the
 // hash of its sanitized form, read the way backup:runNow reads it. Two
 // snapshots give what a run must find; one gives what the backup must equal.
-import { tableRanges } from "../../convex/lib/tableRanges";
+import { tableRanges } from "../../packages/convex-hourly-backup/src/app/tableRanges";
 import type { PrimaryDeployment } from "../../harness/deployments";
 
 /** table -> document id -> hash of the sanitized document, as backup:runNow reads it. */

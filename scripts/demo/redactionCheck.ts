@@ -3,13 +3,15 @@
 // unsanitized document, then read back every row of every table of the backup
 // deployment and count the secret fields and values it holds. The same scan
 // records the backup's current versions and row counts for the other checks.
-import { OMITTED_FIELDS } from "../../convex/backupConfig";
-import { isSecretKey } from "../../convex/lib/sanitize";
+import { OMITTED_FIELDS, REDACTION } from "../../convex/backupConfig";
+import { Sanitizer } from "../../packages/convex-hourly-backup/src/app/sanitize";
 import type { TableNames } from "../../convex/_generated/dataModel";
-import backupSchema from "../../backup-convex/convex/schema";
-import type { Doc, TableNames as BackupTableNames } from "../../backup-convex/convex/_generated/dataModel";
-import { canonicalJson } from "../../shared/digest";
+import backupSchema from "../../packages/convex-hourly-backup/src/backup/schema";
+import type { Doc, TableNames as BackupTableNames } from "../../packages/convex-hourly-backup/src/backup/_generated/dataModel";
+import { canonicalJson } from "../../packages/convex-hourly-backup/src/shared/digest";
 import type { Value } from "convex/values";
+
+const shopSanitizer = new Sanitizer(REDACTION, OMITTED_FIELDS);
 import type { BackupDeployment, PrimaryDeployment } from "../../harness/deployments";
 import type { Snapshot } from "./primarySnapshot";
 import { rowsJson } from "../../harness/rowsJson";
@@ -40,7 +42,7 @@ async function forEachPrimaryDoc(
 
 /** A key the sanitizer removes for its name (booleans and null under it are kept: no secret in one bit). */
 function removedForName(key: string, child: unknown, table: string | null): boolean {
-  return isSecretKey(key, table ?? undefined) && child !== null && typeof child !== "boolean";
+  return shopSanitizer.isSecretKey(key, table ?? undefined) && child !== null && typeof child !== "boolean";
 }
 
 /** Every string the primary keeps under a secret key or an omitted field, at any depth. */

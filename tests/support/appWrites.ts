@@ -4,7 +4,7 @@
 // only a reconciliation scan finds those.
 import type { DatabaseWriter } from "../../convex/_generated/server";
 import type { Deployments } from "../../harness/deployments";
-import { ChangeRecorder } from "../../convex/lib/changeLog/recorder";
+import { ChangeRecorder } from "../../packages/convex-hourly-backup/src/app/changeLog/recorder";
 
 export function writeAsApp<T>(d: Deployments, write: (db: DatabaseWriter) => Promise<T>): Promise<T> {
   return d.primary.t.run(async (ctx) => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { Value } from "convex/values";
 import { RESTORE_PLACEHOLDERS } from "../../convex/backupConfig";
-import { writeRestoreZip } from "../../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { readExportZip } from "./exportReader";
 import type { Deployments } from "../../harness/deployments";
 import { currentBackup, primaryDocs, readAll, withoutKeys } from "./backupContents";

@@ -2,7 +2,7 @@
 // tables: the current (open) version of every document, decoded.
 import { jsonToConvex, type Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
-import type { Doc } from "../../backup-convex/convex/_generated/dataModel";
+import type { Doc } from "../../packages/convex-hourly-backup/src/backup/_generated/dataModel";
 import { rowsJson } from "../../harness/rowsJson";
 
 export type StoredDoc = Record<string, Value>;

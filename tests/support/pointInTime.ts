@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
-import { writeRestoreZip } from "../../scripts/restore/writeRestoreZip";
+import { writeRestoreZip } from "../../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { readExportZip } from "./exportReader";
 import { asRestored } from "./assertions";
 import type { StoredDoc } from "./backupContents";

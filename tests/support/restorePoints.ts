@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { Value } from "convex/values";
 import type { Deployments } from "../../harness/deployments";
-import { writeRestoreZip, type RestoreOptions, type RestoreResult } from "../../scripts/restore/writeRestoreZip";
+import { writeRestoreZip, type RestoreOptions, type RestoreResult } from "../../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { asRestored } from "./assertions";
 import { primaryDocs } from "./backupContents";
 import { readExportZip, type ExportZip } from "./exportReader";

@@ -1,0 +1,105 @@
+// backup:status - the backup's recent runs as one report and a few log lines,
+// with the age of the newest restore point flagged when backups have stopped.
+import { v, type Infer } from "convex/values";
+import { vRunReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
+import type { BackupTarget } from "./backupTarget";
+import { formatBytes } from "./runBackup";
+
+// Runs are hourly: two hours without a new restore point means one was missed.
+export const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
+export const DEFAULT_STATUS_LIMIT = 10;
+
+export const vRunStatusLine = v.object({
+  ...vRunReport.fields,
+  /** finishedAt - startedAt of a finished run. */
+  durationMs: v.union(v.number(), v.null()),
+  /** What the primary sent for this run, all tables. */
+  bytesSent: v.number(),
+});
+export type RunStatusLine = Infer<typeof vRunStatusLine>;
+
+export const vBackupStatus = v.object({
+  checkedAt: v.number(),
+  /** Newest first. */
+  runs: v.array(vRunStatusLine),
+  newestCompleted: v.union(
+    v.object({ runId: v.string(), seq: v.number(), startedAt: v.number(), finishedAt: v.number(), ageMs: v.number() }),
+    v.null(),
+  ),
+  /** No restore point finished within STALE_AFTER_MS (or none at all). */
+  stale: v.boolean(),
+});
+export type BackupStatus = Infer<typeof vBackupStatus>;
+
+export async function readBackupStatus(target: BackupTarget, limit: number, now: () => number): Promise<BackupStatus> {
+  return summarizeStatus(await target.recentRuns({ limit }), now());
+}
+
+export function summarizeStatus(result: RecentRunsResult, now: number): BackupStatus {
+  const newest = result.newestCompleted;
+  const finishedAt = newest?.finishedAt ?? newest?.startedAt;
+  const newestCompleted =
+    newest === null || finishedAt === undefined
+      ? null
+      : { runId: newest.runId, seq: newest.seq, startedAt: newest.startedAt, finishedAt, ageMs: Math.max(0, now - finishedAt) };
+  return {
+    checkedAt: now,
+    runs: result.runs.map(withTotals),
+    newestCompleted,
+    stale: newestCompleted === null || newestCompleted.ageMs > STALE_AFTER_MS,
+  };
+}
+
+function withTotals(run: RunReport): RunStatusLine {
+  return {
+    ...run,
+    durationMs: run.finishedAt === null ? null : run.finishedAt - run.startedAt,
+    bytesSent: run.tables.reduce((sum, table) => sum + table.bytesSent, 0),
+  };
+}
+
+/** The log: one line per run (oldest first, as a log reads), then the verdict. */
+export function statusLines(status: BackupStatus): { warning: boolean; text: string }[] {
+  const lines = [...status.runs].reverse().map((run) => ({ warning: false, text: describeRun(run) }));
+  const newest = status.newestCompleted;
+  if (newest === null) {
+    lines.push({ warning: true, text: "[backup status] WARNING: the backup holds no completed run yet (no restore point)." });
+  } else if (status.stale) {
+    lines.push({
+      warning: true,
+      text:
+        `[backup status] WARNING: the newest restore point (run ${newest.seq}) finished ${formatAge(newest.ageMs)} ago, ` +
+        `more than ${formatAge(STALE_AFTER_MS)}: check backup:runNow's logs on the primary.`,
+    });
+  } else {
+    lines.push({
+      warning: false,
+      text: `[backup status] newest restore point: run ${newest.seq}, finished ${formatAge(newest.ageMs)} ago.`,
+    });
+  }
+  return lines;
+}
+
+function describeRun(run: RunStatusLine): string {
+  const state = run.interrupted ? "interrupted (resumes with the next run)" : run.status;
+  const tables = run.tables.map((t) => `${t.table} ${t.scanned}/${t.changed}/${t.deleted}`).join(", ");
+  const duration = run.durationMs === null ? "" : ` in ${formatDuration(run.durationMs)}`;
+  const attempts = run.attempts > 1 ? `, ${run.attempts} attempts` : "";
+  const error = run.error !== null && run.status !== "completed" ? `; last error: ${run.error.slice(0, 200)}` : "";
+  return (
+    `[backup status] run ${run.seq} ${new Date(run.startedAt).toISOString()} ${state}${duration}${attempts}, ` +
+    `sent ${formatBytes(run.bytesSent)}; scanned/changed/deleted: ${tables || "-"}${error}`
+  );
+}
+
+export function formatAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return `${(ms / 86_400_000).toFixed(1)} days`;
+}
+
+function formatDuration(ms: number): string {
+  return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

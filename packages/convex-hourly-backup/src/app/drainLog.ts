@@ -1,0 +1,90 @@
+// A change-log run's data path for every table at once: read the documents
+// the log names since the cursor (sanitized and hashed inside the primary,
+// backupLog.readChanges), send them to the backup by id, then save the
+// cursor on the backup and drop the drained rows, page after page. Applying
+// a page twice changes nothing, so a run that dies anywhere resumes from the
+// last saved cursor and loses nothing.
+import type { ActionCtx } from "./appContext";
+import { MAX_CHANGES_PER_BATCH, zeroCounts, type LogCursor, type TableCounts } from "../shared/protocol";
+import type { BackupTarget } from "./backupTarget";
+import type { RunLease } from "./syncTable";
+import type { RedactionReport } from "./redaction/report";
+
+export type DrainResult = {
+  /** Where the log is drained to (the starting cursor when nothing was read). */
+  cursor: LogCursor | null;
+  /** false: the deadline came first; a continuation goes on from `cursor`. */
+  done: boolean;
+  /** Per table: scanned = documents read, and what the backup did with them; created = new to the backup. */
+  counts: Map<string, TableCounts & { created: number }>;
+};
+
+const cursorKey = (cursor: LogCursor | null) => (cursor === null ? "start" : `${cursor.ts}.${cursor.part}.${cursor.offset}`);
+
+export async function drainLog(
+  ctx: Pick<ActionCtx, "runQuery" | "runMutation" | "backupFunctions">,
+  target: BackupTarget,
+  lease: RunLease | null,
+  from: LogCursor | null,
+  tables: readonly string[],
+  deadline: number,
+  saveCursor: (cursor: LogCursor) => Promise<void>,
+  /** Collects what redaction removed from the documents read. */
+  report?: RedactionReport,
+): Promise<DrainResult> {
+  const counts = new Map(tables.map((table) => [table, { ...zeroCounts(table), created: 0 }]));
+  const bytesAtStart = target.bytesSent;
+  let cursor = from;
+  for (;;) {
+    const page = await ctx.runQuery(ctx.backupFunctions.readChanges, { after: cursor, tables: [...tables] });
+    report?.merge(page.redactions, page.redactionsCapped);
+    for (const { table, upserts, deletedIds } of page.tables) {
+      const c = counts.get(table)!;
+      c.scanned += upserts.length + deletedIds.length;
+      if (lease === null) {
+        // A dry run: what the log names; the backup may already hold some of it.
+        c.changed += upserts.length;
+        c.deleted += deletedIds.length;
+        continue;
+      }
+      // A page's changes to one table go in batches of MAX_CHANGES_PER_BATCH.
+      for (let at = 0, part = 0; at < upserts.length + deletedIds.length; at += MAX_CHANGES_PER_BATCH, part++) {
+        const end = at + MAX_CHANGES_PER_BATCH;
+        const batch = {
+          upserts: upserts.slice(at, end),
+          deletedIds: deletedIds.slice(Math.max(0, at - upserts.length), Math.max(0, end - upserts.length)),
+        };
+        const batchId = `${lease.holder}:log:${cursorKey(cursor)}:${table}:${part}`;
+        const applied = await target.applyChanges({ runId: lease.runId, holder: lease.holder, batchId, table, ...batch });
+        c.changed += applied.changed;
+        c.deleted += applied.deleted;
+        c.docsWritten += applied.docsWritten;
+        c.created += applied.created ?? 0;
+      }
+    }
+    const moved = page.cursor !== null && cursorKey(page.cursor) !== cursorKey(cursor);
+    cursor = page.cursor;
+    // Acknowledged: the backup learns the new cursor first, then the rows go.
+    if (moved && lease !== null) {
+      await saveCursor(cursor!);
+      if (page.drainedRows.length > 0) await ctx.runMutation(ctx.backupFunctions.deleteRows, { ids: page.drainedRows });
+    }
+    if (page.isDone || Date.now() >= deadline) {
+      // Bytes are counted per request, not per table: shared out by documents read.
+      const sent = target.bytesSent - bytesAtStart;
+      const read = [...counts.values()].reduce((sum, c) => sum + c.scanned, 0);
+      for (const c of counts.values()) c.bytesSent = read === 0 ? 0 : Math.round((sent * c.scanned) / read);
+      return { cursor, done: page.isDone, counts };
+    }
+  }
+}
+
+/** Deletes every drained log row up to `through` (the sweep), a bounded batch per mutation. */
+export async function dropDrained(ctx: Pick<ActionCtx, "runMutation" | "backupFunctions">, through: LogCursor): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const step = await ctx.runMutation(ctx.backupFunctions.dropChanges, { through });
+    deleted += step.deleted;
+    if (step.done) return deleted;
+  }
+}

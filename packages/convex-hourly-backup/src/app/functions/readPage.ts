@@ -1,0 +1,90 @@
+// Step 1 of the data path (read page -> sanitize -> hash): one page of a
+// table, read inside the primary, with secrets already removed.
+import { v } from "convex/values";
+import type { Value } from "convex/values";
+import { internalQueryGeneric } from "convex/server";
+import { RedactionReport, type Sanitizer } from "../sanitize";
+import { canonicalJson, sha256 } from "../../shared/digest";
+import { jsonStringBytes } from "../requestBytes";
+import { MAX_PAGE_REDACTIONS, vDocEntry, vRedactedPath, type DocEntry } from "../../shared/protocol";
+
+// Far inside one query's limits (32,000 documents, 16 MiB read, 16 MiB
+// returned): a page holds at most 1,000 documents and stops after ~4 MiB read.
+export const PAGE_MAX_DOCS = 1_000;
+export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
+// A document's JSON, sent as a string in a request body, can be several times
+// its stored size (a control character, 1 byte, becomes 7: \\u0001).
+// A page whose request bytes exceed this is refused so the caller re-reads it
+// smaller, keeping the return value, the batch and the action's memory far
+// from their limits. A single document always goes, alone: 1 MiB at most 7x.
+export const PAGE_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+export const vPage = v.object({
+  entries: v.array(vDocEntry),
+  continueCursor: v.string(),
+  isDone: v.boolean(),
+  /** The page was over PAGE_MAX_REQUEST_BYTES: nothing returned, read it again with `fits` documents. */
+  tooLarge: v.boolean(),
+  fits: v.number(),
+  /**
+   * What redaction removed from this page's documents: each distinct path
+   * with its kind and count, never a value; at most MAX_PAGE_REDACTIONS
+   * paths (the table is then listed in redactionsCapped). Empty when tooLarge.
+   */
+  redactions: v.array(vRedactedPath),
+  redactionsCapped: v.array(v.string()),
+});
+
+/** The app's internal query `readPage`: one page of a table, sanitized and hashed. */
+export const defineReadPage = (sanitizer: Sanitizer) =>
+  internalQueryGeneric({
+  args: {
+    table: v.string(),
+    cursor: v.union(v.string(), v.null()),
+    maxDocs: v.optional(v.number()),
+  },
+  returns: vPage,
+  handler: async (ctx, { table, cursor, maxDocs }) => {
+    const page = await ctx.db
+      .query(table)
+      .order("asc")
+      .paginate({ cursor, numItems: maxDocs ?? PAGE_MAX_DOCS, maximumBytesRead: PAGE_MAX_BYTES });
+    const report = new RedactionReport(MAX_PAGE_REDACTIONS);
+    const jsons = page.page.map((doc) => canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report)));
+    let bytes = 0;
+    let fits = 0;
+    for (const json of jsons) {
+      bytes += jsonStringBytes(json);
+      if (bytes > PAGE_MAX_REQUEST_BYTES) break;
+      fits += 1;
+    }
+    if (fits < jsons.length && jsons.length > 1) {
+      return {
+        entries: [],
+        continueCursor: cursor ?? "",
+        isDone: false,
+        tooLarge: true,
+        fits: Math.max(1, fits),
+        redactions: [],
+        redactionsCapped: [],
+      };
+    }
+    // Hashed together: one await per page, not per document.
+    const hashes = await Promise.all(jsons.map(sha256));
+    const entries: DocEntry[] = page.page.map((doc, i) => ({
+      id: doc._id,
+      creationTime: doc._creationTime,
+      hash: hashes[i]!,
+      json: jsons[i]!,
+    }));
+    return {
+      entries,
+      continueCursor: page.continueCursor,
+      isDone: page.isDone,
+      tooLarge: false,
+      fits: entries.length,
+      redactions: report.entries(),
+      redactionsCapped: report.capped(),
+    };
+  },
+});

@@ -1,0 +1,27 @@
+// What a page of documents weighs as a request body: each document's JSON
+// travels as a JSON string, so every quote, backslash and control character
+// is escaped once more. A page of 1 MiB documents full of quotes is about
+// twice its JSON on the wire; flow control and page sizes count this, not
+// the JSON alone.
+import type { DocEntry } from "../shared/protocol";
+import { utf8Length } from "../shared/digest";
+
+/** Fixed per-document overhead: the id, creation time, hash and field names. */
+const ENTRY_OVERHEAD = 160;
+
+/** Bytes `text` takes once JSON-encoded as a string, quotes included. */
+export function jsonStringBytes(text: string): number {
+  let extra = 2;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) extra += 1;
+    else if (c < 0x20) extra += 5;
+  }
+  return utf8Length(text) + extra;
+}
+
+export function requestBytes(entries: readonly DocEntry[]): number {
+  let total = 0;
+  for (const entry of entries) total += jsonStringBytes(entry.json) + ENTRY_OVERHEAD;
+  return total;
+}

@@ -1,0 +1,96 @@
+// defineBackup's options, checked and completed with defaults once, when the
+// app's convex/backup.ts loads: what every backup function of the app reads.
+import type { GenericSchema, SchemaDefinition } from "convex/server";
+import { backupFunctionRefs, type BackupFunctionRefs } from "./appContext";
+import { CHANGE_LOG_TABLE } from "./changeLog/schema";
+import type { RedactionConfig, RestorePlaceholders } from "./redaction/config";
+import { DEFAULT_REDACTION } from "./redaction/defaults";
+import { DEFAULT_RECONCILE_EVERY_MS } from "./runMode";
+import { Sanitizer } from "./sanitize";
+
+export type BackupOptions = {
+  /** The app's schema (convex/schema.ts): every table in it is backed up unless excluded. */
+  schema: SchemaDefinition<GenericSchema, boolean>;
+  /**
+   * The module the returned functions are exported from, as `npx convex run`
+   * names it: "backup" for convex/backup.ts (the default), "admin/backup" for
+   * convex/admin/backup.ts.
+   */
+  module?: string;
+  /** Tables never backed up (more can be named without a deploy in BACKUP_EXCLUDED_TABLES). */
+  excludedTables?: readonly string[];
+  /** Top-level fields dropped per table: { users: ["passwordHash"] }. */
+  omittedFields?: Readonly<Record<string, readonly string[]>>;
+  /** How secrets are recognised at any depth (default DEFAULT_REDACTION; extend it with spreads). */
+  redaction?: RedactionConfig;
+  /**
+   * What a restore writes for required fields the backup never holds, by table
+   * and path: { users: { passwordHash: "!reset" } }. Stored with each restore
+   * point's schema; the value must pass the field's validator.
+   */
+  restorePlaceholders?: RestorePlaceholders;
+  /** How often a run compares every document instead of reading the change log (default 168: weekly). */
+  reconcileEveryHours?: number;
+};
+
+export type BackupSettings = {
+  schema: SchemaDefinition<GenericSchema, boolean>;
+  functions: BackupFunctionRefs;
+  omittedFields: Readonly<Record<string, readonly string[]>>;
+  redaction: RedactionConfig;
+  restorePlaceholders: RestorePlaceholders;
+  reconcileEveryHours: number;
+  sanitizer: Sanitizer;
+  /** The schema has the change log (`...backupTables`). */
+  changeCapture: boolean;
+  /** Every table backed up now: the schema's, less the excluded ones and the change log. */
+  backedUpTables(): string[];
+  /** `requested` checked against backedUpTables() (all of them when undefined). */
+  chooseTables(requested: readonly string[] | undefined): string[];
+};
+
+export function backupSettings(options: BackupOptions): BackupSettings {
+  const module = options.module ?? "backup";
+  if (!/^[A-Za-z0-9_/.-]+$/.test(module) || module.includes(":")) {
+    throw new Error(`defineBackup: module "${module}" is not a module path such as "backup" or "admin/backup".`);
+  }
+  const reconcileEveryHours = options.reconcileEveryHours ?? DEFAULT_RECONCILE_EVERY_MS / 3_600_000;
+  if (!Number.isFinite(reconcileEveryHours) || reconcileEveryHours <= 0) {
+    throw new Error("defineBackup: reconcileEveryHours must be a positive number of hours.");
+  }
+  const schemaTables = Object.keys(options.schema.tables);
+  const unknown = (options.excludedTables ?? []).filter((table) => !schemaTables.includes(table));
+  if (unknown.length > 0) {
+    throw new Error(`defineBackup: excludedTables names tables the schema does not have: ${unknown.join(", ")}.`);
+  }
+  const omittedFields = options.omittedFields ?? {};
+  const redaction = options.redaction ?? DEFAULT_REDACTION;
+  const backedUpTables = () => {
+    const fromEnv = (process.env.BACKUP_EXCLUDED_TABLES ?? "").split(",").map((table) => table.trim());
+    // The change log is the backup's own bookkeeping, never backed up.
+    const excluded = new Set([...(options.excludedTables ?? []), ...fromEnv, CHANGE_LOG_TABLE]);
+    return schemaTables.filter((table) => !excluded.has(table));
+  };
+  return {
+    schema: options.schema,
+    functions: backupFunctionRefs(module),
+    omittedFields,
+    redaction,
+    restorePlaceholders: options.restorePlaceholders ?? {},
+    reconcileEveryHours,
+    sanitizer: new Sanitizer(redaction, omittedFields),
+    changeCapture: CHANGE_LOG_TABLE in options.schema.tables,
+    backedUpTables,
+    chooseTables(requested) {
+      const all = backedUpTables();
+      if (requested === undefined) return all;
+      const unknownTables = requested.filter((table) => !all.includes(table));
+      if (unknownTables.length > 0) {
+        throw new Error(
+          `Unknown or excluded table(s): ${unknownTables.join(", ")}. Backed-up tables: ${all.join(", ")}.`,
+        );
+      }
+      return [...requested];
+    },
+  };
+}

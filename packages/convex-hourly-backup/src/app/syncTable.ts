@@ -1,0 +1,229 @@
+// The data path for one table: read each page (sanitized and hashed inside
+// the primary), diff its key range against the backup, send only what
+// changed; the backup records it as new versions. Pages are read one after
+// another (each read is its own transaction) while a few pages are being
+// diffed and sent, so latency to the backup overlaps and memory stays
+// bounded: at most MAX_PAGES_IN_FLIGHT pages and MAX_BYTES_IN_FLIGHT of
+// request bodies (a Convex action has a 64 MiB heap), fewer pages while the
+// backup answers 429. Progress is checkpointed on the backup as the
+// acknowledged prefix of pages grows, so a run that dies resumes where it
+// stopped.
+import type { ActionCtx } from "./appContext";
+import type { KeyRange } from "../shared/keys";
+import { ERROR_CODES, zeroCounts, type DocEntry, type TableCheckpoint, type TableCounts } from "../shared/protocol";
+import { BackupRequestError, type BackupTarget } from "./backupTarget";
+import { diffPageInParts } from "./rangeDiff";
+import { rangeDigest } from "../shared/digest";
+import { tableRanges } from "./tableRanges";
+import { requestBytes } from "./requestBytes";
+import type { RedactionReport } from "./redaction/report";
+
+export const MAX_PAGES_IN_FLIGHT = 4;
+// Request bodies being sent at once. Each costs about three times its size
+// in the action's heap while in flight (the page, the JSON body, its bytes);
+// a page larger than this is sent alone.
+export const MAX_BYTES_IN_FLIGHT = 12 * 1024 * 1024;
+export const CHECKPOINT_INTERVAL_MS = 20_000;
+
+/** A run this action holds the lease of; null for a dry run. */
+export type RunLease = { runId: string; holder: string; leaseMs: number };
+
+type PageCounts = Pick<TableCounts, "scanned" | "changed" | "deleted" | "docsWritten">;
+type Page = { range: KeyRange; cursor: string; isDone: boolean; counts?: PageCounts };
+
+export function emptyCheckpoint(table: string): TableCheckpoint {
+  return {
+    table,
+    cursor: null,
+    after: null,
+    done: false,
+    counts: zeroCounts(table),
+  };
+}
+
+/**
+ * Syncs `table` from `start` until the end or `deadline`. Returns the table's
+ * checkpoint: done, or where a continuation must pick up.
+ */
+export async function syncTable(
+  ctx: ActionCtx,
+  target: BackupTarget,
+  lease: RunLease | null,
+  start: TableCheckpoint,
+  deadline: number,
+  /** fresh: compare stored versions, not remembered digests (a reconciliation asked for). A dry run never writes. */
+  options: { fresh: boolean; report?: RedactionReport } = { fresh: false },
+): Promise<TableCheckpoint> {
+  const table = start.table;
+  const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
+  const bytesAtStart = target.bytesSent;
+  // The acknowledged prefix: everything up to `committed` is in the backup.
+  const committed: TableCheckpoint = { ...start, counts: { ...start.counts } };
+  const pages = new Map<number, Page>();
+  let nextToCommit = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = undefined;
+  let lastCheckpoint = Date.now();
+
+  const advance = () => {
+    for (let page = pages.get(nextToCommit); page?.counts !== undefined; page = pages.get(nextToCommit)) {
+      const c = committed.counts;
+      c.scanned += page.counts.scanned;
+      c.changed += page.counts.changed;
+      c.deleted += page.counts.deleted;
+      c.docsWritten += page.counts.docsWritten;
+      committed.cursor = page.cursor;
+      committed.after = page.range.upTo;
+      committed.done = page.isDone;
+      pages.delete(nextToCommit);
+      nextToCommit += 1;
+    }
+    committed.counts.bytesSent = start.counts.bytesSent + (target.bytesSent - bytesAtStart);
+  };
+  const saveCheckpoint = async () => {
+    if (lease === null) return;
+    await target.checkpoint({ runId: lease.runId, holder: lease.holder, leaseMs: lease.leaseMs, checkpoint: committed });
+    lastCheckpoint = Date.now();
+  };
+
+  const hint: EmptyHint = { backupEmpty: false };
+  const flow = new FlowControl(target);
+  let no = 0;
+  for await (const { range, entries, cursor, isDone, redactions, redactionsCapped } of start.done ? [] : tableRanges(ctx, table, start)) {
+    options.report?.merge(redactions, redactionsCapped);
+    const record: Page = { range, cursor, isDone };
+    pages.set(no, record);
+    const bytes = requestBytes(entries);
+    while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
+    flow.bytesInFlight += bytes;
+    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint, diffOptions)
+      .then((counts) => {
+        record.counts = counts;
+        advance();
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => {
+        flow.bytesInFlight -= bytes;
+        flow.settled();
+        inFlight.delete(task);
+      });
+    inFlight.add(task);
+    no += 1;
+    // Read the next page only when one more could be sent.
+    while (inFlight.size > 0 && !flow.admits(inFlight.size, 0)) await Promise.race(inFlight);
+    if (failure !== undefined || isDone || Date.now() >= deadline) break;
+    if (Date.now() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) await saveCheckpoint();
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) {
+    // Keep what was acknowledged: the next run resumes after it.
+    advance();
+    await saveCheckpoint().catch(() => undefined);
+    throw failure;
+  }
+  advance();
+  await saveCheckpoint();
+  return committed;
+}
+
+/**
+ * Set when the backup held nothing in the previous range (a first run, or new
+ * documents at the end of a table): the next page is then sent whole without
+ * asking for a diff first, which is what the diff would have asked for. If
+ * the guess is wrong the replace is still exact; it only costs bytes.
+ */
+type EmptyHint = { backupEmpty: boolean };
+
+/**
+ * Pages in flight: bounded by count and bytes. After a 429 the page limit
+ * halves; each page acknowledged without one lets one more back in, up to
+ * MAX_PAGES_IN_FLIGHT.
+ */
+class FlowControl {
+  bytesInFlight = 0;
+  private maxPages = MAX_PAGES_IN_FLIGHT;
+  private seenThrottles: number;
+
+  constructor(private readonly target: BackupTarget) {
+    this.seenThrottles = target.throttled;
+  }
+
+  /** Whether a page of `bytes` may start beside `pages` others. */
+  admits(pages: number, bytes: number): boolean {
+    return pages < this.maxPages && this.bytesInFlight + bytes <= MAX_BYTES_IN_FLIGHT;
+  }
+
+  settled(): void {
+    if (this.target.throttled > this.seenThrottles) {
+      this.seenThrottles = this.target.throttled;
+      this.maxPages = Math.max(1, Math.floor(this.maxPages / 2));
+    } else {
+      this.maxPages = Math.min(MAX_PAGES_IN_FLIGHT, this.maxPages + 1);
+    }
+  }
+}
+
+/** Brings one key range of the backup in line with the primary's page. */
+async function syncRange(
+  target: BackupTarget,
+  table: string,
+  lease: RunLease | null,
+  range: KeyRange,
+  entries: DocEntry[],
+  pageId: string,
+  hint: EmptyHint,
+  diffOptions: { fresh: boolean; readOnly: boolean },
+): Promise<PageCounts> {
+  const counts: PageCounts = { scanned: entries.length, changed: 0, deleted: 0, docsWritten: 0 };
+  const add = (applied: Omit<PageCounts, "scanned">) => {
+    counts.changed += applied.changed;
+    counts.deleted += applied.deleted;
+    counts.docsWritten += applied.docsWritten;
+  };
+  if (lease !== null && hint.backupEmpty && entries.length > 0) {
+    const digest = await rangeDigest(entries.map((entry) => entry.hash));
+    const base = { runId: lease.runId, holder: lease.holder, table, range, digest };
+    try {
+      const applied = await target.applyRange({
+        ...base,
+        batchId: `${lease.holder}:${pageId}:whole`,
+        upserts: entries,
+        deletedIdTags: [],
+        replace: true,
+      });
+      hint.backupEmpty = applied.changed === entries.length && applied.deleted === 0;
+      add(applied);
+      return counts;
+    } catch (error) {
+      // The guess was wrong and the range holds many documents: diff it in parts.
+      if (!isCode(error, ERROR_CODES.rangeTooLarge)) throw error;
+    }
+  }
+  let part = 0;
+  await diffPageInParts(target, table, range, entries, async (diff) => {
+    hint.backupEmpty = !diff.match && diff.extraIdTags.length === 0 && diff.missing.length === diff.entries.length;
+    if (diff.match) return;
+    const upserts = [...diff.missing, ...diff.different];
+    if (lease === null) {
+      add({ changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 });
+      return;
+    }
+    const base = { runId: lease.runId, holder: lease.holder, table, range: diff.range, digest: diff.digest };
+    const batchId = `${lease.holder}:${pageId}:${part++}`;
+    try {
+      add(await target.applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
+    } catch (error) {
+      // Tags are short; on the rare collision the digest check refuses the
+      // batch and the part is sent again whole, replacing what the backup has.
+      if (!isCode(error, ERROR_CODES.rangeMismatch)) throw error;
+      add(await target.applyRange({ ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
+    }
+  }, diffOptions);
+  return counts;
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof BackupRequestError && error.code === code;
+}

@@ -1,0 +1,70 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import type * as crons from "../crons.js";
+import type * as lib_auth from "../lib/auth.js";
+import type * as lib_rangeDigests from "../lib/rangeDigests.js";
+import type * as lib_rangePlan from "../lib/rangePlan.js";
+import type * as lib_restorePage from "../lib/restorePage.js";
+import type * as lib_restorePoint from "../lib/restorePoint.js";
+import type * as lib_restoreProtocol from "../lib/restoreProtocol.js";
+import type * as lib_retentionGaps from "../lib/retentionGaps.js";
+import type * as lib_retentionPrune from "../lib/retentionPrune.js";
+import type * as lib_runRecords from "../lib/runRecords.js";
+import type * as lib_validateBatch from "../lib/validateBatch.js";
+import type * as lib_versions from "../lib/versions.js";
+import type * as restore from "../restore.js";
+import type * as retention from "../retention.js";
+import type * as retentionPolicy from "../retentionPolicy.js";
+import type * as runs from "../runs.js";
+import type * as status from "../status.js";
+import type * as sync from "../sync.js";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+declare const fullApi: ApiFromModules<{
+  crons: typeof crons;
+  "lib/auth": typeof lib_auth;
+  "lib/rangeDigests": typeof lib_rangeDigests;
+  "lib/rangePlan": typeof lib_rangePlan;
+  "lib/restorePage": typeof lib_restorePage;
+  "lib/restorePoint": typeof lib_restorePoint;
+  "lib/restoreProtocol": typeof lib_restoreProtocol;
+  "lib/retentionGaps": typeof lib_retentionGaps;
+  "lib/retentionPrune": typeof lib_retentionPrune;
+  "lib/runRecords": typeof lib_runRecords;
+  "lib/validateBatch": typeof lib_validateBatch;
+  "lib/versions": typeof lib_versions;
+  restore: typeof restore;
+  retention: typeof retention;
+  retentionPolicy: typeof retentionPolicy;
+  runs: typeof runs;
+  status: typeof status;
+  sync: typeof sync;
+}>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;

@@ -1,0 +1,122 @@
+// Restore points: only a completed run is one (a run retention is pruning is
+// not). A selector names the newest, a run id, a run's sequence number, or
+// the newest completed run that started at or before a time. Every lookup is
+// a bounded number of index ranges however many runs the backup holds.
+import { ConvexError } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { DatabaseReader } from "../_generated/server";
+import { ERROR_CODES } from "../../shared/protocol";
+import type { RestoreTable, RunSelector } from "./restoreProtocol";
+
+/** Empty tables whose table number is looked up from a stored id; more get free numbers. */
+export const MAX_SAMPLE_LOOKUPS = 1_000;
+
+function notFound(message: string): never {
+  throw new ConvexError({ code: ERROR_CODES.runNotFound, message });
+}
+
+/** The completed run the selector names, or a RUN_NOT_FOUND / RUN_NOT_COMPLETED ConvexError. */
+export async function findRestorePoint(db: DatabaseReader, selector: RunSelector): Promise<Doc<"runs">> {
+  switch (selector.kind) {
+    case "latest": {
+      const run = await newestCompleted(db, null);
+      return run ?? notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
+    }
+    case "atOrBefore": {
+      if (Number.isNaN(selector.time)) return notFound("The time given is not a number.");
+      const lastStarted = await lastRunStartedBy(db, selector.time);
+      const run = lastStarted === null ? null : await newestCompleted(db, lastStarted);
+      return run ?? notFound(`No completed run started at or before ${new Date(selector.time).toISOString()}.`);
+    }
+    case "seq": {
+      const run = await db
+        .query("runs")
+        .withIndex("by_seq", (q) => q.eq("seq", selector.seq))
+        .first();
+      return completedOrThrow(run ?? notFound(`No run has sequence number ${selector.seq} in the backup deployment.`));
+    }
+    case "runId": {
+      const id: Id<"runs"> | null = db.normalizeId("runs", selector.runId);
+      const run = id === null ? null : await db.get("runs", id);
+      return completedOrThrow(run ?? notFound("No run has this id in the backup deployment."));
+    }
+  }
+}
+
+function completedOrThrow(run: Doc<"runs">): Doc<"runs"> {
+  if (run.status === "completed") return run;
+  const why =
+    run.status === "pruning"
+      ? `Run ${run.seq} is being deleted by retention (status pruning): it is no longer a restore point.`
+      : `Run ${run.seq} is ${run.status}, not completed: only a completed run is a restore point.`;
+  throw new ConvexError({ code: ERROR_CODES.runNotCompleted, message: why });
+}
+
+/** The newest completed run, or the newest with seq <= atMostSeq: one index range. */
+function newestCompleted(db: DatabaseReader, atMostSeq: number | null): Promise<Doc<"runs"> | null> {
+  return db
+    .query("runs")
+    .withIndex("by_status", (q) =>
+      atMostSeq === null ? q.eq("status", "completed") : q.eq("status", "completed").lte("seq", atMostSeq),
+    )
+    .order("desc")
+    .first();
+}
+
+/**
+ * The highest seq of a run (any status) that started at or before `time`, or
+ * null. Runs start in seq order, so a binary search over seq finds it with
+ * one point read per step: about 2 + log2(highest seq) index ranges, however
+ * many runs there are (and whatever gaps retention left in the seqs).
+ */
+async function lastRunStartedBy(db: DatabaseReader, time: number): Promise<number | null> {
+  const bySeq = () => db.query("runs").withIndex("by_seq");
+  const first = await bySeq().order("asc").first();
+  if (first === null || first.startedAt > time) return null;
+  const last = (await bySeq().order("desc").first())!;
+  if (last.startedAt <= time) return last.seq;
+  // Invariant: run `low` started at or before `time`; every run with seq >= high started after it.
+  let low = first.seq;
+  let high = last.seq;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    const run = await db
+      .query("runs")
+      .withIndex("by_seq", (q) => q.gte("seq", mid))
+      .first();
+    if (run !== null && run.seq < high && run.startedAt <= time) low = run.seq;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The tables a run backed up, with their recorded counts, and for empty ones
+ * a stored id to learn the table number from (one index range each, at most
+ * MAX_SAMPLE_LOOKUPS: a table with documents gets its number from them).
+ */
+export async function restoreTables(db: DatabaseReader, run: Doc<"runs">): Promise<RestoreTable[]> {
+  const tables: RestoreTable[] = [];
+  let lookups = 0;
+  for (const counts of run.tables) {
+    // A change-log run read only what changed: its live count is `documents`.
+    const documents = counts.documents ?? counts.scanned;
+    let sampleId: string | null = null;
+    if (documents === 0 && lookups < MAX_SAMPLE_LOOKUPS) {
+      lookups += 1;
+      const sample = await db
+        .query("versions")
+        .withIndex("by_key", (q) => q.eq("table", counts.table))
+        .first();
+      sampleId = sample?.docId ?? null;
+    }
+    tables.push({ table: counts.table, documents, sampleId });
+  }
+  return tables;
+}
+
+/** Tables the primary was configured to back up that the run holds no data for. */
+export function missingTables(run: Doc<"runs">): string[] {
+  const held = new Set(run.tables.map((t) => t.table));
+  return (run.configuredTables ?? []).filter((table) => !held.has(table));
+}

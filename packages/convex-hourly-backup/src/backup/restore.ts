@@ -1,0 +1,58 @@
+// What `npm run restore` reads: a restore point (a completed run) and, page
+// by page, the documents each table held at it. Public queries guarded by
+// the shared secret; nothing here writes. Pages of a point retention starts
+// pruning may come back short: the restore asks for the point again once it
+// has read everything and fails whole unless it is still completed.
+import { query } from "./_generated/server";
+import { requireSecret } from "./lib/auth";
+import { validateTableName } from "./lib/validateBatch";
+import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
+import { readRestorePage } from "./lib/restorePage";
+import { readSchema } from "./lib/runRecords";
+import {
+  getRestorePointArgs,
+  getSchemaArgs,
+  readRestorePageArgs,
+  vRestorePage,
+  vRestorePoint,
+  vStoredSchema,
+} from "./lib/restoreProtocol";
+
+export const getRestorePoint = query({
+  args: getRestorePointArgs,
+  returns: vRestorePoint,
+  handler: async (ctx, { secret, selector }) => {
+    await requireSecret(secret);
+    const run = await findRestorePoint(ctx.db, selector);
+    return {
+      runId: run._id,
+      seq: run.seq,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt ?? null,
+      tables: await restoreTables(ctx.db, run),
+      missingTables: missingTables(run),
+      schemaHash: run.schemaHash ?? null,
+      redactions: run.redactions ?? [],
+    };
+  },
+});
+
+/** The primary's schema as a run stored it (getRestorePoint's schemaHash): what the restore checks documents against. */
+export const getSchema = query({
+  args: getSchemaArgs,
+  returns: vStoredSchema,
+  handler: async (ctx, { secret, hash }) => {
+    await requireSecret(secret);
+    return await readSchema(ctx.db, hash);
+  },
+});
+
+export const readPage = query({
+  args: readRestorePageArgs,
+  returns: vRestorePage,
+  handler: async (ctx, { secret, seq, table, cursor, numItems }) => {
+    await requireSecret(secret);
+    validateTableName(table);
+    return await readRestorePage(ctx.db, { seq, table, cursor, numItems });
+  },
+});

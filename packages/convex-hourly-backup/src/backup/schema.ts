@@ -1,0 +1,143 @@
+// The backup deployment stores any table's documents without knowing their
+// fields: each version keeps the original _id and _creationTime in ordinary
+// fields and the sanitized document as canonical JSON text in `contents`.
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vLogState, vRedactedPath, vRunStatus, vTableCheckpoint, vTableCounts } from "../shared/protocol";
+
+export const vRunFields = {
+  seq: v.number(),
+  startedAt: v.number(),
+  finishedAt: v.optional(v.number()),
+  status: vRunStatus,
+  /** Final per-table counts, written when the run completes. */
+  tables: v.array(vTableCounts),
+  /** Last error of an interrupted attempt (no secrets, no document values). */
+  error: v.optional(v.string()),
+  /** Tables the run scans; a resumed run keeps them. */
+  plannedTables: v.optional(v.array(v.string())),
+  /** The lease: one live holder at a time; an expired lease is taken over and the run resumed. */
+  holder: v.optional(v.string()),
+  leaseExpiresAt: v.optional(v.number()),
+  attempts: v.optional(v.number()),
+  checkpoints: v.optional(v.array(vTableCheckpoint)),
+  /** The primary deployment the run came from (its BACKUP_SOURCE or CONVEX_CLOUD_URL). */
+  source: v.optional(v.string()),
+  /**
+   * Every table the primary was configured to back up when the run finished.
+   * A restore point lacking one of them (a first run limited with `tables`)
+   * is partial: restoring it with --replace-all would empty that table.
+   */
+  configuredTables: v.optional(v.array(v.string())),
+  /** How the run finds changes and where the primary's change log stands (see vLogState). */
+  log: v.optional(vLogState),
+  /**
+   * Redacted paths (never values). While running: the run's report so far.
+   * Once completed: those this run redacted (count > 0) and those known from
+   * earlier points (count 0), at most MAX_RUN_REDACTIONS: the next run logs
+   * the paths not here as NEW.
+   */
+  redactions: v.optional(v.array(vRedactedPath)),
+  /** The primary's schema at this run (a `schemas` hash); absent on runs from before schemas were stored. */
+  schemaHash: v.optional(v.string()),
+};
+
+/** The primary's schema JSON (see shared/protocol vRunSchema), stored once per distinct hash, in chunks. */
+export const vSchemaFields = {
+  hash: v.string(),
+  index: v.number(),
+  chunks: v.number(),
+  text: v.string(),
+};
+
+export const vBatchFields = {
+  runId: v.id("runs"),
+  batchId: v.string(),
+  changed: v.number(),
+  deleted: v.number(),
+  docsWritten: v.number(),
+  created: v.optional(v.number()),
+};
+
+export const vVersionFields = {
+  table: v.string(),
+  docId: v.string(),
+  creationTime: v.number(),
+  hash: v.string(),
+  /** documentTag(docId, hash): what a diff of a changed range sends. */
+  tag: v.string(),
+  /** The tag's first ID_TAG_LENGTH characters: how applyRange finds a deleted document by lookup. */
+  idTag: v.optional(v.string()),
+  /** seq of the run that wrote this version. */
+  fromSeq: v.number(),
+  /** seq of the run that saw it change or disappear; null while current. */
+  toSeq: v.union(v.number(), v.null()),
+  /** Content rows holding the JSON; 0 when it is inline in `text`. */
+  chunks: v.number(),
+  /** The canonical JSON itself, when small enough that the row stays within 1 KiB (INLINE_MAX_BYTES). */
+  text: v.optional(v.string()),
+};
+
+export const vContentFields = {
+  versionId: v.id("versions"),
+  // The version's key, repeated so a restore reads a key range of contents
+  // with one index range instead of one lookup per version.
+  table: v.string(),
+  creationTime: v.number(),
+  docId: v.string(),
+  index: v.number(),
+  text: v.string(),
+};
+
+/**
+ * The digest of one key range of a table as the backup holds it now (the XOR
+ * of its open versions' hashes). Ranges never overlap; a range is keyed by
+ * its end, and the open end of a table is (Infinity, "").
+ */
+export const vRangeDigestFields = {
+  table: v.string(),
+  afterCreationTime: v.number(),
+  afterId: v.string(),
+  upToCreationTime: v.number(),
+  upToId: v.string(),
+  digest: v.string(),
+};
+
+export default defineSchema({
+  // One per backup run: written by runs.* (lease, checkpoints, completion), read
+  // by status and restore, deleted by retention.prune once no longer kept. A
+  // completed run is a restore point.
+  runs: defineTable(vRunFields).index("by_seq", ["seq"]).index("by_status", ["status", "seq"]),
+  // One per applied batch: written by sync.applyRange so a resent batch (its
+  // reply was lost) is answered from here instead of applied twice; deleted
+  // with its run by retention.prune.
+  batches: defineTable(vBatchFields).index("by_run_batch", ["runId", "batchId"]),
+  // One per document version: written by sync.applyRange; the open ones
+  // (toSeq null) are the backup's current state, read by sync.diffRange;
+  // read by restore; deleted by retention.prune when no kept point needs it.
+  versions: defineTable(vVersionFields)
+    .index("by_open_key", ["table", "toSeq", "creationTime", "docId"])
+    .index("by_key", ["table", "creationTime", "docId", "fromSeq"])
+    // The open version of one document: what a change from the log replaces.
+    .index("by_doc", ["table", "docId", "toSeq"])
+    // Open versions by id tag: a deletion a scan found, looked up without reading its range.
+    .index("by_open_id_tag", ["table", "toSeq", "idTag"])
+    // Closed versions by the run that closed them: retention finds what it may prune.
+    .index("by_to_seq", ["toSeq", "fromSeq"]),
+  // Digests of key ranges the primary diffed or sent: written by
+  // sync.diffRange (on a miss) and sync.applyRange, kept current by every
+  // write to versions (sync.applyChanges), deleted when a new range overlaps
+  // them or its table is retired. An unchanged range then costs one read.
+  rangeDigests: defineTable(vRangeDigestFields).index("by_up_to", ["table", "upToCreationTime", "upToId"]),
+  // The primary's schemas, one per distinct hash (runs name theirs in
+  // schemaHash): written by runs.finishRun when the schema changed, read by
+  // restore.getSchema. A few rows per schema change; never pruned.
+  schemas: defineTable(vSchemaFields).index("by_hash", ["hash", "index"]),
+  // A version's canonical JSON when it is not inline in the version, split
+  // in chunks so a 1 MiB document fits:
+  // written with its version by sync.applyRange, read by restore, deleted
+  // with its version by retention.prune.
+  contents: defineTable(vContentFields)
+    .index("by_version", ["versionId", "index"])
+    .index("by_key", ["table", "creationTime", "docId", "index"]),
+});

@@ -1,0 +1,58 @@
+// What backup:status on the primary shows: the backup's recent runs and its
+// newest restore point. Counts and times only, never document values.
+import { query } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import { requireSecret } from "./lib/auth";
+import {
+  MAX_STATUS_RUNS,
+  recentRunsArgs,
+  vRecentRunsResult,
+  type RunReport,
+} from "../shared/protocol";
+
+export const DEFAULT_STATUS_RUNS = 10;
+/**
+ * A run record can approach 1 MiB (a checkpoint per table): the newest runs
+ * are read up to this many bytes, so a query reads and returns a few MiB at
+ * most, not `limit` MiB. Normal records are a few KiB: all `limit` fit.
+ */
+export const MAX_STATUS_BYTES = 4 * 1024 * 1024;
+
+export const recentRuns = query({
+  args: recentRunsArgs,
+  returns: vRecentRunsResult,
+  handler: async (ctx, { secret, limit }) => {
+    await requireSecret(secret);
+    const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
+    const { page: runs } = await ctx.db
+      .query("runs")
+      .withIndex("by_seq")
+      .order("desc")
+      .paginate({ cursor: null, numItems: count, maximumBytesRead: MAX_STATUS_BYTES });
+    const newest = await ctx.db
+      .query("runs")
+      .withIndex("by_status", (q) => q.eq("status", "completed"))
+      .order("desc")
+      .first();
+    const now = Date.now();
+    return {
+      runs: runs.map((run) => report(run, now)),
+      newestCompleted: newest === null ? null : report(newest, now),
+    };
+  },
+});
+
+function report(run: Doc<"runs">, now: number): RunReport {
+  const progress = (run.checkpoints ?? []).map((checkpoint) => checkpoint.counts);
+  return {
+    runId: run._id,
+    seq: run.seq,
+    status: run.status,
+    interrupted: run.status === "running" && (run.leaseExpiresAt ?? 0) <= now,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    attempts: run.attempts ?? 1,
+    tables: run.status === "running" ? progress : run.tables,
+    error: run.error ?? null,
+  };
+}

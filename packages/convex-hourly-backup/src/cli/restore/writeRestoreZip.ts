@@ -1,0 +1,349 @@
+// The restore: rebuilds the primary's state as of a completed backup run and
+// writes it as a ZIP in `npx convex export`'s layout, which `npx convex
+// import` accepts (importAdvice.ts: --replace-all or --replace):
+//
+//   README.md                       what this ZIP is
+//   <table>/documents.jsonl         one document per line, with _id and _creationTime
+//   <table>/generated_schema.jsonl  "uniform": values use the export's lossless JSON
+//                                   (without it, import falls back to legacy type
+//                                   inference: every number a float, $bytes refused)
+//   _tables/documents.jsonl         {"name": table, "id": table number} per table
+//
+// Documents stream from the backup page by page (restore:readPage) into the
+// ZIP as they arrive, the next page already requested while the current one
+// is written, so memory holds about two pages whatever the data size. The
+// tables list goes last because table numbers are learnt from the ids
+// written; import reads the ZIP's directory, so entry order does not matter.
+// The ZIP is kept only if whole: once every page is read, the run must still
+// be a restore point and every table hold the count the run recorded;
+// otherwise the temporary file is removed and the restore fails.
+// Each document is checked against the primary's schema stored with the run
+// (schemaCheck.ts): a required field redaction removed gets its value from
+// RESTORE_PLACEHOLDERS (convex/backupConfig.ts); a document that would not
+// import stops the restore, and no ZIP is left.
+// Used by the CLI (scripts/restore.ts), the tests, the demo and the benchmark.
+import type { RestorePage, RestorePoint, RestoreTable } from "../../backup/lib/restoreProtocol";
+import { MAX_VERSIONS_PER_PAGE } from "../../backup/lib/restorePage";
+import { ERROR_CODES } from "../../shared/protocol";
+import { TableNumbering } from "./documentIds";
+import { formatEncodedJson } from "./exportJson";
+import { importAdvice, importCommand, isPartial, type AbsentTables } from "./importAdvice";
+import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
+import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
+import { SchemaCheck, type RestorePlaceholders } from "./schemaCheck";
+
+export { importAdvice, importCommand };
+
+export type RestoreOptions = {
+  /** The backup deployment. */
+  url: string;
+  secret: string;
+  /** "latest", a run's sequence number, a run id, or an ISO time (the newest completed run that started at or before it). */
+  run: string;
+  /** Where the ZIP goes; required unless dryRun. Written to a temporary file first, renamed when complete. */
+  out?: string;
+  /** Only these tables (default: every table the run backed up). */
+  tables?: readonly string[];
+  /** Resolve the run and report tables and recorded counts; write nothing. */
+  dryRun?: boolean;
+  /** Values for required fields redaction removed (default: the app's restorePlaceholders, stored with the run's schema). */
+  placeholders?: RestorePlaceholders;
+  onProgress?: (progress: RestoreProgress) => void;
+};
+
+export type RestoreProgress = {
+  table: string;
+  /** 0-based position of the table among those restored. */
+  tableIndex: number;
+  tableCount: number;
+  /** Documents of this table written so far, and the count the run recorded. */
+  documents: number;
+  expected: number;
+  /** Over all tables. */
+  totalDocuments: number;
+  totalExpected: number;
+  /** ZIP bytes written so far. */
+  bytes: number;
+  tableDone: boolean;
+};
+
+export type RestoredTable = {
+  table: string;
+  /** Documents written (on a dry run: the count the run recorded). */
+  documents: number;
+  /** The count the run recorded; a written ZIP always holds exactly this many. */
+  expected: number;
+  /** The number given in _tables/documents.jsonl; null on a dry run. */
+  tableNumber: number | null;
+};
+
+export type RestoreResult = {
+  runId: string;
+  seq: number;
+  startedAt: number;
+  finishedAt: number | null;
+  tables: RestoredTable[];
+  /** Size of the ZIP; 0 on a dry run. */
+  bytes: number;
+  /** The ZIP's path; null on a dry run. */
+  out: string | null;
+  dryRun: boolean;
+  /** Tables the primary was configured to back up that the run holds no data for. */
+  missingTables: string[];
+  /** Tables the run holds that --tables left out. */
+  leftOutTables: string[];
+  /** The ZIP lacks a table (missingTables or leftOutTables): import it with --replace, never --replace-all. */
+  partial: boolean;
+  /**
+   * Every document was checked against the primary's schema stored with the
+   * run. false: the run predates stored schemas, or the app does not enforce
+   * its schema; then only top-level placeholders are filled, where absent.
+   */
+  schemaChecked: boolean;
+  /**
+   * Placeholders given (RESTORE_PLACEHOLDERS): per table and field, how many
+   * documents got one. A dry run lists the fields it knows need one, with 0.
+   */
+  placeholders: { table: string; path: string; documents: number }[];
+};
+
+const INITIAL_NUM_ITEMS = 200;
+/** Content bytes one page should carry: a few MiB, far inside Convex's 16 MiB return limit. */
+const TARGET_PAGE_BYTES = 2 * 1024 * 1024;
+
+export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreResult> {
+  const dryRun = options.dryRun ?? false;
+  if (!dryRun && (options.out === undefined || options.out.trim() === "")) {
+    throw new RestoreError("--out is required: the path of the ZIP to write (or use --dry-run).");
+  }
+  const selector = parseRunSelector(options.run);
+  if (!dryRun) await checkZipTarget(options.out!);
+  const source = new RestoreSource({ url: options.url, secret: options.secret });
+  const point = await source.getRestorePoint(selector);
+  const tables = chooseTables(point, options.tables);
+  // The point's schema: checked before any page is read (required fields the report says were removed need a placeholder).
+  const check = new SchemaCheck({
+    seq: point.seq,
+    schemaJson: point.schemaHash === null ? null : await source.getSchema(point.schemaHash),
+    placeholders: options.placeholders,
+    redactions: point.redactions,
+  });
+  const expectedPlaceholders = check.preflight(tables.map((t) => t.table));
+  const absent: AbsentTables = {
+    missing: point.missingTables,
+    leftOut: point.tables.filter((t) => !tables.includes(t)).map((t) => t.table),
+  };
+  const base = {
+    runId: point.runId,
+    seq: point.seq,
+    startedAt: point.startedAt,
+    finishedAt: point.finishedAt,
+    missingTables: [...absent.missing],
+    leftOutTables: [...absent.leftOut],
+    partial: isPartial(absent),
+    schemaChecked: check.checked,
+  };
+  if (dryRun) {
+    const listed = tables.map((t) => ({ table: t.table, documents: t.documents, expected: t.documents, tableNumber: null }));
+    const placeholders = expectedPlaceholders.map((field) => ({ ...field, documents: 0 }));
+    return { ...base, tables: listed, bytes: 0, out: null, dryRun: true, placeholders };
+  }
+
+  const zip = await ZipFileWriter.open(options.out!);
+  try {
+    const numbering = new TableNumbering();
+    const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0);
+    let totalDocuments = 0;
+    const counts: number[] = [];
+    for (const [tableIndex, table] of tables.entries()) {
+      const report = (documents: number, tableDone: boolean) =>
+        options.onProgress?.({
+          table: table.table,
+          tableIndex,
+          tableCount: tables.length,
+          documents,
+          expected: table.documents,
+          totalDocuments: totalDocuments + documents,
+          totalExpected,
+          bytes: zip.bytesWritten,
+          tableDone,
+        });
+      const written = await writeTable(source, zip, point.seq, table.table, numbering, check, report);
+      await zip.writeEntry(`${table.table}/generated_schema.jsonl`, '"uniform"\n');
+      totalDocuments += written;
+      counts.push(written);
+    }
+    const numbers = numbering.assign(tables);
+    // In table-number order, as the export writes it.
+    const tableLines = [...numbers]
+      .sort(([, a], [, b]) => a - b)
+      .map(([name, id]) => `${JSON.stringify({ name, id })}\n`);
+    await zip.writeEntry("_tables/documents.jsonl", tableLines.join(""));
+    await confirmWhole(source, point, tables, counts);
+    // Last: it says which placeholders were given (import reads the ZIP's directory, not its order).
+    await zip.writeEntry("README.md", readme(point, absent, check));
+    const bytes = await zip.commit();
+    const restored = tables.map((t, i) => ({
+      table: t.table,
+      documents: counts[i]!,
+      expected: t.documents,
+      tableNumber: numbers.get(t.table)!,
+    }));
+    return { ...base, tables: restored, bytes, out: zip.target, dryRun: false, placeholders: check.filled() };
+  } catch (error) {
+    await zip.abort();
+    throw error;
+  }
+}
+
+/**
+ * Keeps the ZIP only if it is whole. Retention marks a run "pruning" in the
+ * same transaction as, and before, deleting anything it needs: if the run is
+ * still completed now that every page was read, every page was read intact.
+ * Then each table must hold the count the run recorded.
+ */
+async function confirmWhole(
+  source: RestoreSource,
+  point: RestorePoint,
+  tables: readonly RestoreTable[],
+  counts: readonly number[],
+): Promise<void> {
+  try {
+    await source.getRestorePoint({ kind: "runId", runId: point.runId });
+  } catch (error) {
+    const gone = error instanceof RestoreError && (error.code === ERROR_CODES.runNotCompleted || error.code === ERROR_CODES.runNotFound);
+    if (!gone) throw error;
+    throw new RestoreError(
+      `Run ${point.seq} stopped being a restore point while it was restored (${error.message}). ` +
+        "Some of its documents may have been deleted before they were read, so no ZIP was written. " +
+        "Restore another run (npm run restore -- --run latest --dry-run shows the newest).",
+      error.code,
+    );
+  }
+  const short = tables
+    .map((t, i) => ({ table: t.table, written: counts[i]!, expected: t.documents }))
+    .filter((t) => t.written !== t.expected);
+  if (short.length > 0) {
+    const list = short.map((t) => `${t.table}: ${t.written} documents read, ${t.expected} recorded`).join("; ");
+    throw new RestoreError(
+      `The restore of run ${point.seq} is not whole (${list}), so no ZIP was written. ` +
+        "Run the restore again; if it fails the same way, restore another run.",
+    );
+  }
+}
+
+function chooseTables(point: RestorePoint, requested: readonly string[] | undefined): RestoreTable[] {
+  if (requested === undefined) return point.tables;
+  const available = point.tables.map((t) => t.table);
+  const unknown = requested.filter((table) => !available.includes(table));
+  if (unknown.length > 0) {
+    throw new RestoreError(
+      `Run ${point.seq} did not back up table(s) ${unknown.join(", ")}. Its tables: ${available.join(", ") || "(none)"}.`,
+    );
+  }
+  return point.tables.filter((t) => requested.includes(t.table));
+}
+
+/**
+ * A table's documents at restore point `seq`, page by page, as stored
+ * (canonical JSON). The next page is requested while the caller handles the
+ * current one; a stretch too large for one query is asked again, smaller.
+ */
+export async function* restorePages(source: RestoreSource, seq: number, table: string): AsyncGenerator<string[]> {
+  let numItems = INITIAL_NUM_ITEMS;
+  const request = (cursor: string | null): Promise<RestorePage> => {
+    const page = source.readPage({ seq, table, cursor, numItems });
+    // A prefetched page may be abandoned when writing fails: never an unhandled rejection.
+    page.catch(() => undefined);
+    return page;
+  };
+  let cursor: string | null = null;
+  let pending = request(cursor);
+  for (;;) {
+    const page = await pending;
+    if (page.kind === "retry") {
+      // The stretch held more than one query should read: the same cursor, fewer versions.
+      numItems = page.numItems;
+      pending = request(cursor);
+      continue;
+    }
+    numItems = nextNumItems(numItems, page.bytes);
+    cursor = page.continueCursor;
+    if (!page.isDone) pending = request(cursor);
+    yield page.documents;
+    if (page.isDone) return;
+  }
+}
+
+/** Streams one table's documents into `<table>/documents.jsonl`. Returns how many were written. */
+async function writeTable(
+  source: RestoreSource,
+  zip: ZipFileWriter,
+  seq: number,
+  table: string,
+  numbering: TableNumbering,
+  check: SchemaCheck,
+  report: (documents: number, tableDone: boolean) => void,
+): Promise<number> {
+  zip.startEntry(`${table}/documents.jsonl`);
+  let written = 0;
+  for await (const documents of restorePages(source, seq, table)) {
+    await zip.write(documents.map((text) => exportLine(table, text, numbering, check)).join(""));
+    written += documents.length;
+    report(written, false);
+  }
+  report(written, true);
+  await zip.closeEntry();
+  return written;
+}
+
+/** Sizes the next request so a page carries about TARGET_PAGE_BYTES of content. */
+function nextNumItems(numItems: number, bytes: number): number {
+  const ideal = bytes > 0 ? Math.floor((numItems * TARGET_PAGE_BYTES) / bytes) : numItems * 2;
+  return Math.max(1, Math.min(ideal, numItems * 2, MAX_VERSIONS_PER_PAGE));
+}
+
+/** A stored document (canonical JSON with $integer/$bytes/$float), checked against the point's schema, as a line of the export. */
+function exportLine(table: string, text: string, numbering: TableNumbering, check: SchemaCheck): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new RestoreError(`A stored document of table "${table}" is not valid JSON: the backup is damaged.`);
+  }
+  const id = (doc as Record<string, unknown> | null)?._id;
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc) || typeof id !== "string") {
+    throw new RestoreError(`A stored document of table "${table}" has no _id: the backup is damaged.`);
+  }
+  numbering.observe(table, id);
+  const checked = check.document(table, doc as Record<string, unknown>);
+  try {
+    return `${formatEncodedJson(checked)}\n`;
+  } catch {
+    throw new RestoreError(`A stored document of table "${table}" holds a value Convex cannot read: the backup is damaged.`);
+  }
+}
+
+function readme(point: RestorePoint, absent: AbsentTables, check: SchemaCheck): string {
+  const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+  const advice = importAdvice("<this file>.zip", point.seq, absent).join("\n");
+  const filled = check.filled();
+  const schema = check.checked
+    ? `Every document was checked against the app's schema as run ${point.seq} stored it.`
+    : `Run ${point.seq} stored no schema the app enforces (it predates stored schemas, or schemaValidation is off): documents were not checked.`;
+  const placeholders =
+    filled.length === 0
+      ? ""
+      : `\nRequired fields the backup never copies were given the values RESTORE_PLACEHOLDERS names\n(convex/backupConfig.ts):\n${filled.map((f) => `- ${f.table}.${f.path}: ${f.documents} documents`).join("\n")}\n`;
+  return `# Restore point: backup run ${point.seq}
+
+Rebuilt from the backup deployment: the primary's documents as of run ${point.seq}
+(id ${point.runId}), started ${when(point.startedAt)}, finished ${when(point.finishedAt)}.
+Fields the backup never copies (omitted fields and secret keys) are absent.
+${schema}
+${placeholders}
+Same layout as \`npx convex export\`.
+
+${advice}
+`;
+}
