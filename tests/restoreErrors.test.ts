@@ -140,7 +140,7 @@ describe("writeRestoreZip", () => {
 
 describe("npm run restore (CLI)", () => {
   const cli = (args: string[], cwd: string, env: Record<string, string> = {}) =>
-    run(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "scripts/restore.ts"), ...args], {
+    run(join(ROOT, "node_modules/.bin/tsx"), ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? "", ...env },
     }).then(

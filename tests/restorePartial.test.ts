@@ -35,7 +35,7 @@ async function backup(tables?: string[]): Promise<void> {
 function cli(args: string[]) {
   return promisify(execFile)(
     join(ROOT, "node_modules/.bin/tsx"),
-    [join(ROOT, "scripts/restore.ts"), ...args, "--url", d.backup.server.url, "--secret", d.secret],
+    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args, "--url", d.backup.server.url, "--secret", d.secret],
     { cwd: dir, env: { PATH: process.env.PATH ?? "" } },
   ).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),

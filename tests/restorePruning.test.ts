@@ -129,7 +129,7 @@ describe("restore while retention prunes a run", () => {
     const dir = mkdtempSync(join(tmpdir(), "restore-pruning-"));
     const result = await promisify(execFile)(
       join(ROOT, "node_modules/.bin/tsx"),
-      [join(ROOT, "scripts/restore.ts"), "--run", "2", "--out", "run2.zip", "--url", d.backup.server.url, "--secret", d.secret],
+      ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", "--run", "2", "--out", "run2.zip", "--url", d.backup.server.url, "--secret", d.secret],
       { cwd: dir, env: { PATH: process.env.PATH ?? "" } },
     ).then(
       () => ({ code: 0, stderr: "" }),

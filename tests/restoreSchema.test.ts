@@ -138,18 +138,18 @@ describe("a restore checks every document against its point's schema", () => {
   });
 
   test("with no placeholder configured the restore stops before writing anything, naming the table, the field and the setting", async () => {
-    const message = /in table "users", the field "passwordHash" is required by the schema stored with run 3, but its documents lack it \(redaction removed it.*convex\/backupConfig\.ts: RESTORE_PLACEHOLDERS = \{ users: \{ "passwordHash": <value> \} \}/;
+    const message = /in table "users", the field "passwordHash" is required by the schema stored with run 3, but its documents lack it \(redaction removed it.*--placeholders <file\.json> holding \{ "users": \{ "passwordHash": <value> \} \}.*defineBackup's options \(convex\/backup\.ts\): restorePlaceholders: \{ "users": \{ "passwordHash": <value> \} \} \(applies from the next run/;
     await expectRestoreFails(d, "latest", message, { placeholders: {} });
     await expect(writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true, placeholders: {} })).rejects.toThrow(message);
 
     // Without the point's list of redacted paths the check still finds it, document by document, and still writes nothing.
     await withRunSchema(3, (await runs())[2]!.schemaHash, async () => {
-      await expectRestoreFails(d, "latest", /in table "users", the field "passwordHash" is required .* document \S+ lacks it .*RESTORE_PLACEHOLDERS/, { placeholders: {} });
+      await expectRestoreFails(d, "latest", /in table "users", the field "passwordHash" is required .* document \S+ lacks it .*restorePlaceholders/, { placeholders: {} });
     }, []);
   });
 
   test("a placeholder that does not pass the field's validator is refused up front", async () => {
-    await expectRestoreFails(d, "latest", /RESTORE_PLACEHOLDERS\.users\["passwordHash"\] in convex\/backupConfig\.ts is a float64, but the schema stored with run 3 expects a string/, {
+    await expectRestoreFails(d, "latest", /The placeholder for users\["passwordHash"\] in restorePlaceholders as run 3 stored it .* is a float64, but the schema stored with run 3 expects a string/, {
       placeholders: { users: { passwordHash: 5 } },
     });
   });
@@ -168,7 +168,7 @@ describe("a restore checks every document against its point's schema", () => {
       try {
         const result = await promisify(execFile)(
           join(ROOT, "node_modules/.bin/tsx"),
-          [join(ROOT, "scripts/restore.ts"), "--run", "latest", "--out", "x.zip", "--url", d.backup.server.url, "--secret", d.secret],
+          ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", "--run", "latest", "--out", "x.zip", "--url", d.backup.server.url, "--secret", d.secret],
           { cwd, env: { PATH: process.env.PATH ?? "" } },
         ).then(
           () => ({ code: 0, stderr: "" }),
@@ -184,11 +184,21 @@ describe("a restore checks every document against its point's schema", () => {
     });
   }, 60_000);
 
-  test("a restore point from before schemas were stored still restores (unchecked; top-level placeholders filled)", async () => {
+  test("a restore point from before schemas were stored still restores (unchecked; top-level placeholders from --placeholders filled)", async () => {
     await withRunSchema(1, undefined, async () => {
-      const result = await expectRestoreEquals(d, "1", atRun1);
+      // The point stored no schema, so no placeholders either: the documents come back as stored.
+      const bare = await restoreRun(d, "1");
+      expect(bare.result.schemaChecked).toBe(false);
+      expect(bare.result.placeholders).toEqual([]);
+      expect(bare.zip.documents.get("users")!.some((u) => "passwordHash" in u)).toBe(false);
+      // The CLI's --placeholders file (placeholderOverrides) gives them.
+      const { result, zip } = await restoreRun(d, "1", { placeholderOverrides: RESTORE_PLACEHOLDERS });
       expect(result.schemaChecked).toBe(false);
       expect(result.placeholders).toEqual([{ table: "users", path: "passwordHash", documents: 5 }]);
+      for (const table of SHOP_TABLES) {
+        const restored = new Map((zip.documents.get(table) ?? []).map((doc) => [doc._id as string, doc as Value]));
+        expect(restored, `${table} restored from run 1`).toEqual(atRun1.get(table));
+      }
     }, []);
     // Restored to its stored schema, run 1 gives back the same documents, now checked.
     const checked = await expectRestoreEquals(d, "1", atRun1);
@@ -196,7 +206,7 @@ describe("a restore checks every document against its point's schema", () => {
   });
 });
 
-describe("the checker (scripts/restore/schemaCheck.ts)", () => {
+describe("the checker (src/cli/restore/schemaCheck.ts)", () => {
   const json = (validator: unknown) => (validator as { json: ValidatorJSON }).json;
   const schemaOf = (tables: Record<string, unknown>) =>
     JSON.stringify({ schemaValidation: true, tables: Object.fromEntries(Object.entries(tables).map(([t, val]) => [t, json(val)])) });
@@ -245,7 +255,7 @@ describe("the checker (scripts/restore/schemaCheck.ts)", () => {
     fails({ items: [{ secret: "s", n: "SECRETVALUE" }] }, /table "t", document k17abc, field "items\[\]\.n" is a string, but the schema stored with run 7 expects a float64/);
     fails({ items: [], count: 3 }, /field "count" is a float64, .* expects an int64/);
     fails({ items: [], extra: "SECRETVALUE" }, /field "extra" is present, but .* expects no such field/);
-    fails({ items: [], payment: { kind: "card" } }, /the field "payment\.number" is required .* document k17abc lacks it \(the stored document does not have it\).*RESTORE_PLACEHOLDERS = \{ t: \{ "payment\.number": <value> \} \}/);
+    fails({ items: [], payment: { kind: "card" } }, /the field "payment\.number" is required .* document k17abc lacks it \(the stored document does not have it\).*restorePlaceholders: \{ "t": \{ "payment\.number": <value> \} \}/);
     fails({ items: [], payment: { kind: "SECRETVALUE" } }, /field "payment\.kind" is a string of another value, .* expects the literal "(card|cash)"/);
     fails({ items: [{ n: 1 }] }, /the field "items\[\]\.secret" is required/);
   });

@@ -45,7 +45,7 @@ async function cli(args: string[], tz = "UTC") {
   dir = mkdtempSync(join(tmpdir(), "restore-selectors-"));
   return promisify(execFile)(
     join(ROOT, "node_modules/.bin/tsx"),
-    [join(ROOT, "scripts/restore.ts"), ...args, "--url", d.backup.server.url, "--secret", d.secret],
+    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args, "--url", d.backup.server.url, "--secret", d.secret],
     { cwd: dir, env: { PATH: process.env.PATH ?? "", TZ: tz } },
   ).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),

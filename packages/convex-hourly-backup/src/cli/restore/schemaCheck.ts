@@ -1,10 +1,10 @@
 // Checks each restored document against the primary's schema as the
 // restore point stored it (issue 11), so that `npx convex import` accepts
-// the ZIP: a required field redaction removed gets the value
-// RESTORE_PLACEHOLDERS (convex/backupConfig.ts) names for it; any other
-// mismatch, or a removed required field without a placeholder, stops the
-// restore before the ZIP exists, with an error naming the table, the field
-// and the setting to add. Errors never hold a document's values: they name
+// the ZIP: a required field redaction removed gets the value the app's
+// restorePlaceholders (defineBackup's options, stored with each run) or the
+// restore's --placeholders file names for it; any other mismatch, or a
+// removed required field without a placeholder, stops the restore before the
+// ZIP exists, with an error naming the table, the field and the setting to add. Errors never hold a document's values: they name
 // paths (written like the backup's report), types and schema literals.
 //
 // Documents are checked in the stored form (convexToJson's encoding:
@@ -12,7 +12,7 @@
 // (`schema.tables[t].validator.json`), by the rules Convex validates a
 // document with: every required field present, no field the object
 // validator does not name (system fields aside), values of the named type.
-import { convexToJson, jsonToConvex, type JSONValue, type ObjectFieldType, type ValidatorJSON } from "convex/values";
+import { convexToJson, jsonToConvex, type JSONValue, type ObjectFieldType, type ValidatorJSON, type Value } from "convex/values";
 import { parsePath as parseRedactionPath, reportSegment } from "../../app/redaction/paths";
 import type { RestorePlaceholders } from "../../app/redaction/config";
 import type { RedactedPath } from "../../shared/protocol";
@@ -55,8 +55,16 @@ function decodePlaceholders(stored: Record<string, Record<string, JSONValue>>): 
   );
 }
 
-/** A RESTORE_PLACEHOLDERS path in segments, with the syntax of redaction paths. */
-const parsePath = (path: string) => parseRedactionPath(path, "RESTORE_PLACEHOLDERS path");
+/** A placeholder's path in segments, with the syntax of redaction paths. */
+const parsePath = (path: string) => parseRedactionPath(path, "restorePlaceholders path");
+
+/** `over`'s paths replace `base`'s, table by table. */
+function mergePlaceholders(base: RestorePlaceholders, over: RestorePlaceholders): RestorePlaceholders {
+  const merged: Record<string, Record<string, Value>> = {};
+  for (const [table, fields] of Object.entries(base)) merged[table] = { ...fields };
+  for (const [table, fields] of Object.entries(over)) merged[table] = { ...merged[table], ...fields };
+  return merged;
+}
 
 /** The kind of a stored (convexToJson-encoded) value. */
 function kindOf(value: unknown): string {
@@ -103,8 +111,10 @@ export type SchemaCheckOptions = {
   seq: number;
   /** The stored schema JSON, or null for a point from before schemas were stored. */
   schemaJson: string | null;
-  /** Overrides the placeholders the run stored with its schema. */
+  /** Replaces the placeholders the run stored with its schema. */
   placeholders?: RestorePlaceholders;
+  /** Merged over the run's (or `placeholders`): path by path, these win (the restore's --placeholders file). */
+  placeholderOverrides?: RestorePlaceholders;
   /** The paths the point knows redaction removed (to say so in errors, and to check before reading). */
   redactions: readonly RedactedPath[];
 };
@@ -113,6 +123,8 @@ export class SchemaCheck {
   private readonly schema: StoredSchema | null;
   private readonly seq: number;
   private readonly placeholders: RestorePlaceholders;
+  /** "table\u0000path" of the placeholders that came from placeholderOverrides. */
+  private readonly overridden: Set<string>;
   private readonly removed: Set<string>;
   /** "table\u0000path" -> documents given that placeholder. */
   private readonly filledCounts = new Map<string, number>();
@@ -129,7 +141,12 @@ export class SchemaCheck {
       }
     }
     // The app's restorePlaceholders as the run stored them, unless the caller gives others.
-    this.placeholders = options.placeholders ?? decodePlaceholders(schema?.restorePlaceholders ?? {});
+    const base = options.placeholders ?? decodePlaceholders(schema?.restorePlaceholders ?? {});
+    const overrides = options.placeholderOverrides ?? {};
+    this.placeholders = mergePlaceholders(base, overrides);
+    this.overridden = new Set(
+      Object.entries(overrides).flatMap(([table, fields]) => Object.keys(fields).map((path) => `${table}\u0000${path}`)),
+    );
     // An app that does not enforce its schema imports anything: only placeholders apply then.
     this.schema = schema !== null && schema.schemaValidation !== false ? schema : null;
     this.removed = new Set(
@@ -194,7 +211,7 @@ export class SchemaCheck {
 
   /**
    * One stored document (parsed canonical JSON) as it may be imported:
-   * required fields redaction removed filled from RESTORE_PLACEHOLDERS.
+   * required fields redaction removed filled from the placeholders.
    * Throws a RestoreError when it does not pass the point's schema.
    */
   document(table: string, doc: Record<string, unknown>): Record<string, unknown> {
@@ -237,17 +254,23 @@ export class SchemaCheck {
   private missingError(table: string, id: string | null, path: string, removed: boolean): RestoreError {
     const which = id === null ? "its documents lack it" : `document ${id} lacks it`;
     const why = removed ? "redaction removed it, so the backup never holds it" : "the stored document does not have it";
+    const entry = `{ ${JSON.stringify(table)}: { ${JSON.stringify(path)}: <value> } }`;
     return new RestoreError(
       `Restore of run ${this.seq} stopped before writing anything: in table "${table}", the field "${printable(parsePath(path))}" ` +
         `is required by the schema stored with run ${this.seq}, but ${which} (${why}), so \`npx convex import\` would refuse the ZIP. ` +
-        `Name the value restored documents get in convex/backupConfig.ts: RESTORE_PLACEHOLDERS = { ${table}: { ${JSON.stringify(path)}: <value> } } ` +
-        "(for a password hash, a value no password matches, which forces a reset), or make the field optional in convex/schema.ts.",
+        `Name the value restored documents get: for this restore, with --placeholders <file.json> holding ${entry}; ` +
+        `for the runs to come, in defineBackup's options (convex/backup.ts): restorePlaceholders: ${entry} ` +
+        "(applies from the next run; for a password hash, a value no password matches, which forces a reset). " +
+        "Or make the field optional in convex/schema.ts.",
     );
   }
 
   private badPlaceholder(table: string, path: string, validator: ValidatorJSON, value: unknown): RestoreError {
+    const where = this.overridden.has(`${table}\u0000${path}`)
+      ? "the --placeholders file"
+      : `restorePlaceholders as run ${this.seq} stored it (defineBackup's options; --placeholders overrides it)`;
     return new RestoreError(
-      `RESTORE_PLACEHOLDERS.${table}[${JSON.stringify(path)}] in convex/backupConfig.ts is ${article(kindOf(value))}, ` +
+      `The placeholder for ${table}[${JSON.stringify(path)}] in ${where} is ${article(kindOf(value))}, ` +
         `but the schema stored with run ${this.seq} expects ${describeValidator(validator)} there. Nothing was written.`,
     );
   }

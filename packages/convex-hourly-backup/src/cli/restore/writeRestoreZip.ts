@@ -19,9 +19,10 @@
 // otherwise the temporary file is removed and the restore fails.
 // Each document is checked against the primary's schema stored with the run
 // (schemaCheck.ts): a required field redaction removed gets its value from
-// RESTORE_PLACEHOLDERS (convex/backupConfig.ts); a document that would not
-// import stops the restore, and no ZIP is left.
-// Used by the CLI (scripts/restore.ts), the tests, the demo and the benchmark.
+// the app's restorePlaceholders stored with the run, or from the CLI's
+// --placeholders file; a document that would not import stops the restore,
+// and no ZIP is left.
+// Used by the CLI (commands/restore.ts), the tests, the demo and the benchmark.
 import type { RestorePage, RestorePoint, RestoreTable } from "../../backup/lib/restoreProtocol";
 import { MAX_VERSIONS_PER_PAGE } from "../../backup/lib/restorePage";
 import { ERROR_CODES } from "../../shared/protocol";
@@ -48,6 +49,8 @@ export type RestoreOptions = {
   dryRun?: boolean;
   /** Values for required fields redaction removed (default: the app's restorePlaceholders, stored with the run's schema). */
   placeholders?: RestorePlaceholders;
+  /** Merged over the run's placeholders (or `placeholders`), path by path: the CLI's --placeholders file. */
+  placeholderOverrides?: RestorePlaceholders;
   onProgress?: (progress: RestoreProgress) => void;
 };
 
@@ -101,7 +104,7 @@ export type RestoreResult = {
    */
   schemaChecked: boolean;
   /**
-   * Placeholders given (RESTORE_PLACEHOLDERS): per table and field, how many
+   * Placeholders given (restorePlaceholders, --placeholders): per table and field, how many
    * documents got one. A dry run lists the fields it knows need one, with 0.
    */
   placeholders: { table: string; path: string; documents: number }[];
@@ -126,6 +129,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
     seq: point.seq,
     schemaJson: point.schemaHash === null ? null : await source.getSchema(point.schemaHash),
     placeholders: options.placeholders,
+    placeholderOverrides: options.placeholderOverrides,
     redactions: point.redactions,
   });
   const expectedPlaceholders = check.preflight(tables.map((t) => t.table));
@@ -216,7 +220,7 @@ async function confirmWhole(
     throw new RestoreError(
       `Run ${point.seq} stopped being a restore point while it was restored (${error.message}). ` +
         "Some of its documents may have been deleted before they were read, so no ZIP was written. " +
-        "Restore another run (npm run restore -- --run latest --dry-run shows the newest).",
+        "Restore another run (convex-hourly-backup restore --run latest --dry-run shows the newest).",
       error.code,
     );
   }
@@ -334,7 +338,7 @@ function readme(point: RestorePoint, absent: AbsentTables, check: SchemaCheck): 
   const placeholders =
     filled.length === 0
       ? ""
-      : `\nRequired fields the backup never copies were given the values RESTORE_PLACEHOLDERS names\n(convex/backupConfig.ts):\n${filled.map((f) => `- ${f.table}.${f.path}: ${f.documents} documents`).join("\n")}\n`;
+      : `\nRequired fields the backup never copies were given placeholder values (the app's\nrestorePlaceholders stored with the run, or the restore's --placeholders file):\n${filled.map((f) => `- ${f.table}.${f.path}: ${f.documents} documents`).join("\n")}\n`;
   return `# Restore point: backup run ${point.seq}
 
 Rebuilt from the backup deployment: the primary's documents as of run ${point.seq}

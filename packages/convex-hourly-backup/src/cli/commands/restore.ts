@@ -1,0 +1,190 @@
+// convex-hourly-backup restore: writes a completed backup run as a ZIP that
+// `npx convex import` accepts (see restore/writeRestoreZip.ts).
+//
+//   convex-hourly-backup restore --run latest --out restore.zip
+//   convex-hourly-backup restore --run 2025-05-01T12:00:00Z --out restore.zip --tables users,orders
+//   convex-hourly-backup restore --run 42 --dry-run
+//   convex-hourly-backup restore --run 42 --out restore.zip --placeholders placeholders.json
+//
+// Exits 0 only with a whole ZIP written (or a dry run). Exits 1 with a message
+// (never the secret) when the backup is unreachable, the secret is wrong, the
+// run does not exist or is no restore point, --out cannot be written, the
+// restore could not be whole (retention started pruning the run meanwhile),
+// or a document would not import into the app's schema as the run stored it
+// (a required field redaction removed with no placeholder, or any other
+// mismatch); no file is left then. Exits 2 on bad usage.
+import { readFileSync } from "node:fs";
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { parsePath } from "../../app/redaction/paths";
+import { BIN, EXIT_OK, keepSecret, parseFlags, tableList, UsageError, type Command } from "../common";
+import { loadBackupConnection } from "../restore/config";
+import { formatBytes, progressReporter } from "../restore/progressReporter";
+import type { RestorePlaceholders } from "../restore/schemaCheck";
+import { importAdvice, writeRestoreZip, type RestoreResult } from "../restore/writeRestoreZip";
+
+const USAGE = `Usage: ${BIN} restore --run <latest | run number | ISO time | run id> --out <file.zip> [options]
+
+Writes the primary's documents as of a completed backup run as a ZIP in the
+layout of \`npx convex export\`, then prints the command that imports it.
+
+  --run <selector>     latest            the newest completed run
+                       <run number>      the run with that sequence number, digits
+                                         only (e.g. 42; status lists them)
+                       <ISO time>        the newest completed run that started at or
+                                         before it: 2025-05-01T12:00:00Z, or without
+                                         a zone in local time (2025-05-01 is local
+                                         midnight, 2025-05-01T12:00 local noon)
+                       <run id>          that run (a Convex id: 31+ letters and
+                                         digits, never digits only)
+                       The run must be completed: a run still running, failed, or
+                       being deleted by retention (pruning) is no restore point.
+  --out <file.zip>     where to write the ZIP (replaced if it exists; not a folder)
+  --tables a,b         only these tables (default: all the run backed up)
+  --dry-run            print the run, its tables and document counts; write nothing
+  --placeholders <file.json>
+                       values for required fields the backup never holds, as
+                       {"<table>": {"<path>": <value>}} in Convex's JSON encoding
+                       ({"$integer": ...} for an int64); merged over those the run
+                       stored, so a point made before restorePlaceholders named a
+                       field can still be restored
+  --url <url>          backup deployment URL    (default: BACKUP_URL from the
+  --secret <secret>    shared BACKUP_SECRET      environment, .env.local or .env)
+  -h, --help           this text
+
+Every document is checked against the app's schema as the run stored it. A
+required field the backup never holds (redacted) gets the value the app's
+restorePlaceholders (defineBackup's options, stored with each run) or
+--placeholders names for it; without one, or for any other mismatch, the
+restore stops and writes nothing, naming the table and the field. Document
+values are never printed.
+
+Importing: \`npx convex import --replace-all <zip>\` empties every table not in
+the ZIP, the tables of every component included; \`--replace\` replaces only the
+ZIP's tables. A partial ZIP (--tables, or tables the run never backed up) is
+always imported with --replace: the restore prints which.
+
+Exit codes: 0 the ZIP is whole (or a dry run). 1 nothing written, with the
+reason (backup unreachable, wrong secret, no such restore point, --out not
+writable, the run stopped being a restore point during the restore, or a
+document that would not import into the stored schema). 2 bad usage (an
+unknown flag, a missing --run or --out, an unreadable --placeholders file).`;
+
+function parseOptions(args: string[]) {
+  const { values } = parseFlags(args, {
+    run: { type: "string" },
+    out: { type: "string" },
+    tables: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    placeholders: { type: "string" },
+    url: { type: "string" },
+    secret: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  keepSecret(values.secret);
+  if (values.run === undefined) throw new UsageError("--run is required (latest, a run number, an ISO time or a run id).");
+  const dryRun = values["dry-run"];
+  if (!dryRun && values.out === undefined) throw new UsageError("--out is required unless --dry-run.");
+  const tables = tableList("--tables", values.tables);
+  const placeholders = values.placeholders === undefined ? undefined : readPlaceholders(values.placeholders);
+  return { run: values.run, out: values.out, tables, dryRun, url: values.url, secret: values.secret, placeholders };
+}
+
+/**
+ * A --placeholders file: {"<table>": {"<path>": <value>}}, values in
+ * convexToJson's encoding. Errors name the file, the table and the path,
+ * never a value.
+ */
+export function readPlaceholders(file: string): RestorePlaceholders {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new UsageError(`--placeholders ${file} cannot be read${typeof code === "string" ? ` (${code})` : ""}.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--placeholders ${file} is not valid JSON.`);
+  }
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === "object" && !Array.isArray(value);
+  const shape = `expected {"<table>": {"<path>": <value>}}, e.g. {"users": {"passwordHash": "!restored"}}`;
+  if (!isObject(parsed)) throw new UsageError(`--placeholders ${file} is not a JSON object: ${shape}.`);
+  const out: Record<string, Record<string, Value>> = {};
+  for (const [table, fields] of Object.entries(parsed)) {
+    if (!isObject(fields)) throw new UsageError(`--placeholders ${file}: "${table}" is not an object of paths: ${shape}.`);
+    out[table] = {};
+    for (const [path, encoded] of Object.entries(fields)) {
+      try {
+        parsePath(path, "placeholder path");
+      } catch {
+        throw new UsageError(
+          `--placeholders ${file}: ${table}["${path}"] is not a field path (write "passwordHash", "payment.card.number" or "items[].secret").`,
+        );
+      }
+      try {
+        out[table][path] = jsonToConvex(encoded as JSONValue);
+      } catch {
+        throw new UsageError(`--placeholders ${file}: ${table}["${path}"] is not a value in Convex's JSON encoding.`);
+      }
+    }
+  }
+  return out;
+}
+
+function describe(result: RestoreResult): string {
+  const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+  const lines = [
+    `Run ${result.seq} (${result.runId}): started ${when(result.startedAt)}, finished ${when(result.finishedAt)}`,
+  ];
+  const width = Math.max(5, ...result.tables.map((t) => t.table.length));
+  for (const t of result.tables) {
+    const number = t.tableNumber === null ? "" : `  table number ${t.tableNumber}`;
+    lines.push(`  ${t.table.padEnd(width)}  ${String(t.documents).padStart(9)} documents${number}`);
+  }
+  const total = result.tables.reduce((sum, t) => sum + t.documents, 0);
+  lines.push(`  ${"total".padEnd(width)}  ${String(total).padStart(9)} documents`);
+  const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
+  lines.push(
+    result.schemaChecked
+      ? `Documents ${result.dryRun ? "will be" : "were"} checked against the app's schema as run ${result.seq} stored it.`
+      : `Run ${result.seq} stored no schema the app enforces (older than stored schemas, or schemaValidation off): documents are not checked.`,
+  );
+  for (const p of result.placeholders) {
+    const count = result.dryRun ? "" : ` (${p.documents} documents)`;
+    lines.push(`  ${p.table}.${p.path} ${result.dryRun ? "will get" : "got"} its placeholder${count}: the backup never holds it.`);
+  }
+  if (result.dryRun) {
+    if (result.missingTables.length > 0) {
+      lines.push(`Run ${result.seq} holds no data for ${result.missingTables.join(", ")}: its ZIP would be partial (import with --replace).`);
+    }
+    lines.push("Dry run: nothing written.");
+  } else {
+    lines.push(`Wrote ${result.out} (${formatBytes(result.bytes)}).`, ...importAdvice(result.out!, result.seq, absent));
+  }
+  return lines.join("\n");
+}
+
+async function run(args: string[]): Promise<number> {
+  const { placeholders, ...options } = parseOptions(args);
+  const connection = loadBackupConnection({ url: options.url, secret: options.secret });
+  keepSecret(connection.secret);
+  const progress = progressReporter();
+  let result: RestoreResult;
+  try {
+    result = await writeRestoreZip({ ...options, ...connection, placeholderOverrides: placeholders, onProgress: progress.onProgress });
+  } finally {
+    progress.finish();
+  }
+  console.log(describe(result));
+  return EXIT_OK;
+}
+
+export const restore: Command = {
+  name: "restore",
+  summary: "write a restore point as a ZIP that `npx convex import` accepts",
+  usage: USAGE,
+  run,
+};

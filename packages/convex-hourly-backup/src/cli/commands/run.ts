@@ -1,0 +1,55 @@
+// convex-hourly-backup run: a backup now, through `npx convex run
+// backup:runNow` (the app's own credentials pick the deployment), its
+// output streamed as it comes.
+import { BIN, CliError, EXIT_OK, parseFlags, tableList, type Command } from "../common";
+import { convexRun, DEFAULT_FUNCTION_MODULE, functionModule } from "../convexRun";
+
+const USAGE = `Usage: ${BIN} run [--dry-run] [--reconcile] [--tables a,b] [--prod] [--function-module <module>]
+
+Runs \`npx convex run ${DEFAULT_FUNCTION_MODULE}:runNow\` from the app's folder: a backup run now,
+as the hourly cron does. The output of \`npx convex run\` (the run's summary)
+is shown as it comes.
+
+  --dry-run                    what would change and what is redacted; writes nothing
+  --reconcile                  compare every table (and the backup's own copy) now
+  --tables a,b                 only these tables (the others are carried over)
+  --prod                       the app's production deployment (else its dev
+                               deployment, or the one CONVEX_DEPLOY_KEY names)
+  --function-module <module>   the module that exports the backup functions
+                               (default: ${DEFAULT_FUNCTION_MODULE}, i.e. convex/${DEFAULT_FUNCTION_MODULE}.ts)
+  -h, --help                   this text
+
+Exit codes: 0 the run completed, handed over to a scheduled continuation,
+found another run in progress, or the dry run finished; 1 the command failed
+(the run's error is in the output above); 2 bad usage.`;
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    "dry-run": { type: "boolean", default: false },
+    reconcile: { type: "boolean", default: false },
+    tables: { type: "string" },
+    prod: { type: "boolean", default: false },
+    "function-module": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  const tables = tableList("--tables", values.tables);
+  const fn = `${functionModule(values["function-module"])}:runNow`;
+  const args_: Record<string, unknown> = {};
+  if (values["dry-run"]) args_.dryRun = true;
+  if (values.reconcile) args_.reconcile = true;
+  if (tables !== undefined) args_.tables = tables;
+  const result = (await convexRun(fn, args_, { prod: values.prod })) as { status?: unknown } | null;
+  if (result === null || typeof result !== "object" || typeof result.status !== "string") {
+    throw new CliError(`${fn} returned no run summary: is --function-module the module that exports the backup's runNow?`);
+  }
+  if (result.status === "alreadyRunning") console.error("run: another run holds the lease; nothing was done.");
+  else if (result.status === "continued") console.error("run: the time budget ran out; a scheduled continuation finishes the run.");
+  return EXIT_OK;
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "a backup run now via npx convex run backup:runNow (--dry-run, --reconcile)",
+  usage: USAGE,
+  run,
+};
