@@ -108,6 +108,8 @@ describe("retention", () => {
     const jobs = (backupCrons as unknown as { crons: Record<string, unknown> }).crons;
     expect(jobs).toEqual({
       "retention:prune": { name: "retention:prune", args: [{}], schedule: { type: "hourly", minuteUTC: 15 } },
+      // The stale-backup check (tests/alerts.test.ts).
+      "alerts:check": { name: "alerts:check", args: [{}], schedule: { type: "interval", minutes: 15 } },
     });
   });
 

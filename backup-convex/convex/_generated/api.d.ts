@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as alerts from "../alerts.js";
 import type * as crons from "../crons.js";
 import type * as restore from "../restore.js";
 import type * as retention from "../retention.js";
@@ -29,6 +30,7 @@ import type * as sync from "../sync.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  alerts: typeof alerts;
   crons: typeof crons;
   restore: typeof restore;
   retention: typeof retention;

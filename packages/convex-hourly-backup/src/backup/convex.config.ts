@@ -10,6 +10,10 @@ const app = defineApp({
     BACKUP_SECRET: v.optional(v.string()),
     /** During a secret rotation only: the old secret, still accepted until removed. */
     BACKUP_SECRET_PREVIOUS: v.optional(v.string()),
+    /** Optional: where alerts:check posts `{"text": ...}` when backups stop and recover (a Slack incoming webhook). A secret: only its host is logged. */
+    ALERT_WEBHOOK_URL: v.optional(v.string()),
+    /** Optional: minutes without a new restore point before alerts:check raises an alert (default 120). */
+    ALERT_AFTER_MINUTES: v.optional(v.string()),
   },
 });
 

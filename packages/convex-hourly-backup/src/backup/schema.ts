@@ -103,6 +103,35 @@ export const vRangeDigestFields = {
   digest: v.string(),
 };
 
+/** An open alert incident (issue 13): the newest restore point became older than the threshold. */
+export const vIncident = v.object({
+  /** The check that opened it: the incident's key in delivery records. */
+  openedAt: v.number(),
+  /** When the newest restore point (or, with none, the watch) crossed the threshold. */
+  staleSince: v.number(),
+  /** Its webhook message was delivered; until then each check sends it again. */
+  notified: v.boolean(),
+});
+
+/** A recovery whose webhook message is still to be delivered. */
+export const vRecovery = v.object({
+  /** The incident it closes (its openedAt). */
+  openedAt: v.number(),
+  staleSince: v.number(),
+  /** The completed run that ended it. */
+  seq: v.number(),
+  finishedAt: v.number(),
+});
+
+export const vAlertStateFields = {
+  /** The first check's time: with no completed run yet, the age counts from here (or the first run's start, if earlier). */
+  firstCheckAt: v.number(),
+  incident: v.union(vIncident, v.null()),
+  recovery: v.union(vRecovery, v.null()),
+  /** A check is posting the due messages until then: another check does not post them too. */
+  postingUntil: v.optional(v.number()),
+};
+
 export default defineSchema({
   // One per backup run: written by runs.* (lease, checkpoints, completion), read
   // by status and restore, deleted by retention.prune once no longer kept. A
@@ -140,4 +169,9 @@ export default defineSchema({
   contents: defineTable(vContentFields)
     .index("by_version", ["versionId", "index"])
     .index("by_key", ["table", "creationTime", "docId", "index"]),
+  // At most one row, the stale-backup alert's state: written by alerts.evaluate
+  // (first check, incident opened or closed) and alerts.recordDelivered (a
+  // webhook message delivered), read by alerts.evaluate at each check; never
+  // deleted by the code (deleting it by hand forgets an incident).
+  alertState: defineTable(vAlertStateFields),
 });

@@ -13,7 +13,9 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as alerts from "../alerts.js";
 import type * as crons from "../crons.js";
+import type * as lib_alertRules from "../lib/alertRules.js";
 import type * as lib_auth from "../lib/auth.js";
 import type * as lib_rangeDigests from "../lib/rangeDigests.js";
 import type * as lib_rangePlan from "../lib/rangePlan.js";
@@ -25,6 +27,7 @@ import type * as lib_retentionPrune from "../lib/retentionPrune.js";
 import type * as lib_runRecords from "../lib/runRecords.js";
 import type * as lib_validateBatch from "../lib/validateBatch.js";
 import type * as lib_versions from "../lib/versions.js";
+import type * as lib_webhook from "../lib/webhook.js";
 import type * as restore from "../restore.js";
 import type * as retention from "../retention.js";
 import type * as retentionPolicy from "../retentionPolicy.js";
@@ -41,7 +44,9 @@ import type * as sync from "../sync.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  alerts: typeof alerts;
   crons: typeof crons;
+  "lib/alertRules": typeof lib_alertRules;
   "lib/auth": typeof lib_auth;
   "lib/rangeDigests": typeof lib_rangeDigests;
   "lib/rangePlan": typeof lib_rangePlan;
@@ -53,6 +58,7 @@ declare const fullApi: ApiFromModules<{
   "lib/runRecords": typeof lib_runRecords;
   "lib/validateBatch": typeof lib_validateBatch;
   "lib/versions": typeof lib_versions;
+  "lib/webhook": typeof lib_webhook;
   restore: typeof restore;
   retention: typeof retention;
   retentionPolicy: typeof retentionPolicy;
