@@ -2,6 +2,7 @@
 // hash of its sanitized form, read the way backup:runNow reads it. Two
 // snapshots give what a run must find; one gives what the backup must equal.
 import { tableRanges } from "../../packages/convex-hourly-backup/src/app/tableRanges";
+import { backupFunctionRefs } from "../../packages/convex-hourly-backup/src/app/appContext";
 import type { PrimaryDeployment } from "../../harness/deployments";
 
 /** table -> document id -> hash of the sanitized document, as backup:runNow reads it. */
@@ -11,7 +12,8 @@ export async function snapshotPrimary(primary: PrimaryDeployment, tables: string
   const snapshot: Snapshot = new Map();
   for (const table of tables) {
     const hashes = new Map<string, string>();
-    const ctx = { runQuery: primary.t.query } as Parameters<typeof tableRanges>[0];
+    // The shop exports its backup functions from convex/backup.ts.
+    const ctx = { runQuery: primary.t.query, backupFunctions: backupFunctionRefs("backup") } as Parameters<typeof tableRanges>[0];
     for await (const { entries } of tableRanges(ctx, table)) {
       for (const entry of entries) hashes.set(entry.id, entry.hash);
     }
