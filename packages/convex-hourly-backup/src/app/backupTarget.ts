@@ -63,7 +63,7 @@ export function readBackupConfig(): BackupConfig {
   }
   if (secret.length < MIN_SECRET_LENGTH) {
     throw new Error(
-      `BACKUP_SECRET is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`npm run setup\`.`,
+      `BACKUP_SECRET is shorter than ${MIN_SECRET_LENGTH} characters; generate one with \`npx convex-hourly-backup setup\`.`,
     );
   }
   const timeout = Number(env.BACKUP_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS);

@@ -26,7 +26,7 @@ export type RunOptions = {
   dryRun: boolean;
   /** What this run covers: every configured table, or those named by runNow's `tables`. */
   tables: string[];
-  /** Every table the primary backs up now (schema less EXCLUDED_TABLES). */
+  /** Every table the primary backs up now (the schema's, less excludedTables). */
   configuredTables: string[];
   maxDurationMs: number;
   /** The app's schema has the change log (`...backupTables`). */

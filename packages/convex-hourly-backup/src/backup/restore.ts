@@ -1,4 +1,4 @@
-// What `npm run restore` reads: a restore point (a completed run) and, page
+// What the restore command (`npx convex-hourly-backup restore`) reads: a restore point (a completed run) and, page
 // by page, the documents each table held at it. Public queries guarded by
 // the shared secret; nothing here writes. Pages of a point retention starts
 // pruning may come back short: the restore asks for the point again once it

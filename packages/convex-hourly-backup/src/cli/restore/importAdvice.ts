@@ -36,7 +36,7 @@ export function importAdvice(path: string, seq: number, absent: AbsentTables): s
   } else {
     lines.push(
       `Restore it with: ${importCommand(path, false)}`,
-      "  --replace-all also empties every table not in the ZIP: EXCLUDED_TABLES, and the tables of every component.",
+      "  --replace-all also empties every table not in the ZIP: tables the backup excludes, and the tables of every component.",
       `  To replace only the tables in the ZIP and leave the rest as it is: ${importCommand(path, true)}`,
     );
   }
