@@ -103,7 +103,7 @@ describe("once every table was backed up", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain("The ZIP is partial");
     expect(result.stdout).toMatch(/^Restore it with: npx convex import --replace-all \/\S+\/whole\.zip$/m);
-    expect(result.stdout).toContain("--replace-all also empties every table not in the ZIP: EXCLUDED_TABLES, and the tables of every component.");
+    expect(result.stdout).toContain("--replace-all also empties every table not in the ZIP: tables the backup excludes, and the tables of every component.");
     expect(result.stdout).toMatch(
       /^ {2}To replace only the tables in the ZIP and leave the rest as it is: npx convex import --replace \/\S+\/whole\.zip$/m,
     );
