@@ -4,11 +4,18 @@
 // Tests, the demo and the benchmark all start them here. Each deployment
 // totals its database I/O (`io`, from convex-test's onTransactionEnd), and the
 // backup's committed writes feed its server's write-throughput cap.
+// By default they are this repository's projects (convex/ and
+// backup-convex/convex); `primaryDir`/`backupDir` run other projects' modules
+// (tests/install.test.ts: a fresh app and the backup project init-backup
+// wrote, with the package installed from its tarball).
 import { withEnv, type DeploymentEnv } from "./envScope";
 import { fileURLToPath } from "node:url";
 import { convexTest, type TestConvex } from "convex-test";
-import primarySchema from "../convex/schema";
-import backupSchema from "../backup-convex/convex/schema";
+import type { GenericSchema, SchemaDefinition } from "convex/server";
+// Types only: the default schemas are imported when used, so a process that
+// starts other projects never loads this repository's.
+import type primarySchema from "../convex/schema";
+import type backupSchema from "../backup-convex/convex/schema";
 import { serveOverHttp, type ServedDeployment } from "./convexHttpServer";
 import { projectModules, type ModuleMap } from "./modules";
 import { IoStats } from "./ioStats";
@@ -19,16 +26,35 @@ export const BACKUP_DIR = fileURLToPath(new URL("../backup-convex/convex", impor
 /** The in-process primary's CONVEX_CLOUD_URL, as Convex would set it. */
 export const PRIMARY_CLOUD_URL = "https://happy-animal-123.convex.cloud";
 
+export type AnySchema = SchemaDefinition<GenericSchema, boolean>;
+export type ShopSchema = typeof primarySchema;
+export type BackupSchema = typeof backupSchema;
+
 /** A convex-test instance whose calls see the deployment's own environment. */
 export type Deployment<T> = { t: T; env: DeploymentEnv; modules: ModuleMap; io: IoStats };
-export type PrimaryDeployment = Deployment<TestConvex<typeof primarySchema>>;
-export type BackupDeployment = Deployment<TestConvex<typeof backupSchema>> & { server: ServedDeployment };
+export type PrimaryDeployment<S extends AnySchema = ShopSchema> = Deployment<TestConvex<S>>;
+export type BackupDeployment<S extends AnySchema = BackupSchema> = Deployment<TestConvex<S>> & { server: ServedDeployment };
 
-export type Deployments = {
-  primary: PrimaryDeployment;
-  backup: BackupDeployment;
+export type Deployments<P extends AnySchema = ShopSchema, B extends AnySchema = BackupSchema> = {
+  primary: PrimaryDeployment<P>;
+  backup: BackupDeployment<B>;
   secret: string;
   close(): Promise<void>;
+};
+
+/**
+ * Which projects run. Each defaults to this repository's (PRIMARY_DIR with
+ * convex/schema.ts, BACKUP_DIR with backup-convex/convex/schema.ts). A
+ * directory given without its schema gets the default export of its
+ * schema.ts (or .js), loaded through the project's own module map.
+ */
+export type ProjectOptions<P extends AnySchema = ShopSchema, B extends AnySchema = BackupSchema> = {
+  /** The primary's functions folder (what `convex/` is to an app). */
+  primaryDir?: string;
+  primarySchema?: P;
+  /** The backup deployment's functions folder. */
+  backupDir?: string;
+  backupSchema?: B;
 };
 
 export type StartOptions = {
@@ -65,13 +91,40 @@ export function scopeToEnv<T extends object>(t: T, env: DeploymentEnv): T {
   });
 }
 
-export async function startDeployments(options: StartOptions = {}): Promise<Deployments> {
+/** The schema a project runs with: the one given, else its schema module's default export. */
+async function projectSchema<S extends AnySchema>(
+  given: S | undefined,
+  dir: string | undefined,
+  modules: ModuleMap,
+  fallback: () => Promise<{ default: unknown }>,
+): Promise<S> {
+  if (given !== undefined) return given;
+  const loader = dir === undefined ? fallback : modules.load("schema");
+  if (loader === undefined) throw new Error(`${dir} has no schema.ts: pass the schema to startDeployments.`);
+  const schema = (await loader()).default;
+  if (typeof schema !== "object" || schema === null || !("tables" in schema)) {
+    throw new Error(`The schema module of ${dir ?? "the default project"} has no defineSchema(...) default export.`);
+  }
+  return schema as S;
+}
+
+export async function startDeployments<P extends AnySchema = ShopSchema, B extends AnySchema = BackupSchema>(
+  options: StartOptions & ProjectOptions<P, B> = {},
+): Promise<Deployments<P, B>> {
   const secret = options.secret ?? randomSecret();
   const limits = options.transactionLimits ?? true;
   const backupEnv: DeploymentEnv = { BACKUP_SECRET: secret };
-  const backupModules = projectModules(BACKUP_DIR);
+  const backupModules = projectModules(options.backupDir ?? BACKUP_DIR);
+  const backupSchema = await projectSchema(options.backupSchema, options.backupDir, backupModules, () =>
+    import("../backup-convex/convex/schema"),
+  );
+  const primaryModules = projectModules(options.primaryDir ?? PRIMARY_DIR);
+  const primarySchema = await projectSchema(options.primarySchema, options.primaryDir, primaryModules, () =>
+    import("../convex/schema"),
+  );
   const backupIo = new IoStats();
   const writeThrottle = new WriteThrottle(options.backupWriteBytesPerSecond ?? null);
+  // convex-test types its instance by the schema's tables, which a generic P or B does not name.
   const backupT = convexTest({
     schema: backupSchema,
     modules: backupModules.glob,
@@ -80,7 +133,7 @@ export async function startDeployments(options: StartOptions = {}): Promise<Depl
       backupIo.record(report);
       if (report.committed) writeThrottle.recordWrite(report.metrics.bytesWritten);
     },
-  });
+  }) as unknown as TestConvex<B>;
   const server = await serveOverHttp(backupT, {
     modules: backupModules,
     env: backupEnv,
@@ -89,14 +142,13 @@ export async function startDeployments(options: StartOptions = {}): Promise<Depl
   });
   // Convex sets CONVEX_CLOUD_URL in every deployment; the backup binds to it.
   const primaryEnv: DeploymentEnv = { BACKUP_URL: server.url, BACKUP_SECRET: secret, CONVEX_CLOUD_URL: PRIMARY_CLOUD_URL };
-  const primaryModules = projectModules(PRIMARY_DIR);
   const primaryIo = new IoStats();
   const primaryT = convexTest({
     schema: primarySchema,
     modules: primaryModules.glob,
     transactionLimits: limits,
     onTransactionEnd: primaryIo.record,
-  });
+  }) as unknown as TestConvex<P>;
   return {
     primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules, io: primaryIo },
     backup: { t: scopeToEnv(backupT, backupEnv), env: backupEnv, modules: backupModules, server, io: backupIo },
