@@ -61,7 +61,14 @@ export async function startBackupWorker(
   };
   // process.env is copied into the worker by default; the backup's own
   // variables (BACKUP_SECRET) are scoped per call inside it, as here.
-  const worker = new Worker(BOOTSTRAP, { workerData: data });
+  // The worker is plain Node, outside Vitest's resolver: without the source
+  // condition, backup-convex's re-exports of convex-hourly-backup/backup/*
+  // would load the package's built dist/ (absent in a fresh clone, rebuilt
+  // by tests/install.test.ts's npm pack while other tests run).
+  const worker = new Worker(BOOTSTRAP, {
+    workerData: data,
+    execArgv: [...process.execArgv, "--conditions=convex-hourly-backup-source"],
+  });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 1;
   let exited: Error | null = null;
