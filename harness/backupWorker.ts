@@ -21,6 +21,7 @@ import { exposedGc } from "../bench/heapSampler";
 
 export type BackupWorkerData = {
   secret: string;
+  restoreSecret: string;
   redactErrors: boolean;
   transactionLimits: boolean;
   /** The backup's functions directory (harness/deployments.ts BACKUP_DIR). */
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     const t = convexTest({ schema: backupSchema, modules: modules.glob, transactionLimits: data.transactionLimits });
     server = await serveOverHttp(t, {
       modules,
-      env: { BACKUP_SECRET: data.secret },
+      env: { BACKUP_SECRET: data.secret, BACKUP_RESTORE_SECRET: data.restoreSecret },
       redactErrors: data.redactErrors,
     });
   } catch (error) {

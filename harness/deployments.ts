@@ -38,7 +38,10 @@ export type BackupDeployment<S extends AnySchema = BackupSchema> = Deployment<Te
 export type Deployments<P extends AnySchema = ShopSchema, B extends AnySchema = BackupSchema> = {
   primary: PrimaryDeployment<P>;
   backup: BackupDeployment<B>;
+  /** BACKUP_SECRET, on both deployments: the primary's append-only credential. */
   secret: string;
+  /** BACKUP_RESTORE_SECRET, on the backup only: what restores, history and pins present. */
+  restoreSecret: string;
   close(): Promise<void>;
 };
 
@@ -60,6 +63,8 @@ export type ProjectOptions<P extends AnySchema = ShopSchema, B extends AnySchema
 export type StartOptions = {
   /** Shared BACKUP_SECRET; random by default. */
   secret?: string;
+  /** The backup's BACKUP_RESTORE_SECRET; random by default. */
+  restoreSecret?: string;
   /** Production-style redaction of non-ConvexError messages (default true). */
   redactErrors?: boolean;
   /**
@@ -113,7 +118,8 @@ export async function startDeployments<P extends AnySchema = ShopSchema, B exten
 ): Promise<Deployments<P, B>> {
   const secret = options.secret ?? randomSecret();
   const limits = options.transactionLimits ?? true;
-  const backupEnv: DeploymentEnv = { BACKUP_SECRET: secret };
+  const restoreSecret = options.restoreSecret ?? randomSecret();
+  const backupEnv: DeploymentEnv = { BACKUP_SECRET: secret, BACKUP_RESTORE_SECRET: restoreSecret };
   const backupModules = projectModules(options.backupDir ?? BACKUP_DIR);
   const backupSchema = await projectSchema(options.backupSchema, options.backupDir, backupModules, () =>
     import("../backup-convex/convex/schema"),
@@ -153,6 +159,7 @@ export async function startDeployments<P extends AnySchema = ShopSchema, B exten
     primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules, io: primaryIo },
     backup: { t: scopeToEnv(backupT, backupEnv), env: backupEnv, modules: backupModules, server, io: backupIo },
     secret,
+    restoreSecret,
     close: () => server.close(),
   };
 }

@@ -41,6 +41,7 @@ export type WorkerDeployments = {
   primary: WorkerPrimary;
   backup: WorkerBackup;
   secret: string;
+  restoreSecret: string;
   close(): Promise<void>;
 };
 
@@ -51,10 +52,11 @@ const BOOTSTRAP = new URL("./backupWorkerBootstrap.mjs", import.meta.url);
 
 /** Starts the backup deployment in a worker thread; resolves once it serves. */
 export async function startBackupWorker(
-  options: { secret: string } & Omit<WorkerStartOptions, "secret">,
+  options: { secret: string; restoreSecret: string } & Omit<WorkerStartOptions, "secret">,
 ): Promise<WorkerBackup> {
   const data: BackupWorkerData = {
     secret: options.secret,
+    restoreSecret: options.restoreSecret,
     redactErrors: options.redactErrors ?? true,
     transactionLimits: options.transactionLimits ?? true,
     backupDir: BACKUP_DIR,
@@ -111,7 +113,7 @@ export async function startBackupWorker(
   let closed: Promise<void> | null = null;
   return {
     url,
-    env: { BACKUP_SECRET: options.secret },
+    env: { BACKUP_SECRET: options.secret, BACKUP_RESTORE_SECRET: options.restoreSecret },
     setLatency: (ms) => call({ op: "setLatency", ms }),
     stats: () => call({ op: "stats" }),
     resetStats: () => call({ op: "resetStats" }),
@@ -128,7 +130,8 @@ export async function startBackupWorker(
 export async function startDeploymentsWithWorkerBackup(options: WorkerStartOptions = {}): Promise<WorkerDeployments> {
   const secret = options.secret ?? randomSecret();
   const limits = options.transactionLimits ?? true;
-  const backup = await startBackupWorker({ ...options, secret });
+  const restoreSecret = randomSecret();
+  const backup = await startBackupWorker({ ...options, secret, restoreSecret });
   const primaryEnv: DeploymentEnv = { BACKUP_URL: backup.url, BACKUP_SECRET: secret, CONVEX_CLOUD_URL: PRIMARY_CLOUD_URL };
   const primaryModules = projectModules(PRIMARY_DIR);
   const primaryT = convexTest({ schema: primarySchema, modules: primaryModules.glob, transactionLimits: limits });
@@ -136,6 +139,7 @@ export async function startDeploymentsWithWorkerBackup(options: WorkerStartOptio
     primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules },
     backup,
     secret,
+    restoreSecret,
     close: () => backup.close(),
   };
 }

@@ -126,7 +126,7 @@ async function main(): Promise<number> {
     const dir = mkdtempSync(join(tmpdir(), "convex-backup-demo-"));
     try {
       const out = join(dir, "restore-run1.zip");
-      const restored = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: first.summary.runId!, out });
+      const restored = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: first.summary.runId!, out });
       console.log(`\nRestore of run 1 (the state before the changes) in ${seconds(performance.now() - started)}:`);
       printTable(
         ["table", "documents", "in run 1", "table number"],

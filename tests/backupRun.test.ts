@@ -139,7 +139,7 @@ describe("backup:runNow", () => {
     await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[0]!, name: "Renamed" });
     const partial = await d.primary.t.action(internal.backup.runNow, { tables: ["users"] });
     expect(partial.tables.map((t) => [t.table, t.changed])).toEqual([["users", 1]]);
-    const point = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true });
+    const point = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true });
     expect(point.runId).toBe(partial.runId);
     expect(point.tables.map((t) => [t.table, t.documents])).toEqual([
       ["users", 30],

@@ -112,6 +112,56 @@ describe("secrets", () => {
   }
 });
 
+// Two credentials (issue 13, least privilege): the primary's BACKUP_SECRET
+// appends runs and reads run records; BACKUP_RESTORE_SECRET, which the
+// primary never holds, reads restore points and pins or unpins them.
+const APPEND_MODULES = ["runs", "sync"];
+const EITHER = ["status:recentRuns"];
+const isAppendPath = (path: string) => APPEND_MODULES.includes(path.split(":")[0]!);
+const restorePaths = () => Object.keys(validArgs()).filter((path) => !isAppendPath(path) && !EITHER.includes(path));
+
+describe("least privilege", () => {
+  test("the primary's BACKUP_SECRET is refused by every function that reads restore points or pins them", async () => {
+    expect(restorePaths().length).toBeGreaterThanOrEqual(3);
+    for (const path of restorePaths()) {
+      const [kind, args] = validArgs()[path]!;
+      await expect(call(kind, path, { ...args, secret: d.secret }), path).rejects.toMatchObject({
+        data: { code: "UNAUTHORIZED", message: expect.stringMatching(/can only append runs/) },
+      });
+      expect(await writtenRows()).toEqual(before);
+    }
+  });
+
+  test("the restore secret reads restore points and status, and cannot append", async () => {
+    await expect(call("query", "restore:getSchema", { secret: d.restoreSecret, hash: "x" })).resolves.toBeNull();
+    await expect(call("query", "status:recentRuns", { secret: d.restoreSecret, limit: 1 })).resolves.toBeDefined();
+    await expect(call("query", "status:recentRuns", { secret: d.secret, limit: 1 })).resolves.toBeDefined();
+    for (const path of Object.keys(validArgs()).filter(isAppendPath)) {
+      const [kind, args] = validArgs()[path]!;
+      await expect(call(kind, path, { ...args, secret: d.restoreSecret }), path).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+      expect(await writtenRows()).toEqual(before);
+    }
+  });
+
+  test("restore reads are refused while BACKUP_RESTORE_SECRET is unset, or equal to BACKUP_SECRET", async () => {
+    const restoreSecret = d.backup.env.BACKUP_RESTORE_SECRET;
+    try {
+      for (const value of [undefined, d.secret]) {
+        d.backup.env.BACKUP_RESTORE_SECRET = value;
+        for (const path of restorePaths()) {
+          const [kind, args] = validArgs()[path]!;
+          await expect(call(kind, path, { ...args, secret: d.secret }), path).rejects.toMatchObject({
+            data: { code: "BACKUP_RESTORE_SECRET_NOT_CONFIGURED", message: expect.not.stringContaining(d.secret) },
+          });
+        }
+      }
+    } finally {
+      d.backup.env.BACKUP_RESTORE_SECRET = restoreSecret;
+    }
+    expect(await writtenRows()).toEqual(before);
+  });
+});
+
 describe("malformed batches are refused whole", () => {
   const apply = (overrides: Record<string, unknown>) =>
     call("mutation", "sync:applyRange", { ...validArgs()["sync:applyRange"]![1], secret: d.secret, ...overrides });

@@ -135,17 +135,23 @@ describe("setup", () => {
     expect(secret.startsWith("-")).toBe(false);
     expect(named.stdout).toContain(`cd ops/backups && npx convex env set BACKUP_SECRET '${secret}' --prod && cd ../..`);
     expect(named.stdout).toContain("npx convex env set BACKUP_URL https://happy-otter-123.convex.cloud --prod");
+    // The restore secret goes to the backup project only, and differs from the primary's.
+    const restoreSecret = /npx convex env set BACKUP_RESTORE_SECRET '([^']+)' --prod/.exec(named.stdout)![1]!;
+    expect(restoreSecret).toHaveLength(43);
+    expect(restoreSecret).not.toBe(secret);
+    expect(named.stdout).toContain(`cd ops/backups && npx convex env set BACKUP_RESTORE_SECRET '${restoreSecret}' --prod && cd ../..`);
+    expect(named.stdout.split(restoreSecret)).toHaveLength(2);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/cd backup-deployment && npx convex env set BACKUP_SECRET '[^']+' && cd \.\.\n/);
     expect(plain.stdout).toContain("npx convex env set BACKUP_URL https://<backup-deployment>.convex.cloud\n");
   }, 30_000);
 
-  test("--write-env-file writes the secret with mode 600; a bad --backup-url is bad usage", async () => {
+  test("--write-env-file writes the restore secret (never the primary's) with mode 600; a bad --backup-url is bad usage", async () => {
     const result = await cli(["setup", "--backup-url", "http://127.0.0.1:3210", "--write-env-file", ".env.local"], { cwd: dir });
     expect(result.code).toBe(0);
     const env = readFileSync(join(dir, ".env.local"), "utf8");
-    const secret = /BACKUP_SECRET '([^']+)'/.exec(result.stdout)![1]!;
-    expect(env).toBe(`BACKUP_SECRET=${secret}\nBACKUP_URL=http://127.0.0.1:3210\n`);
+    const restoreSecret = /BACKUP_RESTORE_SECRET '([^']+)'/.exec(result.stdout)![1]!;
+    expect(env).toBe(`BACKUP_RESTORE_SECRET=${restoreSecret}\nBACKUP_URL=http://127.0.0.1:3210\n`);
     expect(statSync(join(dir, ".env.local")).mode & 0o777).toBe(0o600);
     rmSync(join(dir, ".env.local"));
 
@@ -166,14 +172,17 @@ describe("against a backup deployment", () => {
     await d.close();
   });
 
-  const connection = () => ["--url", d.backup.server.url, "--secret", d.secret];
+  const connection = () => ["--url", d.backup.server.url, "--secret", d.restoreSecret];
 
   test("status prints the runs and the newest restore point's age, exit 0; stale: exit 1 with the warning", async () => {
     const fresh = await cli(["status", ...connection()], { cwd: dir });
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toMatch(/^\[backup status\] run 1 \S+ completed in \d+ ms, sent .*; scanned\/changed\/deleted: users 3\/3\/0, products 2\/2\/0, orders 2\/2\/0\n/m);
     expect(fresh.stdout).toMatch(/\[backup status\] newest restore point: run 1, finished 0 min ago\.\n$/);
-    expect(fresh.stdout + fresh.stderr).not.toContain(d.secret);
+    expect(fresh.stdout + fresh.stderr).not.toContain(d.restoreSecret);
+    // The primary's secret reads status too (run records, never documents).
+    const withPrimarySecret = await cli(["status", "--url", d.backup.server.url, "--secret", d.secret], { cwd: dir });
+    expect(withPrimarySecret.code).toBe(0);
 
     const [run] = await readAll(d, "runs");
     const hoursAgo = Date.now() - 3 * 60 * 60 * 1000;
@@ -204,7 +213,7 @@ describe("against a backup deployment", () => {
   test("restore --placeholders fills a required field for a point stored without a placeholder for it", async () => {
     // Run 1 as a point made before restorePlaceholders named users.passwordHash: its stored schema has none.
     const [run] = await readAll(d, "runs");
-    const stored = (await d.backup.t.query(backupApi.restore.getSchema, { secret: d.secret, hash: run!.schemaHash! }))!;
+    const stored = (await d.backup.t.query(backupApi.restore.getSchema, { secret: d.restoreSecret, hash: run!.schemaHash! }))!;
     const withoutPlaceholders = JSON.stringify({ ...(JSON.parse(stored) as object), restorePlaceholders: {} });
     const hash = await sha256(withoutPlaceholders);
     await d.backup.t.run(async (ctx) => {

@@ -115,6 +115,7 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
   let app: string;
   let backupProject: string | null = null;
   let secret: string | null = null;
+  let restoreSecret: string | null = null;
   let setupOutput = "";
   const typechecks: { project: string; result: CommandResult }[] = [];
   const calls: InstalledAppConfig["calls"] = [];
@@ -156,6 +157,7 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
       if (args[1] === "setup") {
         setupOutput = out.stdout;
         secret = /npx convex env set BACKUP_SECRET '([^']+)'/.exec(out.stdout)?.[1] ?? null;
+        restoreSecret = /npx convex env set BACKUP_RESTORE_SECRET '([^']+)'/.exec(out.stdout)?.[1] ?? null;
       }
       return cwd;
     }
@@ -203,7 +205,8 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     if (secret === null) throw new Error(`setup printed no "npx convex env set BACKUP_SECRET '<secret>'" command:\n${setupOutput}`);
 
     // 5. Backups and restores over the loopback harness, in a child process.
-    const config: InstalledAppConfig = { appDir: app, backupProjectDir: backupProject, secret, outDir: work, calls };
+    if (restoreSecret === null) throw new Error(`setup printed no "npx convex env set BACKUP_RESTORE_SECRET '<secret>'" command:\n${setupOutput}`);
+    const config: InstalledAppConfig = { appDir: app, backupProjectDir: backupProject, secret, restoreSecret, outDir: work, calls };
     child = await timed("backups and restores (child)", () =>
       run(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "tests/support/installedAppRun.ts"), JSON.stringify(config)], {
         cwd: app,
@@ -245,12 +248,15 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     expect(existsSync(join(dir, "convex/_generated/api.d.ts"))).toBe(true);
   });
 
-  test("setup printed one secret for both deployments, the backup's in its folder", () => {
+  test("setup printed one BACKUP_SECRET for both deployments and a different restore secret for the backup's folder only", () => {
     expect(secret!.length).toBeGreaterThanOrEqual(32);
     expect(setupOutput).toContain(`cd backup-deployment && npx convex env set BACKUP_SECRET '${secret}'`);
-    const printed = [...setupOutput.matchAll(/BACKUP_SECRET '([^']+)'/g)].map((m) => m[1]);
+    const printed = [...setupOutput.matchAll(/ BACKUP_SECRET '([^']+)'/g)].map((m) => m[1]);
     expect(printed.length).toBeGreaterThanOrEqual(2);
     expect(new Set(printed)).toEqual(new Set([secret]));
+    expect(restoreSecret).not.toBe(secret);
+    expect(setupOutput).toContain(`cd backup-deployment && npx convex env set BACKUP_RESTORE_SECRET '${restoreSecret}'`);
+    expect(setupOutput.split(restoreSecret!)).toHaveLength(2);
   });
 
   test("tsc passes on the app and on the backup project, against the package's published types", () => {

@@ -69,7 +69,7 @@ async function restoredProducts(): Promise<Map<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), "memory-restore-"));
   try {
     const out = join(dir, "latest.zip");
-    await writeRestoreZip({ url: d.backup.url, secret: d.secret, run: "latest", out });
+    await writeRestoreZip({ url: d.backup.url, secret: d.restoreSecret, run: "latest", out });
     const zip = readExportZip(readFileSync(out));
     return new Map((zip.documents.get("products") ?? []).map((doc) => [doc._id as string, convexValueText(doc)]));
   } finally {

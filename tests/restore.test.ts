@@ -165,7 +165,7 @@ afterAll(async () => {
 
 async function restore(run: string, name: string, tables?: string[]): Promise<{ result: RestoreResult; zip: ExportZip }> {
   const out = join(dir, name);
-  const result = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run, out, tables });
+  const result = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run, out, tables });
   return { result, zip: readExportZip(new Uint8Array(readFileSync(out))) };
 }
 
@@ -223,18 +223,18 @@ describe("restore round trip", () => {
     expect(latest.result.runId).toBe(runs[3]!.runId);
     expect(zipState(latest.zip)).toEqual(runs[3]!.state);
 
-    const second = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: runs[1]!.runId, dryRun: true });
+    const second = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: runs[1]!.runId, dryRun: true });
     const justBefore = new Date(second.startedAt - 1).toISOString();
     const first = await restore(justBefore, "before-run2.zip");
     expect(first.result.runId).toBe(runs[0]!.runId);
     expect(zipState(first.zip)).toEqual(runs[0]!.state);
-    const atStart = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: new Date(second.startedAt).toISOString(), dryRun: true });
+    const atStart = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: new Date(second.startedAt).toISOString(), dryRun: true });
     expect(atStart.runId).toBe(runs[1]!.runId);
   });
 
   test("values are written as Convex's export JSON: Int64 bare, floats with a point, $bytes, $float", async () => {
     const out = join(dir, "format.zip");
-    await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: runs[1]!.runId, out, tables: ["products"] });
+    await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: runs[1]!.runId, out, tables: ["products"] });
     const { unzipSync, strFromU8 } = await import("fflate");
     const text = strFromU8(unzipSync(new Uint8Array(readFileSync(out)))["products/documents.jsonl"]!);
     expect(text).toMatch(/"price":3\.0[,}]/);

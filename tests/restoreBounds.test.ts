@@ -32,7 +32,7 @@ function fatTables() {
   }));
 }
 
-const getPoint = (selector: RunSelector) => d.backup.t.query(api.restore.getRestorePoint, { secret: d.secret, selector });
+const getPoint = (selector: RunSelector) => d.backup.t.query(api.restore.getRestorePoint, { secret: d.restoreSecret, selector });
 
 /** The answer by definition: the newest completed record that started at or before `time`. */
 function expectedAt(time: number): number | null {

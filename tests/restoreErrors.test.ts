@@ -37,7 +37,7 @@ beforeEach(() => {
 
 const options = (extra: Partial<Parameters<typeof writeRestoreZip>[0]> = {}) => ({
   url: d.backup.server.url,
-  secret: d.secret,
+  secret: d.restoreSecret,
   run: "latest",
   out: join(dir, "restore.zip"),
   ...extra,
@@ -87,7 +87,7 @@ describe("writeRestoreZip", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/UNAUTHORIZED/);
     expect(error.message).not.toContain(wrong);
-    expect(error.message).not.toContain(d.secret);
+    expect(error.message).not.toContain(d.restoreSecret);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -110,19 +110,19 @@ describe("writeRestoreZip", () => {
   });
 
   test("a backup failing in the middle of the restore leaves no partial file", async () => {
-    const realSecret = d.backup.env.BACKUP_SECRET;
+    const realSecret = d.backup.env.BACKUP_RESTORE_SECRET;
     try {
       const restore = writeRestoreZip(
         options({
           // The backup's secret changes once the first table is written: every later request is refused.
           onProgress: (p) => {
-            if (p.tableDone && p.tableIndex === 0) d.backup.env.BACKUP_SECRET = "rotated-".repeat(5);
+            if (p.tableDone && p.tableIndex === 0) d.backup.env.BACKUP_RESTORE_SECRET = "rotated-".repeat(5);
           },
         }),
       );
       await expect(restore).rejects.toThrow(/UNAUTHORIZED/);
     } finally {
-      d.backup.env.BACKUP_SECRET = realSecret;
+      d.backup.env.BACKUP_RESTORE_SECRET = realSecret;
     }
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -148,8 +148,8 @@ describe("npm run restore (CLI)", () => {
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );
 
-  test("reads BACKUP_URL and BACKUP_SECRET from .env.local, writes the ZIP and prints the counts", async () => {
-    writeFileSync(join(dir, ".env.local"), `BACKUP_URL=${d.backup.server.url}\nBACKUP_SECRET="${d.secret}"\n`);
+  test("reads BACKUP_URL and BACKUP_RESTORE_SECRET from .env.local, writes the ZIP and prints the counts", async () => {
+    writeFileSync(join(dir, ".env.local"), `BACKUP_URL=${d.backup.server.url}\nBACKUP_RESTORE_SECRET="${d.restoreSecret}"\n`);
     const dry = await cli(["--run", "latest", "--dry-run"], dir);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/Run 2 .*\n\s+users\s+4 documents\n\s+products\s+5 documents\n\s+orders\s+6 documents/);

@@ -149,7 +149,7 @@ afterAll(async () => {
 
 async function restoreRun(seq: number, name: string) {
   const out = join(dir, name);
-  const result = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: runIds[seq - 1]!, out });
+  const result = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: runIds[seq - 1]!, out });
   const bytes = new Uint8Array(readFileSync(out));
   return { result, zip: readExportZip(bytes), files: unzipSync(bytes) };
 }
@@ -203,7 +203,7 @@ describe("restore with real Convex ids", () => {
   test("a corrupted id fails the restore with a clear error and leaves no file", async () => {
     const out = join(dir, "broken.zip");
     await expect(
-      writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: runIds[2]!, out }),
+      writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: runIds[2]!, out }),
     ).rejects.toThrow(/"k17062b81m2wh21nddyq4yc7s57etkxw" is not a valid Convex document id: its checksum does not match/);
     expect(readdirSync(dir).filter((name) => name.includes("broken"))).toEqual([]);
   });

@@ -35,7 +35,7 @@ async function backup(tables?: string[]): Promise<void> {
 function cli(args: string[]) {
   return promisify(execFile)(
     join(ROOT, "node_modules/.bin/tsx"),
-    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args, "--url", d.backup.server.url, "--secret", d.secret],
+    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args, "--url", d.backup.server.url, "--secret", d.restoreSecret],
     { cwd: dir, env: { PATH: process.env.PATH ?? "" } },
   ).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe("a first run limited with `tables`", () => {
   test("its restore point reports the configured tables it holds no data for", async () => {
-    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true });
+    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true });
     expect(dry).toMatchObject({ seq: 1, missingTables: ["products", "orders"], leftOutTables: [], partial: true });
     expect(dry.tables.map((t) => t.table)).toEqual(["users"]);
   });
@@ -84,7 +84,7 @@ describe("a first run limited with `tables`", () => {
     const run = await d.backup.t.run(async (ctx) => (await ctx.db.query("runs").first())!);
     await d.backup.t.run((ctx) => ctx.db.patch("runs", run._id, { configuredTables: undefined }));
     try {
-      const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "1", dryRun: true });
+      const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "1", dryRun: true });
       expect(dry).toMatchObject({ missingTables: [], partial: false });
     } finally {
       await d.backup.t.run((ctx) => ctx.db.patch("runs", run._id, { configuredTables: run.configuredTables }));
@@ -119,7 +119,7 @@ describe("once every table was backed up", () => {
   test("a later run limited with `tables` is still whole: the other tables are carried over", async () => {
     await changeShop(d.primary, ids, { fraction: 0.5, deletes: 1, inserts: 1, seed: 3 });
     await backup(["users"]);
-    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true });
+    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true });
     expect(dry).toMatchObject({ seq: 3, missingTables: [], partial: false });
   });
 

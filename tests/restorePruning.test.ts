@@ -129,7 +129,7 @@ describe("restore while retention prunes a run", () => {
     const dir = mkdtempSync(join(tmpdir(), "restore-pruning-"));
     const result = await promisify(execFile)(
       join(ROOT, "node_modules/.bin/tsx"),
-      ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", "--run", "2", "--out", "run2.zip", "--url", d.backup.server.url, "--secret", d.secret],
+      ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", "--run", "2", "--out", "run2.zip", "--url", d.backup.server.url, "--secret", d.restoreSecret],
       { cwd: dir, env: { PATH: process.env.PATH ?? "" } },
     ).then(
       () => ({ code: 0, stderr: "" }),
@@ -137,7 +137,7 @@ describe("restore while retention prunes a run", () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/restore failed: .*Run 2 is being deleted by retention/);
-    expect(result.stderr).not.toContain(d.secret);
+    expect(result.stderr).not.toContain(d.restoreSecret);
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
 

@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 const runs = async () => (await readAll(d, "runs")).sort((a, b) => a.seq - b.seq);
-const storedSchema = async (hash: string) => d.backup.t.query(backupApi.restore.getSchema, { secret: d.secret, hash });
+const storedSchema = async (hash: string) => d.backup.t.query(backupApi.restore.getSchema, { secret: d.restoreSecret, hash });
 
 /** Points run `seq` at another stored schema (or none) for the length of `fn`. */
 async function withRunSchema(seq: number, schemaHash: string | undefined, fn: () => Promise<void>, redactions?: RedactedPath[]) {
@@ -129,18 +129,18 @@ describe("a restore checks every document against its point's schema", () => {
 
   test("the ZIP's README and the CLI say which placeholders were given", async () => {
     const out = join(dir, "readme.zip");
-    await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", out });
+    await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", out });
     const readme = strFromU8(unzipSync(new Uint8Array(readFileSync(out)))["README.md"]!);
     expect(readme).toContain("checked against the app's schema as run 3 stored it");
     expect(readme).toContain("- users.passwordHash: 5 documents");
-    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true });
+    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true });
     expect(dry.placeholders).toEqual([{ table: "users", path: "passwordHash", documents: 0 }]);
   });
 
   test("with no placeholder configured the restore stops before writing anything, naming the table, the field and the setting", async () => {
     const message = /in table "users", the field "passwordHash" is required by the schema stored with run 3, but its documents lack it \(redaction removed it.*--placeholders <file\.json> holding \{ "users": \{ "passwordHash": <value> \} \}.*defineBackup's options \(convex\/backup\.ts\): restorePlaceholders: \{ "users": \{ "passwordHash": <value> \} \} \(applies from the next run/;
     await expectRestoreFails(d, "latest", message, { placeholders: {} });
-    await expect(writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", dryRun: true, placeholders: {} })).rejects.toThrow(message);
+    await expect(writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true, placeholders: {} })).rejects.toThrow(message);
 
     // Without the point's list of redacted paths the check still finds it, document by document, and still writes nothing.
     await withRunSchema(3, (await runs())[2]!.schemaHash, async () => {
@@ -168,7 +168,7 @@ describe("a restore checks every document against its point's schema", () => {
       try {
         const result = await promisify(execFile)(
           join(ROOT, "node_modules/.bin/tsx"),
-          ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", "--run", "latest", "--out", "x.zip", "--url", d.backup.server.url, "--secret", d.secret],
+          ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", "--run", "latest", "--out", "x.zip", "--url", d.backup.server.url, "--secret", d.restoreSecret],
           { cwd, env: { PATH: process.env.PATH ?? "" } },
         ).then(
           () => ({ code: 0, stderr: "" }),
@@ -176,7 +176,7 @@ describe("a restore checks every document against its point's schema", () => {
         );
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/restore failed: Restore of run 3 stopped: in table "products"/);
-        expect(result.stderr).not.toContain(d.secret);
+        expect(result.stderr).not.toContain(d.restoreSecret);
         expect(readdirSync(cwd)).toEqual([]);
       } finally {
         rmSync(cwd, { recursive: true, force: true });

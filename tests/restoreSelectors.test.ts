@@ -45,7 +45,7 @@ async function cli(args: string[], tz = "UTC") {
   dir = mkdtempSync(join(tmpdir(), "restore-selectors-"));
   return promisify(execFile)(
     join(ROOT, "node_modules/.bin/tsx"),
-    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args, "--url", d.backup.server.url, "--secret", d.secret],
+    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), "restore", ...args, "--url", d.backup.server.url, "--secret", d.restoreSecret],
     { cwd: dir, env: { PATH: process.env.PATH ?? "", TZ: tz } },
   ).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -82,7 +82,7 @@ describe("--run", () => {
   });
 
   test("a run's sequence number selects that run; an unknown or unfinished one is refused", async () => {
-    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "1", dryRun: true });
+    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "1", dryRun: true });
     expect(dry.seq).toBe(1);
     await expectRestoreEquals(d, "1", states[0]!);
     await expectRestoreFails(d, "99", /RUN_NOT_FOUND: No run has sequence number 99 in the backup deployment/);

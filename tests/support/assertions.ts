@@ -45,7 +45,7 @@ export async function expectRestoreEqualsPrimary(d: Deployments): Promise<void> 
   const dir = mkdtempSync(join(tmpdir(), "restore-check-"));
   try {
     const out = join(dir, "latest.zip");
-    await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run: "latest", out });
+    await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", out });
     const zip = readExportZip(readFileSync(out));
     for (const table of ["users", "products", "orders"] as const) {
       const expected = new Map((await primaryDocs(d, table)).map((doc) => [doc._id as string, asRestored(table, doc)]));

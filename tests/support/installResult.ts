@@ -11,6 +11,8 @@ export type InstalledAppConfig = {
   backupProjectDir: string;
   /** BACKUP_SECRET as `setup` printed it. */
   secret: string;
+  /** BACKUP_RESTORE_SECRET as `setup` printed it (the backup's only; what restore presents). */
+  restoreSecret: string;
   /** Where the restore ZIPs go. */
   outDir: string;
   /** README's `npx convex run <fn> <args>` commands, run first, in order. */

@@ -66,7 +66,7 @@ async function backupText(d: AnyDeployments): Promise<string> {
 async function restore(config: InstalledAppConfig, d: AnyDeployments, selector: string, index: number): Promise<RestoreRun> {
   const out = join(config.outDir, `restore-${index}.zip`);
   const bin = join(config.appDir, "node_modules/.bin/convex-hourly-backup");
-  const args = ["restore", "--run", selector, "--out", out, "--url", d.backup.server.url, "--secret", config.secret];
+  const args = ["restore", "--run", selector, "--out", out, "--url", d.backup.server.url, "--secret", config.restoreSecret];
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)(bin, args, { cwd: config.appDir, timeout: 60_000 }));
@@ -98,6 +98,7 @@ async function main(config: InstalledAppConfig): Promise<InstalledAppResult> {
     primaryDir: join(config.appDir, "convex"),
     backupDir: join(config.backupProjectDir, "convex"),
     secret: config.secret,
+    restoreSecret: config.restoreSecret,
   })) as unknown as AnyDeployments;
   try {
     const calls: InstalledAppResult["calls"] = [];

@@ -45,7 +45,7 @@ export async function restoreRun(d: Deployments, run: string): Promise<Map<strin
   const dir = mkdtempSync(join(tmpdir(), "restore-point-"));
   try {
     const out = join(dir, "point.zip");
-    await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run, out });
+    await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run, out });
     const zip = readExportZip(readFileSync(out));
     const tables = new Map<string, Map<string, Value>>();
     for (const { name } of zip.tables) {

@@ -35,7 +35,7 @@ export async function restoreRun(
   const dir = mkdtempSync(join(tmpdir(), "restore-point-"));
   try {
     const out = join(dir, "point.zip");
-    const result = await writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run, out, ...extra });
+    const result = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run, out, ...extra });
     return { result, zip: readExportZip(readFileSync(out)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -71,7 +71,7 @@ export async function expectRestoreFails(
   const dir = mkdtempSync(join(tmpdir(), "restore-fail-"));
   try {
     const out = join(dir, "point.zip");
-    await expect(writeRestoreZip({ url: d.backup.server.url, secret: d.secret, run, out, ...extra })).rejects.toThrow(message);
+    await expect(writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run, out, ...extra })).rejects.toThrow(message);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   } finally {

@@ -4,7 +4,7 @@
 // pruning may come back short: the restore asks for the point again once it
 // has read everything and fails whole unless it is still completed.
 import { query } from "./_generated/server";
-import { requireSecret } from "./lib/auth";
+import { requireRestoreAccess } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
 import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
 import { readRestorePage } from "./lib/restorePage";
@@ -22,7 +22,7 @@ export const getRestorePoint = query({
   args: getRestorePointArgs,
   returns: vRestorePoint,
   handler: async (ctx, { secret, selector }) => {
-    await requireSecret(secret);
+    await requireRestoreAccess(secret);
     const run = await findRestorePoint(ctx.db, selector);
     return {
       runId: run._id,
@@ -42,7 +42,7 @@ export const getSchema = query({
   args: getSchemaArgs,
   returns: vStoredSchema,
   handler: async (ctx, { secret, hash }) => {
-    await requireSecret(secret);
+    await requireRestoreAccess(secret);
     return await readSchema(ctx.db, hash);
   },
 });
@@ -51,7 +51,7 @@ export const readPage = query({
   args: readRestorePageArgs,
   returns: vRestorePage,
   handler: async (ctx, { secret, seq, table, cursor, numItems }) => {
-    await requireSecret(secret);
+    await requireRestoreAccess(secret);
     validateTableName(table);
     return await readRestorePage(ctx.db, { seq, table, cursor, numItems });
   },

@@ -2,7 +2,7 @@
 // newest restore point. Counts and times only, never document values.
 import { query } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
-import { requireSecret } from "./lib/auth";
+import { requireStatusAccess } from "./lib/auth";
 import {
   MAX_STATUS_RUNS,
   recentRunsArgs,
@@ -22,7 +22,7 @@ export const recentRuns = query({
   args: recentRunsArgs,
   returns: vRecentRunsResult,
   handler: async (ctx, { secret, limit }) => {
-    await requireSecret(secret);
+    await requireStatusAccess(secret);
     const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
     const { page: runs } = await ctx.db
       .query("runs")

@@ -295,6 +295,7 @@ export const vApplyRangeResult = v.object({
 /** ConvexError codes the backup deployment answers with. */
 export const ERROR_CODES = {
   notConfigured: "BACKUP_SECRET_NOT_CONFIGURED",
+  restoreNotConfigured: "BACKUP_RESTORE_SECRET_NOT_CONFIGURED",
   unauthorized: "UNAUTHORIZED",
   invalidBatch: "INVALID_BATCH",
   rangeMismatch: "RANGE_MISMATCH",

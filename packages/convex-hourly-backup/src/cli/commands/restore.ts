@@ -47,8 +47,11 @@ layout of \`npx convex export\`, then prints the command that imports it.
                        ({"$integer": ...} for an int64); merged over those the run
                        stored, so a point made before restorePlaceholders named a
                        field can still be restored
-  --url <url>          backup deployment URL    (default: BACKUP_URL from the
-  --secret <secret>    shared BACKUP_SECRET      environment, .env.local or .env)
+  --url <url>          backup deployment URL (default: BACKUP_URL from the
+                       environment, .env.local or .env)
+  --secret <secret>    the backup deployment's BACKUP_RESTORE_SECRET (default:
+                       BACKUP_RESTORE_SECRET from the same places); the
+                       primary's BACKUP_SECRET cannot read restore points
   -h, --help           this text
 
 Every document is checked against the app's schema as the run stored it. A

@@ -1,7 +1,8 @@
-// convex-hourly-backup setup: generates the shared BACKUP_SECRET and prints
-// the commands that configure both deployments. The secret is written to no
-// file unless --write-env-file is given, and it is printed only inside those
-// commands.
+// convex-hourly-backup setup: generates the two secrets and prints the
+// commands that configure both deployments: BACKUP_SECRET (both; the
+// primary's append-only credential) and BACKUP_RESTORE_SECRET (the backup
+// only; what restores present). Secrets are written to no file unless
+// --write-env-file is given, and are printed only inside those commands.
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
@@ -12,8 +13,11 @@ export const DEFAULT_BACKUP_DIR = "backup-deployment";
 
 const USAGE = `Usage: ${BIN} setup [--backup-url <url>] [--backup-dir <dir>] [--prod] [--write-env-file <file>]
 
-Generates a new BACKUP_SECRET (32 random bytes) and prints the commands that
-set it, and BACKUP_URL, on both deployments. Run them as printed.
+Generates two secrets (32 random bytes each) and prints the commands that set
+them, and BACKUP_URL: BACKUP_SECRET on both deployments (the primary's
+credential: it can only append runs) and BACKUP_RESTORE_SECRET on the backup
+deployment only (restores, history and pins; keep it off the primary). Run
+them as printed.
 
   --backup-url <url>       the backup deployment's URL (https://<name>.convex.cloud);
                            fills in the BACKUP_URL command
@@ -21,8 +25,9 @@ set it, and BACKUP_URL, on both deployments. Run them as printed.
                            (default: ${DEFAULT_BACKUP_DIR})
   --prod                   target each project's production deployment
                            (adds --prod to every command)
-  --write-env-file <file>  also write BACKUP_URL and BACKUP_SECRET to this file
-                           (mode 600), for restore and status on your machine
+  --write-env-file <file>  also write BACKUP_URL and BACKUP_RESTORE_SECRET to
+                           this file (mode 600), for restore and status on your
+                           machine (never the primary's BACKUP_SECRET)
   -h, --help               this text
 
 Exit codes: 0 the commands were printed (and the file written); 1 the file
@@ -106,14 +111,18 @@ function inFolder(dir: string, command: string): string {
 async function run(args: string[]): Promise<number> {
   const options = parseOptions(args);
   const secret = generateSecret();
+  const restoreSecret = generateSecret();
   const prod = options.prod ? " --prod" : "";
   const url = options.backupUrl ?? "https://<backup-deployment>.convex.cloud";
   const target = options.prod ? "production" : "development";
 
-  console.log(`Generated a new BACKUP_SECRET: 32 random bytes, base64url (${secret.length} characters).`);
+  console.log(`Generated a new BACKUP_SECRET and BACKUP_RESTORE_SECRET: 32 random bytes each, base64url (${secret.length} characters).`);
   console.log(`Run these commands to configure the ${target} deployments of both projects.\n`);
-  console.log(`1. The backup project (${options.backupDir}; it refuses every request until its secret is set):`);
-  console.log(`     ${inFolder(options.backupDir, `npx convex env set BACKUP_SECRET '${secret}'${prod}`)}\n`);
+  console.log(`1. The backup project (${options.backupDir}; it refuses every request until its secrets are set):`);
+  console.log(`     ${inFolder(options.backupDir, `npx convex env set BACKUP_SECRET '${secret}'${prod}`)}`);
+  console.log(`     ${inFolder(options.backupDir, `npx convex env set BACKUP_RESTORE_SECRET '${restoreSecret}'${prod}`)}`);
+  console.log("   BACKUP_RESTORE_SECRET reads every restore point: keep it in your password manager (or");
+  console.log("   --write-env-file) for the restore, history and pin commands, and never set it on the primary.\n");
   console.log("2. The primary project (the app whose data is backed up), from its folder:");
   console.log(`     npx convex env set BACKUP_SECRET '${secret}'${prod}`);
   console.log(`     npx convex env set BACKUP_URL ${url}${prod}\n`);
@@ -125,11 +134,12 @@ async function run(args: string[]): Promise<number> {
   console.log(`     npx convex run backup:runNow '{"dryRun": true}'${prod}\n`);
 
   if (options.envFile === null) {
-    console.log(`This command saved the secret nowhere: if you lose it, run ${BIN} setup again and set the new`);
-    console.log("value on both deployments.");
+    console.log(`This command saved the secrets nowhere: if you lose one, run ${BIN} setup again and set the new`);
+    console.log("values as printed.");
     return EXIT_OK;
   }
-  const values: Record<string, string> = { BACKUP_SECRET: secret };
+  // The tools on this machine read restore points: the restore secret, never the primary's.
+  const values: Record<string, string> = { BACKUP_RESTORE_SECRET: restoreSecret };
   if (options.backupUrl !== null) values.BACKUP_URL = options.backupUrl;
   let replaced: string[];
   try {
@@ -140,7 +150,7 @@ async function run(args: string[]): Promise<number> {
   }
   console.log(`Wrote ${Object.keys(values).join(" and ")} to ${options.envFile} (file mode 600).`);
   if (replaced.length > 0) {
-    console.log(`It replaced the ${replaced.join(" and ")} already there: set the new secret on both deployments (above).`);
+    console.log(`It replaced the ${replaced.join(" and ")} already there: set the new values as printed above.`);
   }
   if (options.backupUrl === null) console.log("BACKUP_URL was not written: run again with --backup-url to add it.");
   if (!IGNORED_ENV_FILES.includes(basename(options.envFile))) {

@@ -8,7 +8,7 @@ import { BackupTarget, DEFAULT_REQUEST_TIMEOUT_MS } from "../../app/backupTarget
 import { DEFAULT_RETRY_POLICY } from "../../app/retry";
 import { MAX_STATUS_RUNS } from "../../shared/protocol";
 import { BIN, EXIT_FAILED, EXIT_OK, keepSecret, parseFlags, UsageError, type Command } from "../common";
-import { loadBackupConnection } from "../restore/config";
+import { loadBackupConnection, STATUS_SECRET_VARS } from "../restore/config";
 
 const USAGE = `Usage: ${BIN} status [--limit <n>] [--json] [--url <url>] [--secret <secret>]
 
@@ -18,8 +18,10 @@ then the age of the newest completed run: the newest restore point.
 
   --limit <n>          how many runs (1..${MAX_STATUS_RUNS}, default ${DEFAULT_STATUS_LIMIT})
   --json               print the report as JSON instead
-  --url <url>          backup deployment URL    (default: BACKUP_URL from the
-  --secret <secret>    shared BACKUP_SECRET      environment, .env.local or .env)
+  --url <url>          backup deployment URL (default: BACKUP_URL from the
+                       environment, .env.local or .env)
+  --secret <secret>    BACKUP_RESTORE_SECRET or the primary's BACKUP_SECRET
+                       (default: either, from the same places)
   -h, --help           this text
 
 Exit codes: 0 the newest restore point finished within the last
@@ -39,7 +41,7 @@ async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_STATUS_RUNS) {
     throw new UsageError(`--limit must be a whole number from 1 to ${MAX_STATUS_RUNS}, got "${values.limit}".`);
   }
-  const connection = loadBackupConnection({ url: values.url, secret: values.secret });
+  const connection = loadBackupConnection({ url: values.url, secret: values.secret }, { secretVars: STATUS_SECRET_VARS });
   keepSecret(connection.secret);
   const target = new BackupTarget(
     // `source` names a primary in the calls that write; status only reads.
