@@ -5,6 +5,7 @@ import { internal } from "../convex/_generated/api";
 import { randomSecret, startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
 import { seedShop } from "../harness/shopData";
 import { backupRowCounts } from "./support/backupContents";
+import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 
 let d: Deployments;
 beforeEach(async () => {
@@ -82,6 +83,24 @@ describe("secret rotation", () => {
     expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
     d.primary.env.BACKUP_SECRET = old;
     expect(await runError()).toMatch(/UNAUTHORIZED/);
+  });
+});
+
+describe("restore secret rotation", () => {
+  test("the backup accepts BACKUP_RESTORE_SECRET_PREVIOUS too while it is set, then only the new one", async () => {
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    const restoreWith = (secret: string) => writeRestoreZip({ url: d.backup.server.url, secret, run: "latest", dryRun: true });
+    const old = d.restoreSecret;
+    const fresh = randomSecret();
+    d.backup.env.BACKUP_RESTORE_SECRET = fresh;
+    d.backup.env.BACKUP_RESTORE_SECRET_PREVIOUS = old;
+    expect((await restoreWith(old)).seq).toBe(1);
+    expect((await restoreWith(fresh)).seq).toBe(1);
+    d.backup.env.BACKUP_RESTORE_SECRET_PREVIOUS = undefined;
+    expect((await restoreWith(fresh)).seq).toBe(1);
+    await expect(restoreWith(old)).rejects.toThrow(/UNAUTHORIZED/);
+    // The primary's runs go on untouched by the rotation.
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
   });
 });
 
