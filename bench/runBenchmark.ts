@@ -595,7 +595,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     // collections of the deployments' large heap would be charged to the
     // restore); then the restore once more under the sampler for its memory.
     const out = join(tmpdir(), `bench-restore-${process.pid}-${Date.now()}.zip`);
-    const writeZip = () => writeRestoreZip({ url: a.backup.server.url, secret: a.secret, run: "latest", out });
+    const writeZip = () => writeRestoreZip({ url: a.backup.server.url, secret: a.restoreSecret, run: "latest", out });
     const zipMs: number[] = [];
     const readMs: number[] = [];
     let restoreRun: Measured<Awaited<ReturnType<typeof writeZip>>> | null = null;
@@ -604,7 +604,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     try {
       for (let i = 0; i < REPEATS; i++) {
         collectGarbage();
-        read = await step(`bare read of the backup ${i + 1}/${REPEATS}`, () => bareReadOfBackup(a.backup.server.url, a.secret));
+        read = await step(`bare read of the backup ${i + 1}/${REPEATS}`, () => bareReadOfBackup(a.backup.server.url, a.restoreSecret));
         readMs.push(read.ms);
         const zip = await step(`restore ZIP ${i + 1}/${REPEATS}`, () =>
           measure({ primary: null, backup: a.backup.io, server: a.backup.server }, writeZip),

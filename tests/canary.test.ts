@@ -14,13 +14,15 @@ import { allBackupText } from "./support/backupContents";
 
 // The shared secret is itself a canary: 40 recognisable characters.
 const SECRET = "CANARY-SHARED-SECRET-0123456789abcdefghij";
+// And so is the restore secret, which only the backup deployment holds.
+const RESTORE_SECRET = "CANARY-RESTORE-SECRET-0123456789abcdefgh";
 const canary = (name: string) => `CANARY-${name}-${Math.random().toString(36).slice(2)}`;
 
 let d: Deployments;
 let ids: ShopIds;
 let dir: string;
 beforeEach(async () => {
-  d = await startDeployments({ secret: SECRET });
+  d = await startDeployments({ secret: SECRET, restoreSecret: RESTORE_SECRET });
   ids = await seedShop(d.primary, { users: 5, products: 5, orders: 5 });
   dir = mkdtempSync(join(tmpdir(), "canary-"));
 });
@@ -133,11 +135,13 @@ test("canaries reach no backup table, log line, error message or restore ZIP", a
   d.backup.server.faults.clear();
   await attempt(runNow);
   const out = join(dir, "restore.zip");
-  await attempt(() => writeRestoreZip({ url: d.backup.server.url, secret: SECRET, run: "latest", out }));
+  await attempt(() => writeRestoreZip({ url: d.backup.server.url, secret: RESTORE_SECRET, run: "latest", out }));
+  // The primary's secret cannot read the backup: refused, and never echoed.
+  await attempt(() => writeRestoreZip({ url: d.backup.server.url, secret: SECRET, run: "latest", out: join(dir, "y.zip") }));
   await attempt(() => writeRestoreZip({ url: d.backup.server.url, secret: "CANARY-WRONG-SECRET-0123456789abcdefghijk", run: "latest", out: join(dir, "x.zip") }));
   vi.restoreAllMocks();
 
-  expect(errors.length).toBeGreaterThanOrEqual(3);
+  expect(errors.length).toBeGreaterThanOrEqual(4);
   const zip = unzipSync(readFileSync(out));
   const zipText = Object.values(zip).map((bytes) => strFromU8(bytes)).join("\n");
   expect(zipText).toContain(ids.users[0]!); // the restore did run
