@@ -15,6 +15,8 @@ import type {
 } from "convex/server";
 import type * as alerts from "../alerts.js";
 import type * as crons from "../crons.js";
+import type * as history from "../history.js";
+import type * as pins from "../pins.js";
 import type * as restore from "../restore.js";
 import type * as retention from "../retention.js";
 import type * as runs from "../runs.js";
@@ -32,6 +34,8 @@ import type * as sync from "../sync.js";
 declare const fullApi: ApiFromModules<{
   alerts: typeof alerts;
   crons: typeof crons;
+  history: typeof history;
+  pins: typeof pins;
   restore: typeof restore;
   retention: typeof retention;
   runs: typeof runs;

@@ -1,7 +1,7 @@
 // backup:status - the backup's recent runs as one report and a few log lines,
 // with the age of the newest restore point flagged when backups have stopped.
 import { v, type Infer } from "convex/values";
-import { vRunReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
+import { vPinReport, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import { formatBytes } from "./runBackup";
 
@@ -28,11 +28,13 @@ export const vBackupStatus = v.object({
   ),
   /** No restore point finished within STALE_AFTER_MS (or none at all). */
   stale: v.boolean(),
+  /** Pinned restore points (kept by retention until unpinned), oldest first, with their labels. */
+  pins: v.array(vPinReport),
 });
 export type BackupStatus = Infer<typeof vBackupStatus>;
 
 export async function readBackupStatus(target: BackupTarget, limit: number, now: () => number): Promise<BackupStatus> {
-  return summarizeStatus(await target.recentRuns({ limit }), now());
+  return summarizeStatus(await target.recentRuns({ limit, withPins: true }), now());
 }
 
 export function summarizeStatus(result: RecentRunsResult, now: number): BackupStatus {
@@ -47,6 +49,8 @@ export function summarizeStatus(result: RecentRunsResult, now: number): BackupSt
     runs: result.runs.map(withTotals),
     newestCompleted,
     stale: newestCompleted === null || newestCompleted.ageMs > STALE_AFTER_MS,
+    // An older backup deployment does not send them.
+    pins: result.pins ?? [],
   };
 }
 
@@ -61,6 +65,7 @@ function withTotals(run: RunReport): RunStatusLine {
 /** The log: one line per run (oldest first, as a log reads), then the verdict. */
 export function statusLines(status: BackupStatus): { warning: boolean; text: string }[] {
   const lines = [...status.runs].reverse().map((run) => ({ warning: false, text: describeRun(run) }));
+  if (status.pins.length > 0) lines.push({ warning: false, text: `[backup status] pinned (kept until unpinned): ${status.pins.map(describePin).join(", ")}` });
   const newest = status.newestCompleted;
   if (newest === null) {
     lines.push({ warning: true, text: "[backup status] WARNING: the backup holds no completed run yet (no restore point)." });
@@ -80,8 +85,16 @@ export function statusLines(status: BackupStatus): { warning: boolean; text: str
   return lines;
 }
 
+/** run 12 "before-migration-42" 2025-05-01T10:00:00.000Z (and its state unless completed). */
+function describePin(pin: PinReport): string {
+  const label = pin.label === null ? "" : ` "${pin.label}"`;
+  const state = pin.status === "completed" ? "" : ` (${pin.status})`;
+  return `run ${pin.seq}${label} ${new Date(pin.startedAt).toISOString()}${state}`;
+}
+
 function describeRun(run: RunStatusLine): string {
-  const state = run.interrupted ? "interrupted (resumes with the next run)" : run.status;
+  const marks = [run.label === undefined ? null : `"${run.label}"`, run.pinned === true ? "pinned" : null].filter((m) => m !== null);
+  const state = (run.interrupted ? "interrupted (resumes with the next run)" : run.status) + (marks.length > 0 ? ` [${marks.join(", ")}]` : "");
   const tables = run.tables.map((t) => `${t.table} ${t.scanned}/${t.changed}/${t.deleted}`).join(", ");
   const duration = run.durationMs === null ? "" : ` in ${formatDuration(run.durationMs)}`;
   const attempts = run.attempts > 1 ? `, ${run.attempts} attempts` : "";

@@ -8,11 +8,14 @@ import { requireRestoreAccess } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
 import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
 import { readRestorePage } from "./lib/restorePage";
+import { checkIds, readDocumentsAt } from "./lib/restoreDocuments";
 import { readSchema } from "./lib/runRecords";
 import {
   getRestorePointArgs,
   getSchemaArgs,
+  readDocumentsArgs,
   readRestorePageArgs,
+  vDocumentsRead,
   vRestorePage,
   vRestorePoint,
   vStoredSchema,
@@ -33,6 +36,8 @@ export const getRestorePoint = query({
       missingTables: missingTables(run),
       schemaHash: run.schemaHash ?? null,
       redactions: run.redactions ?? [],
+      ...(run.label === undefined ? {} : { label: run.label }),
+      ...(run.pinned === true ? { pinned: true } : {}),
     };
   },
 });
@@ -54,5 +59,17 @@ export const readPage = query({
     await requireRestoreAccess(secret);
     validateTableName(table);
     return await readRestorePage(ctx.db, { seq, table, cursor, numItems });
+  },
+});
+
+/** A few documents as the restore point `seq` held them (restore --ids), at most MAX_DOCUMENT_IDS per call. */
+export const readDocuments = query({
+  args: readDocumentsArgs,
+  returns: vDocumentsRead,
+  handler: async (ctx, { secret, seq, table, ids }) => {
+    await requireRestoreAccess(secret);
+    validateTableName(table);
+    checkIds(ids);
+    return await readDocumentsAt(ctx.db, { seq, table, ids });
   },
 });

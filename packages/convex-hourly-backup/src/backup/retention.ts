@@ -21,6 +21,8 @@ export const vPruneStepResult = v.object({
   deletedRuns: v.number(),
   deletedBatches: v.number(),
   kept: v.object({
+    /** Pinned by the user: kept whatever the policy says. */
+    pinned: v.number(),
     recent: v.number(),
     daily: v.number(),
     weekly: v.number(),

@@ -4,7 +4,9 @@
 // The selection is pure and monotone: a run it drops is never selected again
 // later (the newest run of a day or week stays the newest, windows only move
 // forward), so deleting what it drops can never take away a point it would
-// want back.
+// want back. A pinned completed run is always kept; unpinning hands it back to
+// the policy. A dropped run is marked "pruning" before anything it needs is
+// deleted, and such a run can no longer be pinned.
 import { v, type Infer } from "convex/values";
 import type { vRunStatus } from "../shared/protocol";
 
@@ -51,10 +53,12 @@ export type RunInfo = {
   startedAt: number;
   /** "pruning": a previous prune dropped it and started deleting what it needs; never kept again. */
   status: Infer<typeof vRunStatus>;
+  /** Pinned by the user (runNow's pin, `convex-hourly-backup pin`): a completed run is kept until unpinned. */
+  pinned?: boolean;
 };
 
 /** Why a run is kept as a restore point (or protects its versions). */
-export type KeepReason = "recent" | "daily" | "weekly" | "newest" | "running" | "undecided";
+export type KeepReason = "pinned" | "recent" | "daily" | "weekly" | "newest" | "running" | "undecided";
 
 export type RetentionPlan = {
   /** Runs whose versions must stay: retained restore points and running runs. */
@@ -112,6 +116,8 @@ export function planRetention(
     if (run.status === "running") return "running";
     // Its versions may already be partly gone, whatever the policy now says.
     if (run.status === "pruning") return null;
+    // Pinned: kept whatever the policy says (a run being pruned cannot be pinned).
+    if (run.status === "completed" && run.pinned === true) return "pinned";
     if (weekOf(run.startedAt) >= undecidedWeek) return "undecided";
     if (run.status !== "completed") return null;
     if (run.startedAt >= keepAllFrom) return "recent";

@@ -8,6 +8,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
 import { validateTableList, validateTableName } from "./lib/validateBatch";
 import { knownRedactions, storeSchema, validateRedactions } from "./lib/runRecords";
+import { checkLabel, checkLabelFree, checkPinRoom } from "./lib/labels";
 import {
   beginRunArgs,
   checkpointArgs,
@@ -24,9 +25,10 @@ import {
 export const beginRun = mutation({
   args: beginRunArgs,
   returns: vBeginRunResult,
-  handler: async (ctx, { secret, holder, leaseMs, tables, source }) => {
+  handler: async (ctx, { secret, holder, leaseMs, tables, source, label, pin }) => {
     await requireSecret(secret);
     validateTableList(tables);
+    if (label !== undefined) checkLabel(label);
     const lease = clampLease(leaseMs);
     const now = Date.now();
     // Step 1: one source per backup deployment. The newest run says whose
@@ -57,12 +59,21 @@ export const beginRun = mutation({
         return { outcome: "busy" as const, runId: running._id, seq: running.seq, leaseExpiresAt: running.leaseExpiresAt! };
       }
       // The same holder asking again (its first reply was lost) or a dead holder's run: resume it.
+      // A label or pin asked for now goes to the run that resumes, the point it makes.
+      if (label !== undefined && running.label !== undefined && running.label !== label) {
+        throw new ConvexError({
+          code: ERROR_CODES.labelTaken,
+          message: `Run ${running.seq}, interrupted, resumes first and is labelled "${running.label}" already: run again with your label once it completes.`,
+        });
+      }
+      const marks = await labelAndPin(ctx.db, running, label, pin);
       const resumed = running.holder !== holder;
       await ctx.db.patch("runs", running._id, {
         holder,
         leaseExpiresAt: now + lease,
         attempts: (running.attempts ?? 1) + (resumed ? 1 : 0),
         source,
+        ...marks,
       });
       return {
         outcome: resumed ? ("resumed" as const) : ("started" as const),
@@ -78,8 +89,10 @@ export const beginRun = mutation({
       };
     }
     // Step 3: a new run.
+    const marks = await labelAndPin(ctx.db, null, label, pin);
     const seq = (latest?.seq ?? 0) + 1;
     const runId = await ctx.db.insert("runs", {
+      ...marks,
       seq,
       startedAt: now,
       status: "running",
@@ -161,6 +174,18 @@ export const finishRun = mutation({
     return null;
   },
 });
+
+/** The label and pin runNow asked for, checked (free label, room for a pin) before anything is written. */
+async function labelAndPin(
+  db: DatabaseReader,
+  run: Doc<"runs"> | null,
+  label: string | undefined,
+  pin: boolean | undefined,
+): Promise<{ label?: string; pinned?: true }> {
+  if (label !== undefined) await checkLabelFree(db, label, run);
+  if (pin === true) await checkPinRoom(db, run);
+  return { ...(label === undefined ? {} : { label }), ...(pin === true ? { pinned: true as const } : {}) };
+}
 
 function clampLease(leaseMs: number): number {
   if (!Number.isFinite(leaseMs)) return MIN_LEASE_MS;

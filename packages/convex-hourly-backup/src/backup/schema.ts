@@ -40,6 +40,10 @@ export const vRunFields = {
   redactions: v.optional(v.array(vRedactedPath)),
   /** The primary's schema at this run (a `schemas` hash); absent on runs from before schemas were stored. */
   schemaHash: v.optional(v.string()),
+  /** A name the user gave this restore point (runNow's `label`, or pin --label); unique among runs not being pruned. */
+  label: v.optional(v.string()),
+  /** true: retention keeps this restore point until it is unpinned (absent otherwise). */
+  pinned: v.optional(v.boolean()),
 };
 
 /** The primary's schema JSON (see shared/protocol vRunSchema), stored once per distinct hash, in chunks. */
@@ -136,7 +140,14 @@ export default defineSchema({
   // One per backup run: written by runs.* (lease, checkpoints, completion), read
   // by status and restore, deleted by retention.prune once no longer kept. A
   // completed run is a restore point.
-  runs: defineTable(vRunFields).index("by_seq", ["seq"]).index("by_status", ["status", "seq"]),
+  // Labels and pins are written by runs.beginRun (runNow's label and pin) and
+  // pins.pin / pins.unpin, read by restore (a label selects a run), status
+  // and retention (a pinned run is kept).
+  runs: defineTable(vRunFields)
+    .index("by_seq", ["seq"])
+    .index("by_status", ["status", "seq"])
+    .index("by_label", ["label", "seq"])
+    .index("by_pinned", ["pinned", "seq"]),
   // One per applied batch: written by sync.applyRange so a resent batch (its
   // reply was lost) is answered from here instead of applied twice; deleted
   // with its run by retention.prune.

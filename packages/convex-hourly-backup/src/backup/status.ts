@@ -1,12 +1,15 @@
 // What backup:status on the primary shows: the backup's recent runs and its
 // newest restore point. Counts and times only, never document values.
-import { query } from "./_generated/server";
+import { getConvexSize } from "convex/values";
+import { query, type DatabaseReader } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { requireStatusAccess } from "./lib/auth";
 import {
+  MAX_PINNED,
   MAX_STATUS_RUNS,
   recentRunsArgs,
   vRecentRunsResult,
+  type PinReport,
   type RunReport,
 } from "../shared/protocol";
 
@@ -21,7 +24,7 @@ export const MAX_STATUS_BYTES = 4 * 1024 * 1024;
 export const recentRuns = query({
   args: recentRunsArgs,
   returns: vRecentRunsResult,
-  handler: async (ctx, { secret, limit }) => {
+  handler: async (ctx, { secret, limit, withPins }) => {
     await requireStatusAccess(secret);
     const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
     const { page: runs } = await ctx.db
@@ -35,16 +38,33 @@ export const recentRuns = query({
       .order("desc")
       .first();
     const now = Date.now();
+    const marks = withPins === true;
     return {
-      runs: runs.map((run) => report(run, now)),
-      newestCompleted: newest === null ? null : report(newest, now),
+      runs: runs.map((run) => report(run, now, marks)),
+      newestCompleted: newest === null ? null : report(newest, now, marks),
+      ...(marks ? { pins: await pins(ctx.db) } : {}),
     };
   },
 });
 
-function report(run: Doc<"runs">, now: number): RunReport {
+/** The pinned runs, oldest first: at most MAX_PINNED, and records up to MAX_STATUS_BYTES. */
+async function pins(db: DatabaseReader): Promise<PinReport[]> {
+  const out: PinReport[] = [];
+  let bytes = 0;
+  for await (const run of db.query("runs").withIndex("by_pinned", (q) => q.eq("pinned", true))) {
+    bytes += getConvexSize(run);
+    if (out.length >= MAX_PINNED || bytes > MAX_STATUS_BYTES) break;
+    const { seq, status, startedAt } = run;
+    out.push({ runId: run._id, seq, label: run.label ?? null, status, startedAt, finishedAt: run.finishedAt ?? null });
+  }
+  return out;
+}
+
+function report(run: Doc<"runs">, now: number, marks: boolean): RunReport {
   const progress = (run.checkpoints ?? []).map((checkpoint) => checkpoint.counts);
   return {
+    ...(marks && run.label !== undefined ? { label: run.label } : {}),
+    ...(marks && run.pinned === true ? { pinned: true } : {}),
     runId: run._id,
     seq: run.seq,
     status: run.status,

@@ -150,6 +150,13 @@ export const beginRunArgs = {
    * another with SOURCE_MISMATCH, naming both.
    */
   source: v.string(),
+  /**
+   * runNow's `label` (see labelProblem): names the restore point this run
+   * makes. Refused with INVALID_LABEL or LABEL_TAKEN before anything is written.
+   */
+  label: v.optional(v.string()),
+  /** runNow's `pin`: retention keeps the restore point until it is unpinned. */
+  pin: v.optional(v.boolean()),
 };
 export const vBeginRunResult = v.union(
   v.object({
@@ -309,6 +316,12 @@ export const ERROR_CODES = {
   rangeTooLarge: "RANGE_TOO_LARGE",
   /** beginRun: this backup deployment already holds another primary's backups. */
   sourceMismatch: "SOURCE_MISMATCH",
+  /** A restore point label that is not a label (see labelProblem). */
+  invalidLabel: "INVALID_LABEL",
+  /** A label another kept run already carries (labels are unique among kept runs). */
+  labelTaken: "LABEL_TAKEN",
+  /** pin: MAX_PINNED runs are pinned already. */
+  tooManyPins: "TOO_MANY_PINS",
 } as const;
 export type BackupErrorData = { code: string; message: string };
 
@@ -318,6 +331,12 @@ export const recentRunsArgs = {
   secret: v.string(),
   /** How many runs, newest first (1 .. MAX_STATUS_RUNS, default 10). */
   limit: v.optional(v.number()),
+  /**
+   * Also each run's label and pin, and the pinned runs (`pins`). Asked for
+   * by primaries that know these fields: an older primary's backup:status
+   * validates its result and would refuse fields it does not know.
+   */
+  withPins: v.optional(v.boolean()),
 };
 export const vRunReport = v.object({
   runId: v.string(),
@@ -331,12 +350,55 @@ export const vRunReport = v.object({
   /** A completed run's final counts; a running run's progress so far. */
   tables: v.array(vTableCounts),
   error: v.union(v.string(), v.null()),
+  /** The restore point's label, if it has one (withPins only). */
+  label: v.optional(v.string()),
+  /** Retention keeps it until it is unpinned (withPins only). */
+  pinned: v.optional(v.boolean()),
 });
 export type RunReport = Infer<typeof vRunReport>;
+
+/** A pinned run, as status lists it. */
+export const vPinReport = v.object({
+  runId: v.string(),
+  seq: v.number(),
+  label: v.union(v.string(), v.null()),
+  status: vRunStatus,
+  startedAt: v.number(),
+  finishedAt: v.union(v.number(), v.null()),
+});
+export type PinReport = Infer<typeof vPinReport>;
+
 export const vRecentRunsResult = v.object({
   /** Newest first. */
   runs: v.array(vRunReport),
   /** The newest restore point, however old. */
   newestCompleted: v.union(vRunReport, v.null()),
+  /** Every pinned run, oldest first (withPins only; at most MAX_PINNED). */
+  pins: v.optional(v.array(vPinReport)),
 });
 export type RecentRunsResult = Infer<typeof vRecentRunsResult>;
+
+// Restore points a user names and pins (issue 13). A label names one kept
+// run (unique among runs that are not being pruned); a pinned run is kept by
+// retention, whatever its policy, until it is unpinned.
+
+/** Most runs pinned at once: status lists them all and retention reads them every pass. */
+export const MAX_PINNED = 100;
+export const MAX_LABEL_LENGTH = 64;
+/**
+ * A letter, then letters, digits, ".", "_" or "-": printable, no space, safe
+ * on a command line unquoted, and never mistaken for a run number, a time or
+ * "latest" where a run is named (`restore --run`, `pin <run|label>`).
+ */
+const LABEL = /^[A-Za-z][A-Za-z0-9._-]*$/;
+
+/** Why `label` is not a valid restore point label, or null when it is. */
+export function labelProblem(label: string): string | null {
+  if (label.length === 0) return "A label cannot be empty.";
+  if (label.length > MAX_LABEL_LENGTH) return `A label has at most ${MAX_LABEL_LENGTH} characters (this one has ${label.length}).`;
+  if (!LABEL.test(label)) {
+    return `${JSON.stringify(label)} is not a label: start with a letter, then letters, digits, ".", "_" or "-" (e.g. before-migration-42).`;
+  }
+  if (label === "latest") return '"latest" names the newest restore point: choose another label.';
+  return null;
+}

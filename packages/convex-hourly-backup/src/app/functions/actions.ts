@@ -11,6 +11,7 @@ import { BackupTarget, readBackupConfig } from "../backupTarget";
 import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "../backupStatus";
 import { verifyTables, vVerifyReport } from "../verifyTables";
 import type { ActionCtx } from "../appContext";
+import { labelProblem } from "../../shared/protocol";
 import type { BackupSettings } from "../settings";
 
 export function defineActions(settings: BackupSettings) {
@@ -24,11 +25,18 @@ export function defineActions(settings: BackupSettings) {
       reconcile: v.optional(v.boolean()),
       /** Hand over to a scheduled continuation after this long (default 15 minutes). */
       maxDurationMs: v.optional(v.number()),
+      /** Names the restore point this run makes (restore --label, history, status); unique among kept points. */
+      label: v.optional(v.string()),
+      /** Retention keeps the restore point this run makes until it is unpinned (convex-hourly-backup unpin). */
+      pin: v.optional(v.boolean()),
     },
     returns: vRunSummary,
     handler: async (ctx, args): Promise<RunSummary> => {
+      // A bad label is refused before anything is read or written (the backup checks that it is free).
+      const marks = restorePointMarks(args);
       const configuredTables = settings.backedUpTables();
       const options = {
+        ...marks,
         dryRun: args.dryRun ?? false,
         tables: settings.chooseTables(args.tables),
         configuredTables,
@@ -83,4 +91,14 @@ export function defineActions(settings: BackupSettings) {
   });
 
   return { runNow, status, verify };
+}
+
+/** runNow's label and pin, checked: a dry run makes no restore point to name or keep. */
+function restorePointMarks(args: { dryRun?: boolean; label?: string; pin?: boolean }): { label?: string; pin?: boolean } {
+  const marked = args.label !== undefined || args.pin === true;
+  if (marked && args.dryRun === true) throw new Error("runNow: a dry run makes no restore point, so it takes no label or pin.");
+  if (args.label === undefined) return args.pin === true ? { pin: true } : {};
+  const problem = labelProblem(args.label);
+  if (problem !== null) throw new Error(`runNow: ${problem} Nothing was backed up.`);
+  return { label: args.label, ...(args.pin === true ? { pin: true } : {}) };
 }

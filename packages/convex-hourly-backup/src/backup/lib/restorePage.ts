@@ -108,7 +108,7 @@ async function readLiveContents(
 }
 
 /** One version's text through contents.by_version: its own chunks only, never its history. */
-async function readVersionDirectly(db: DatabaseReader, version: Doc<"versions">): Promise<string> {
+export async function readVersionDirectly(db: DatabaseReader, version: Doc<"versions">): Promise<string> {
   if (version.text !== undefined) return version.text;
   const chunks = await db
     .query("contents")

@@ -1,11 +1,12 @@
 // Restore points: only a completed run is one (a run retention is pruning is
-// not). A selector names the newest, a run id, a run's sequence number, or
-// the newest completed run that started at or before a time. Every lookup is
-// a bounded number of index ranges however many runs the backup holds.
+// not). A selector names the newest, a run id, a run's sequence number, a
+// label, or the newest completed run that started at or before a time. Every
+// lookup is a bounded number of index ranges however many runs the backup holds.
 import { ConvexError } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
-import { ERROR_CODES } from "../../shared/protocol";
+import { ERROR_CODES, labelProblem } from "../../shared/protocol";
+import { runsLabelled } from "./labels";
 import type { RestoreTable, RunSelector } from "./restoreProtocol";
 
 /** Empty tables whose table number is looked up from a stored id; more get free numbers. */
@@ -28,22 +29,49 @@ export async function findRestorePoint(db: DatabaseReader, selector: RunSelector
       const run = lastStarted === null ? null : await newestCompleted(db, lastStarted);
       return run ?? notFound(`No completed run started at or before ${new Date(selector.time).toISOString()}.`);
     }
+    default:
+      return completedOrThrow(await findNamedRun(db, selector));
+  }
+}
+
+type NamedRun = Extract<RunSelector, { kind: "seq" | "runId" | "label" }>;
+
+/**
+ * The run a sequence number, an id or a label names, whatever its status, or
+ * a RUN_NOT_FOUND ConvexError. Text that is no run id is tried as a label (a
+ * label never looks like a number, a time or "latest").
+ */
+export async function findNamedRun(db: DatabaseReader, selector: NamedRun): Promise<Doc<"runs">> {
+  switch (selector.kind) {
     case "seq": {
       const run = await db
         .query("runs")
         .withIndex("by_seq", (q) => q.eq("seq", selector.seq))
         .first();
-      return completedOrThrow(run ?? notFound(`No run has sequence number ${selector.seq} in the backup deployment.`));
+      return run ?? notFound(`No run has sequence number ${selector.seq} in the backup deployment.`);
     }
     case "runId": {
       const id: Id<"runs"> | null = db.normalizeId("runs", selector.runId);
       const run = id === null ? null : await db.get("runs", id);
-      return completedOrThrow(run ?? notFound("No run has this id in the backup deployment."));
+      if (run !== null) return run;
+      const labelled = id === null && labelProblem(selector.runId) === null ? await labelledRun(db, selector.runId) : null;
+      return labelled ?? notFound("No run has this id or label in the backup deployment.");
+    }
+    case "label": {
+      const problem = labelProblem(selector.label);
+      if (problem !== null) throw new ConvexError({ code: ERROR_CODES.invalidLabel, message: problem });
+      return (await labelledRun(db, selector.label)) ?? notFound(`No restore point is labelled "${selector.label}".`);
     }
   }
 }
 
-function completedOrThrow(run: Doc<"runs">): Doc<"runs"> {
+/** The kept run carrying the label, else one retention is pruning (so the refusal says why), else null. */
+async function labelledRun(db: DatabaseReader, label: string): Promise<Doc<"runs"> | null> {
+  const runs = await runsLabelled(db, label);
+  return runs.find((run) => run.status !== "pruning") ?? runs[0] ?? null;
+}
+
+export function completedOrThrow(run: Doc<"runs">): Doc<"runs"> {
   if (run.status === "completed") return run;
   const why =
     run.status === "pruning"

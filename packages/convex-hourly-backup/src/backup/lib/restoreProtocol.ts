@@ -6,13 +6,15 @@ import { vRedactedPath } from "../../shared/protocol";
 
 /**
  * Which completed run to restore: the newest, a run id, a run's sequence
- * number, or the newest that started at or before `time` (ms).
+ * number, the newest that started at or before `time` (ms), or the run
+ * carrying a label. A `runId` that is no id of a run is tried as a label.
  */
 export const vRunSelector = v.union(
   v.object({ kind: v.literal("latest") }),
   v.object({ kind: v.literal("runId"), runId: v.string() }),
   v.object({ kind: v.literal("seq"), seq: v.number() }),
   v.object({ kind: v.literal("atOrBefore"), time: v.number() }),
+  v.object({ kind: v.literal("label"), label: v.string() }),
 );
 export type RunSelector = Infer<typeof vRunSelector>;
 
@@ -48,6 +50,10 @@ export const vRestorePoint = v.object({
    * most MAX_RUN_REDACTIONS): a required field among them needs a placeholder.
    */
   redactions: v.array(vRedactedPath),
+  /** The point's label (runNow's label, pin --label), if any. */
+  label: v.optional(v.string()),
+  /** Retention keeps the point until it is unpinned. */
+  pinned: v.optional(v.boolean()),
 });
 export type RestorePoint = Infer<typeof vRestorePoint>;
 
@@ -85,3 +91,44 @@ export const vRestorePage = v.union(
   v.object({ kind: v.literal("retry"), numItems: v.number() }),
 );
 export type RestorePage = Infer<typeof vRestorePage>;
+
+/** Most ids one readDocuments call takes; a restore of more ids makes several calls. */
+export const MAX_DOCUMENT_IDS = 100;
+
+export const readDocumentsArgs = {
+  secret: v.string(),
+  /** The restore point's seq: each document as the version live at it. */
+  seq: v.number(),
+  table: v.string(),
+  /** Document ids (at most MAX_DOCUMENT_IDS), read in this order. */
+  ids: v.array(v.string()),
+};
+
+/**
+ * The documents among `ids[0 .. next)` that the table held at the point, as
+ * canonical JSON, and the ids it did not hold then (`missing`). `next` <
+ * ids.length when the read stopped at its byte budget: ask again with the rest.
+ */
+export const vDocumentsRead = v.object({
+  documents: v.array(v.string()),
+  missing: v.array(v.string()),
+  next: v.number(),
+});
+export type DocumentsRead = Infer<typeof vDocumentsRead>;
+
+/** pins:pin names a completed run and, optionally, a label to give it. */
+export const pinArgs = { secret: v.string(), selector: vRunSelector, label: v.optional(v.string()) };
+export const unpinArgs = { secret: v.string(), selector: vRunSelector };
+
+/** The run pin or unpin acted on, as it is now. */
+export const vPinnedRun = v.object({
+  runId: v.string(),
+  seq: v.number(),
+  startedAt: v.number(),
+  finishedAt: v.union(v.number(), v.null()),
+  label: v.union(v.string(), v.null()),
+  pinned: v.boolean(),
+  /** false: it was already so (pinned, or not pinned), nothing changed but perhaps the label. */
+  changed: v.boolean(),
+});
+export type PinnedRun = Infer<typeof vPinnedRun>;

@@ -220,7 +220,7 @@ async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budge
 }
 
 function countReasons(kept: Map<number, KeepReason>): Record<KeepReason, number> {
-  const counts: Record<KeepReason, number> = { recent: 0, daily: 0, weekly: 0, newest: 0, running: 0, undecided: 0 };
+  const counts: Record<KeepReason, number> = { pinned: 0, recent: 0, daily: 0, weekly: 0, newest: 0, running: 0, undecided: 0 };
   for (const reason of kept.values()) counts[reason] += 1;
   return counts;
 }
