@@ -5,13 +5,16 @@
 // Errors are one line on stderr: never a stack trace, never a secret.
 import { BIN, EXIT_FAILED, EXIT_OK, EXIT_USAGE, oneLine, scrub, UsageError, type Command } from "./common";
 import { initBackup } from "./commands/initBackup";
+import { history } from "./commands/history";
+import { pin } from "./commands/pin";
 import { restore } from "./commands/restore";
+import { unpin } from "./commands/unpin";
 import { runCommand } from "./commands/run";
 import { setup } from "./commands/setup";
 import { status } from "./commands/status";
 import { verify } from "./commands/verify";
 
-const COMMANDS: readonly Command[] = [initBackup, setup, status, verify, runCommand, restore];
+const COMMANDS: readonly Command[] = [initBackup, setup, status, verify, runCommand, restore, pin, unpin, history];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,6 +5,8 @@
 //   convex-hourly-backup restore --run 2025-05-01T12:00:00Z --out restore.zip --tables users,orders
 //   convex-hourly-backup restore --run 42 --dry-run
 //   convex-hourly-backup restore --run 42 --out restore.zip --placeholders placeholders.json
+//   convex-hourly-backup restore --label before-migration-42 --out restore.zip
+//   convex-hourly-backup restore --table orders --ids <id>,<id> --run 42 --out orders.zip   (writeDocumentsZip.ts)
 //
 // Exits 0 only with a whole ZIP written (or a dry run). Exits 1 with a message
 // (never the secret) when the backup is unreachable, the secret is wrong, the
@@ -21,11 +23,20 @@ import { loadBackupConnection } from "../restore/config";
 import { formatBytes, progressReporter } from "../restore/progressReporter";
 import type { RestorePlaceholders } from "../restore/schemaCheck";
 import { importAdvice, writeRestoreZip, type RestoreResult } from "../restore/writeRestoreZip";
+import { idList, writeDocumentsZip, MAX_RESTORE_IDS, type DocumentsRestoreResult } from "../restore/writeDocumentsZip";
+import { documentsImportAdvice } from "../restore/importAdvice";
+import { parseRunSelector } from "../restore/restoreSource";
+import { parseLabel } from "../pointName";
+import type { RunSelector } from "../../backup/lib/restoreProtocol";
 
 const USAGE = `Usage: ${BIN} restore --run <latest | run number | ISO time | run id> --out <file.zip> [options]
+       ${BIN} restore --label <label> --out <file.zip> [options]
+       ${BIN} restore --table <table> --ids <id,id> --run <...> | --label <label> --out <file.zip>
 
 Writes the primary's documents as of a completed backup run as a ZIP in the
 layout of \`npx convex export\`, then prints the command that imports it.
+With --table and --ids, only those documents of that table, as they were
+then: to read back (or undo) a bad write without restoring a table.
 
   --run <selector>     latest            the newest completed run
                        <run number>      the run with that sequence number, digits
@@ -36,10 +47,18 @@ layout of \`npx convex export\`, then prints the command that imports it.
                                          midnight, 2025-05-01T12:00 local noon)
                        <run id>          that run (a Convex id: 31+ letters and
                                          digits, never digits only)
+                       <label>           the run with that label (as --label)
                        The run must be completed: a run still running, failed, or
                        being deleted by retention (pruning) is no restore point.
+  --label <label>      the restore point with that label (runNow's "label", or
+                       pin --label); instead of --run
   --out <file.zip>     where to write the ZIP (replaced if it exists; not a folder)
   --tables a,b         only these tables (default: all the run backed up)
+  --table <table> --ids <id,id,...>
+                       only these documents of one table (at most ${MAX_RESTORE_IDS}), each
+                       as the point held it; fails, writing nothing, if the table
+                       did not hold one of them then (history shows which points
+                       do). Never import such a ZIP with --replace: see below
   --dry-run            print the run, its tables and document counts; write nothing
   --placeholders <file.json>
                        values for required fields the backup never holds, as
@@ -64,7 +83,11 @@ values are never printed.
 Importing: \`npx convex import --replace-all <zip>\` empties every table not in
 the ZIP, the tables of every component included; \`--replace\` replaces only the
 ZIP's tables. A partial ZIP (--tables, or tables the run never backed up) is
-always imported with --replace: the restore prints which.
+always imported with --replace: the restore prints which. A ZIP of --ids holds
+part of a table, which --replace would empty: \`--append\` adds the documents
+with their own _id where the table never held them (a dev or scratch
+deployment); Convex refuses an _id its table holds or held, so in place a
+document is set back by editing it. The restore prints this advice.
 
 Exit codes: 0 the ZIP is whole (or a dry run). 1 nothing written, with the
 reason (backup unreachable, wrong secret, no such restore point, --out not
@@ -75,6 +98,9 @@ unknown flag, a missing --run or --out, an unreadable --placeholders file).`;
 function parseOptions(args: string[]) {
   const { values } = parseFlags(args, {
     run: { type: "string" },
+    label: { type: "string" },
+    table: { type: "string" },
+    ids: { type: "string" },
     out: { type: "string" },
     tables: { type: "string" },
     "dry-run": { type: "boolean", default: false },
@@ -84,12 +110,32 @@ function parseOptions(args: string[]) {
     help: { type: "boolean", short: "h", default: false },
   });
   keepSecret(values.secret);
-  if (values.run === undefined) throw new UsageError("--run is required (latest, a run number, an ISO time or a run id).");
+  if (values.run !== undefined && values.label !== undefined) throw new UsageError("give --run or --label, not both.");
+  if (values.run === undefined && values.label === undefined) {
+    throw new UsageError("--run is required (latest, a run number, an ISO time or a run id), or --label.");
+  }
+  const label = values.label === undefined ? undefined : parseLabel("--label", values.label);
+  const run = label ?? values.run!;
+  const selector: RunSelector | undefined = label === undefined ? undefined : { kind: "label", label };
   const dryRun = values["dry-run"];
   if (!dryRun && values.out === undefined) throw new UsageError("--out is required unless --dry-run.");
   const tables = tableList("--tables", values.tables);
+  const documents = documentsToRestore(values.table, values.ids, tables);
   const placeholders = values.placeholders === undefined ? undefined : readPlaceholders(values.placeholders);
-  return { run: values.run, out: values.out, tables, dryRun, url: values.url, secret: values.secret, placeholders };
+  return { run, selector, documents, out: values.out, tables, dryRun, url: values.url, secret: values.secret, placeholders };
+}
+
+/** --table with --ids: a few documents of one table (never with --tables). */
+function documentsToRestore(table: string | undefined, ids: string | undefined, tables: string[] | undefined) {
+  if (table === undefined && ids === undefined) return undefined;
+  if (table === undefined) throw new UsageError("--ids needs --table: the table the ids belong to.");
+  if (ids === undefined) throw new UsageError("--table takes --ids (a few documents); to restore whole tables use --tables.");
+  if (tables !== undefined) throw new UsageError("--ids restores documents of one --table: leave out --tables.");
+  try {
+    return { table, ids: idList(ids.split(",")) };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /**
@@ -137,10 +183,12 @@ export function readPlaceholders(file: string): RestorePlaceholders {
   return out;
 }
 
+const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+const titleOf = (result: { seq: number; label: string | null }) => `Run ${result.seq}${result.label === null ? "" : ` "${result.label}"`}`;
+
 function describe(result: RestoreResult): string {
-  const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
   const lines = [
-    `Run ${result.seq} (${result.runId}): started ${when(result.startedAt)}, finished ${when(result.finishedAt)}`,
+    `${titleOf(result)} (${result.runId}): started ${when(result.startedAt)}, finished ${when(result.finishedAt)}`,
   ];
   const width = Math.max(5, ...result.tables.map((t) => t.table.length));
   for (const t of result.tables) {
@@ -170,10 +218,33 @@ function describe(result: RestoreResult): string {
   return lines.join("\n");
 }
 
+function describeDocuments(result: DocumentsRestoreResult): string {
+  const count = `${result.ids.length} document${result.ids.length === 1 ? "" : "s"}`;
+  const lines = [
+    `${titleOf(result)} (${result.runId}): started ${when(result.startedAt)}, finished ${when(result.finishedAt)}`,
+    `  ${result.table}: ${count} as run ${result.seq} held them${result.tableNumber === null ? "" : `, table number ${result.tableNumber}`}`,
+    result.schemaChecked
+      ? `Documents ${result.dryRun ? "were read and" : "were"} checked against the app's schema as run ${result.seq} stored it.`
+      : `Run ${result.seq} stored no schema the app enforces: documents are not checked.`,
+  ];
+  for (const p of result.placeholders.filter((p) => p.documents > 0)) {
+    lines.push(`  ${p.table}.${p.path} got its placeholder (${p.documents} documents): the backup never holds it.`);
+  }
+  if (result.dryRun) lines.push("Dry run: nothing written.");
+  else lines.push(`Wrote ${result.out} (${formatBytes(result.bytes)}).`, ...documentsImportAdvice(result.out!, result.table, result.ids.length, result.seq));
+  return lines.join("\n");
+}
+
 async function run(args: string[]): Promise<number> {
-  const { placeholders, ...options } = parseOptions(args);
+  const { placeholders, documents, ...options } = parseOptions(args);
   const connection = loadBackupConnection({ url: options.url, secret: options.secret });
   keepSecret(connection.secret);
+  if (documents !== undefined) {
+    const selector = options.selector ?? parseRunSelector(options.run);
+    const result = await writeDocumentsZip({ ...options, ...connection, ...documents, selector, placeholderOverrides: placeholders });
+    console.log(describeDocuments(result));
+    return EXIT_OK;
+  }
   const progress = progressReporter();
   let result: RestoreResult;
   try {

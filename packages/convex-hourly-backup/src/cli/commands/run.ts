@@ -1,10 +1,11 @@
 // convex-hourly-backup run: a backup now, through `npx convex run
 // backup:runNow` (the app's own credentials pick the deployment), its
 // output streamed as it comes.
-import { BIN, CliError, EXIT_OK, parseFlags, tableList, type Command } from "../common";
+import { BIN, CliError, EXIT_OK, parseFlags, tableList, UsageError, type Command } from "../common";
+import { parseLabel } from "../pointName";
 import { convexRun, DEFAULT_FUNCTION_MODULE, functionModule } from "../convexRun";
 
-const USAGE = `Usage: ${BIN} run [--dry-run] [--reconcile] [--tables a,b] [--prod] [--function-module <module>]
+const USAGE = `Usage: ${BIN} run [--dry-run] [--reconcile] [--tables a,b] [--label <label>] [--pin] [--prod] [--function-module <module>]
 
 Runs \`npx convex run ${DEFAULT_FUNCTION_MODULE}:runNow\` from the app's folder: a backup run now,
 as the hourly cron does. The output of \`npx convex run\` (the run's summary)
@@ -13,6 +14,11 @@ is shown as it comes.
   --dry-run                    what would change and what is redacted; writes nothing
   --reconcile                  compare every table (and the backup's own copy) now
   --tables a,b                 only these tables (the others are carried over)
+  --label <label>              name the restore point this run makes (restore
+                               --label, history and status show it), e.g.
+                               before-migration-42; unique among kept points
+  --pin                        retention keeps that restore point until
+                               \`${BIN} unpin\`
   --prod                       the app's production deployment (else its dev
                                deployment, or the one CONVEX_DEPLOY_KEY names)
   --function-module <module>   the module that exports the backup functions
@@ -28,6 +34,8 @@ async function run(args: string[]): Promise<number> {
     "dry-run": { type: "boolean", default: false },
     reconcile: { type: "boolean", default: false },
     tables: { type: "string" },
+    label: { type: "string" },
+    pin: { type: "boolean", default: false },
     prod: { type: "boolean", default: false },
     "function-module": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
@@ -38,6 +46,9 @@ async function run(args: string[]): Promise<number> {
   if (values["dry-run"]) args_.dryRun = true;
   if (values.reconcile) args_.reconcile = true;
   if (tables !== undefined) args_.tables = tables;
+  if (values.label !== undefined) args_.label = parseLabel("--label", values.label);
+  if (values.pin) args_.pin = true;
+  if (values["dry-run"] && (values.label !== undefined || values.pin)) throw new UsageError("--dry-run makes no restore point: it takes no --label or --pin.");
   const result = (await convexRun(fn, args_, { prod: values.prod })) as { status?: unknown } | null;
   if (result === null || typeof result !== "object" || typeof result.status !== "string") {
     throw new CliError(`${fn} returned no run summary: is --function-module the module that exports the backup's runNow?`);

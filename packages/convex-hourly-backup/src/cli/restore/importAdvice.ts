@@ -42,3 +42,28 @@ export function importAdvice(path: string, seq: number, absent: AbsentTables): s
   }
   return lines;
 }
+
+/**
+ * What to do with a ZIP of a few documents (restore --ids). Never --replace or
+ * --replace-all: a ZIP holding part of a table would empty the rest of it.
+ * --append keeps everything else, but Convex's import inserts each document
+ * as new: it refuses an _id its table holds, or held before ("DocumentExists",
+ * "DocumentDeleted": convex-backend's committer checks every inserted id for
+ * earlier revisions), so --append restores them only where that table never
+ * held those ids. In place, a document that still exists is put back by
+ * editing it (or a mutation's db.replace); a deleted one keeps its _id only
+ * through a restore of its whole table.
+ */
+export function documentsImportAdvice(path: string, table: string, count: number, seq: number): string[] {
+  const documents = `${count} document${count === 1 ? "" : "s"}`;
+  return [
+    `The ZIP holds only ${documents} of ${table} as of run ${seq}.`,
+    `  Never import it with --replace or --replace-all: either would empty the rest of ${table} (--replace-all every other table too).`,
+    `  npx convex import --append ${path}`,
+    `    adds them, each with its own _id and _creationTime, to a deployment whose ${table} never held those ids (a dev or scratch deployment): to read them, or to copy fields back.`,
+    `    Convex refuses an _id that ${table} holds or once held ("DocumentExists", "DocumentDeleted"), so --append cannot put them back in place where the bad write happened.`,
+    `  To undo the write in place: set each document that still exists back to the fields in ${table}/documents.jsonl (the dashboard's editor, or a mutation calling db.replace),`,
+    "    keeping the live values of fields the backup never copies (they are absent here, or placeholders).",
+    `    A deleted document comes back under its own _id only with its whole table: restore --tables ${table}, then npx convex import --replace.`,
+  ];
+}

@@ -1,12 +1,14 @@
-// The backup deployment as the restore sees it: two public queries
-// (restore:getRestorePoint, restore:readPage) over ConvexHttpClient. Every
-// failure becomes a RestoreError whose message says what failed and never
-// holds the secret.
+// The backup deployment as the restore sees it: its restore-side public
+// functions (restore:getRestorePoint, readPage, getSchema, readDocuments;
+// history:versions; pins:pin, unpin) over ConvexHttpClient. Every failure
+// becomes a RestoreError whose message says what failed and never holds the
+// secret.
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import type { Value } from "convex/values";
 import type { BackupErrorData } from "../../shared/protocol";
-import type { RestorePage, RestorePoint, RunSelector } from "../../backup/lib/restoreProtocol";
+import type { DocumentsRead, PinnedRun, RestorePage, RestorePoint, RunSelector } from "../../backup/lib/restoreProtocol";
+import type { HistoryCursor, HistoryPage } from "../../backup/lib/historyProtocol";
 import type { BackupConnection } from "./config";
 
 /** An error meant for the person running the restore; `code` is the backup's ConvexError code, if any. */
@@ -82,13 +84,33 @@ export class RestoreSource {
     return this.call("restore:getSchema", { hash });
   }
 
-  private async call<R>(path: string, args: Record<string, Value>): Promise<R> {
+  /** Some of `ids` as restore point `seq` held them (restore:readDocuments; `next` says how far it got). */
+  readDocuments(args: { seq: number; table: string; ids: string[] }): Promise<DocumentsRead> {
+    return this.call("restore:readDocuments", args);
+  }
+
+  /** A page of one document's history across the kept restore points. */
+  history(args: { table: string; docId: string; cursor: HistoryCursor | null }): Promise<HistoryPage> {
+    return this.call("history:versions", args);
+  }
+
+  pin(selector: RunSelector, label?: string): Promise<PinnedRun> {
+    return this.call("pins:pin", { selector, ...(label === undefined ? {} : { label }) }, "mutation");
+  }
+
+  unpin(selector: RunSelector): Promise<PinnedRun> {
+    return this.call("pins:unpin", { selector }, "mutation");
+  }
+
+  private async call<R>(path: string, args: Record<string, Value>, kind: "query" | "mutation" = "query"): Promise<R> {
     this.requests += 1;
+    const withSecret = { ...args, secret: this.connection.secret };
     try {
-      return (await this.client.query(makeFunctionReference<"query">(path), {
-        ...args,
-        secret: this.connection.secret,
-      })) as R;
+      return (
+        kind === "query"
+          ? await this.client.query(makeFunctionReference<"query">(path), withSecret)
+          : await this.client.mutation(makeFunctionReference<"mutation">(path), withSecret)
+      ) as R;
     } catch (error) {
       throw this.describe(path, error);
     }

@@ -23,7 +23,7 @@
 // --placeholders file; a document that would not import stops the restore,
 // and no ZIP is left.
 // Used by the CLI (commands/restore.ts), the tests, the demo and the benchmark.
-import type { RestorePage, RestorePoint, RestoreTable } from "../../backup/lib/restoreProtocol";
+import type { RestorePage, RestorePoint, RestoreTable, RunSelector } from "../../backup/lib/restoreProtocol";
 import { MAX_VERSIONS_PER_PAGE } from "../../backup/lib/restorePage";
 import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
@@ -41,6 +41,8 @@ export type RestoreOptions = {
   secret: string;
   /** "latest", a run's sequence number, a run id, or an ISO time (the newest completed run that started at or before it). */
   run: string;
+  /** The restore point, when the caller names it otherwise (restore --label): `run` is then only what the user typed. */
+  selector?: RunSelector;
   /** Where the ZIP goes; required unless dryRun. Written to a temporary file first, renamed when complete. */
   out?: string;
   /** Only these tables (default: every table the run backed up). */
@@ -83,6 +85,8 @@ export type RestoredTable = {
 export type RestoreResult = {
   runId: string;
   seq: number;
+  /** The point's label, if it has one. */
+  label: string | null;
   startedAt: number;
   finishedAt: number | null;
   tables: RestoredTable[];
@@ -119,7 +123,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   if (!dryRun && (options.out === undefined || options.out.trim() === "")) {
     throw new RestoreError("--out is required: the path of the ZIP to write (or use --dry-run).");
   }
-  const selector = parseRunSelector(options.run);
+  const selector = options.selector ?? parseRunSelector(options.run);
   if (!dryRun) await checkZipTarget(options.out!);
   const source = new RestoreSource({ url: options.url, secret: options.secret });
   const point = await source.getRestorePoint(selector);
@@ -140,6 +144,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   const base = {
     runId: point.runId,
     seq: point.seq,
+    label: point.label ?? null,
     startedAt: point.startedAt,
     finishedAt: point.finishedAt,
     missingTables: [...absent.missing],
@@ -308,7 +313,7 @@ function nextNumItems(numItems: number, bytes: number): number {
 }
 
 /** A stored document (canonical JSON with $integer/$bytes/$float), checked against the point's schema, as a line of the export. */
-function exportLine(table: string, text: string, numbering: TableNumbering, check: SchemaCheck): string {
+export function exportLine(table: string, text: string, numbering: TableNumbering, check: SchemaCheck): string {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
