@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts");
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, "packages/convex-hourly-backup/package.json"), "utf8")) as { version: string }).version;
 const CONVEX_VERSION = (JSON.parse(readFileSync(join(ROOT, "node_modules/convex/package.json"), "utf8")) as { version: string }).version;
-const SUBCOMMANDS = ["init-backup", "setup", "status", "verify", "run", "restore"];
+const SUBCOMMANDS = ["init-backup", "setup", "status", "verify", "run", "restore", "pin", "unpin", "history"];
 
 type CliResult = { code: number; stdout: string; stderr: string };
 
@@ -72,7 +72,7 @@ describe("help and usage errors", () => {
     ]);
     expect(command.code).toBe(2);
     expect(command.stderr).toBe(
-      'convex-hourly-backup: unknown command "backup-everything". Commands: init-backup, setup, status, verify, run, restore. See convex-hourly-backup --help.\n',
+      'convex-hourly-backup: unknown command "backup-everything". Commands: init-backup, setup, status, verify, run, restore, pin, unpin, history. See convex-hourly-backup --help.\n',
     );
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe("convex-hourly-backup restore: Unknown option '--bogus'. See convex-hourly-backup restore --help.\n");
