@@ -16,6 +16,7 @@ import { memoryUsage } from "node:process";
 import { convexTest } from "convex-test";
 import backupSchema from "../packages/convex-hourly-backup/src/backup/schema";
 import { serveOverHttp, type ServedDeployment } from "./convexHttpServer";
+import type { StorageDeployment } from "./storageServer";
 import { projectModules } from "./modules";
 import { exposedGc } from "../bench/heapSampler";
 
@@ -54,8 +55,16 @@ async function main(): Promise<void> {
   let server: ServedDeployment;
   try {
     const modules = projectModules(data.backupDir);
-    const t = convexTest({ schema: backupSchema, modules: modules.glob, transactionLimits: data.transactionLimits });
-    server = await serveOverHttp(t, {
+    // Its files and upload URLs are served by its own server, as Convex serves them.
+    let served: ServedDeployment | undefined = undefined;
+    const t = convexTest({
+      schema: backupSchema,
+      modules: modules.glob,
+      transactionLimits: data.transactionLimits,
+      storage: { baseUrl: () => served!.url, uploadToken: () => served!.storage!.issueToken() },
+    });
+    server = served = await serveOverHttp(t, {
+      storage: t as unknown as StorageDeployment,
       modules,
       env: { BACKUP_SECRET: data.secret, BACKUP_RESTORE_SECRET: data.restoreSecret },
       redactErrors: data.redactErrors,

@@ -7,6 +7,8 @@
 // production, messages of errors that are not ConvexErrors read "Server Error".
 // With a write-throughput cap set, mutation requests are refused with 429 and
 // a Retry-After while the deployment has written more than the cap allows.
+// With storage routes (storageServer.ts), it also serves the deployment's
+// files and upload URLs under /api/storage/, counted apart in `stats.storage`.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { makeFunctionReference } from "convex/server";
@@ -15,6 +17,7 @@ import { withEnv, type DeploymentEnv } from "./envScope";
 import type { ModuleMap } from "./modules";
 import { FaultPlan } from "./faults";
 import { WriteThrottle } from "./writeThrottle";
+import { emptyStorageTraffic, StorageRoutes, type StorageDeployment, type StorageTraffic } from "./storageServer";
 
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024 + 2_000;
 export const STATUS_CODE_UDF_FAILED = 560;
@@ -35,9 +38,11 @@ export type TrafficStats = {
   byPath: Record<string, number>;
   /** Mutation requests refused with 429 by the write-throughput cap. */
   throttled: number;
+  /** Files downloaded and uploaded under /api/storage/ (not in requests, bytesIn, bytesOut). */
+  storage: StorageTraffic;
 };
 
-const emptyStats = (): TrafficStats => ({ requests: 0, bytesIn: 0, bytesOut: 0, byPath: {}, throttled: 0 });
+const emptyStats = (): TrafficStats => ({ requests: 0, bytesIn: 0, bytesOut: 0, byPath: {}, throttled: 0, storage: emptyStorageTraffic() });
 
 export type ServedDeployment = {
   url: string;
@@ -56,6 +61,8 @@ export type ServedDeployment = {
   writeThrottle: WriteThrottle;
   /** Called with each function path before it is handled (e.g. to change data mid-run). */
   onRequest?: (path: string) => Promise<void> | void;
+  /** The storage routes, when served (ServeOptions.storage). */
+  storage?: StorageRoutes;
   /** Stop accepting connections (clients get ECONNREFUSED) until comeBack(). */
   goDown(): Promise<void>;
   comeBack(): Promise<void>;
@@ -70,6 +77,12 @@ export type ServeOptions = {
   redactErrors?: boolean;
   /** The deployment's write-throughput bucket; a new one with no cap by default. */
   writeThrottle?: WriteThrottle;
+  /**
+   * Serve the deployment's file storage too: its files and upload URLs
+   * (convexTest's `storage.baseUrl` must be this server's url, and its
+   * `uploadToken` served.storage.issueToken).
+   */
+  storage?: StorageDeployment;
 };
 
 export async function serveOverHttp(
@@ -82,6 +95,7 @@ export async function serveOverHttp(
   const served: Partial<ServedDeployment> & { faults: FaultPlan; writeThrottle: WriteThrottle } = {
     faults: new FaultPlan(),
     writeThrottle,
+    ...(options.storage === undefined ? {} : { storage: new StorageRoutes(options.storage, () => stats.storage) }),
   };
   const server = createServer((req, res) => {
     const delay = latencyMs > 0 ? new Promise((r) => setTimeout(r, latencyMs)) : Promise.resolve();
@@ -149,6 +163,9 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  if (served.storage !== undefined && (req.url ?? "").startsWith("/api/storage/")) {
+    if (await served.storage.handle(req, res)) return;
+  }
   stats.requests += 1;
   const kind = /^\/api\/(query|mutation|action)$/.exec(req.url ?? "")?.[1] as Kind | undefined;
   if (req.method !== "POST" || kind === undefined) {

@@ -4,6 +4,9 @@
 // Tests, the demo and the benchmark all start them here. Each deployment
 // totals its database I/O (`io`, from convex-test's onTransactionEnd), and the
 // backup's committed writes feed its server's write-throughput cap.
+// File storage is served too, as Convex serves it: the backup's files and
+// upload URLs by its server, the primary's files by a server of its own
+// (`primary.storage`), so storage URLs of either deployment can be fetched.
 // By default they are this repository's projects (convex/ and
 // backup-convex/convex); `primaryDir`/`backupDir` run other projects' modules
 // (tests/install.test.ts: a fresh app and the backup project init-backup
@@ -20,6 +23,7 @@ import { serveOverHttp, type ServedDeployment } from "./convexHttpServer";
 import { projectModules, type ModuleMap } from "./modules";
 import { IoStats } from "./ioStats";
 import { WriteThrottle } from "./writeThrottle";
+import { serveStorage, StorageRoutes, type ServedStorage, type StorageDeployment } from "./storageServer";
 
 export const PRIMARY_DIR = fileURLToPath(new URL("../convex", import.meta.url));
 export const BACKUP_DIR = fileURLToPath(new URL("../backup-convex/convex", import.meta.url));
@@ -32,7 +36,8 @@ export type BackupSchema = typeof backupSchema;
 
 /** A convex-test instance whose calls see the deployment's own environment. */
 export type Deployment<T> = { t: T; env: DeploymentEnv; modules: ModuleMap; io: IoStats };
-export type PrimaryDeployment<S extends AnySchema = ShopSchema> = Deployment<TestConvex<S>>;
+/** `storage`: the server of the primary's files (what its ctx.storage.getUrl returns points there). */
+export type PrimaryDeployment<S extends AnySchema = ShopSchema> = Deployment<TestConvex<S>> & { storage: ServedStorage };
 export type BackupDeployment<S extends AnySchema = BackupSchema> = Deployment<TestConvex<S>> & { server: ServedDeployment };
 
 export type Deployments<P extends AnySchema = ShopSchema, B extends AnySchema = BackupSchema> = {
@@ -131,6 +136,8 @@ export async function startDeployments<P extends AnySchema = ShopSchema, B exten
   const backupIo = new IoStats();
   const writeThrottle = new WriteThrottle(options.backupWriteBytesPerSecond ?? null);
   // convex-test types its instance by the schema's tables, which a generic P or B does not name.
+  // Its storage URLs name its server, known once it listens.
+  let server: ServedDeployment | undefined = undefined;
   const backupT = convexTest({
     schema: backupSchema,
     modules: backupModules.glob,
@@ -139,27 +146,36 @@ export async function startDeployments<P extends AnySchema = ShopSchema, B exten
       backupIo.record(report);
       if (report.committed) writeThrottle.recordWrite(report.metrics.bytesWritten);
     },
+    storage: { baseUrl: () => server!.url, uploadToken: () => server!.storage!.issueToken() },
   }) as unknown as TestConvex<B>;
-  const server = await serveOverHttp(backupT, {
+  server = await serveOverHttp(backupT, {
     modules: backupModules,
     env: backupEnv,
     redactErrors: options.redactErrors ?? true,
     writeThrottle,
+    storage: backupT as unknown as StorageDeployment,
   });
   // Convex sets CONVEX_CLOUD_URL in every deployment; the backup binds to it.
   const primaryEnv: DeploymentEnv = { BACKUP_URL: server.url, BACKUP_SECRET: secret, CONVEX_CLOUD_URL: PRIMARY_CLOUD_URL };
   const primaryIo = new IoStats();
+  let primaryStorage: ServedStorage | undefined = undefined;
   const primaryT = convexTest({
     schema: primarySchema,
     modules: primaryModules.glob,
     transactionLimits: limits,
     onTransactionEnd: primaryIo.record,
+    storage: { baseUrl: () => primaryStorage!.url },
   }) as unknown as TestConvex<P>;
+  primaryStorage = await serveStorage(new StorageRoutes(primaryT as unknown as StorageDeployment));
+  const storage = primaryStorage;
   return {
-    primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules, io: primaryIo },
+    primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules, io: primaryIo, storage },
     backup: { t: scopeToEnv(backupT, backupEnv), env: backupEnv, modules: backupModules, server, io: backupIo },
     secret,
     restoreSecret,
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await storage.close();
+    },
   };
 }

@@ -13,6 +13,7 @@ import type { DeploymentEnv } from "./envScope";
 import { BACKUP_DIR, PRIMARY_CLOUD_URL, PRIMARY_DIR, randomSecret, scopeToEnv, type StartOptions } from "./deployments";
 import { projectModules, type ModuleMap } from "./modules";
 import type { TrafficStats } from "./convexHttpServer";
+import { serveStorage, StorageRoutes, type ServedStorage, type StorageDeployment } from "./storageServer";
 import type {
   BackupWorkerData,
   BackupWorkerEvent,
@@ -35,7 +36,8 @@ export type WorkerBackup = {
   close(): Promise<void>;
 };
 
-export type WorkerPrimary = { t: TestConvex<typeof primarySchema>; env: DeploymentEnv; modules: ModuleMap };
+/** `storage`: the server of the primary's files, in this thread. */
+export type WorkerPrimary = { t: TestConvex<typeof primarySchema>; env: DeploymentEnv; modules: ModuleMap; storage: ServedStorage };
 
 export type WorkerDeployments = {
   primary: WorkerPrimary;
@@ -134,12 +136,23 @@ export async function startDeploymentsWithWorkerBackup(options: WorkerStartOptio
   const backup = await startBackupWorker({ ...options, secret, restoreSecret });
   const primaryEnv: DeploymentEnv = { BACKUP_URL: backup.url, BACKUP_SECRET: secret, CONVEX_CLOUD_URL: PRIMARY_CLOUD_URL };
   const primaryModules = projectModules(PRIMARY_DIR);
-  const primaryT = convexTest({ schema: primarySchema, modules: primaryModules.glob, transactionLimits: limits });
+  let storage: ServedStorage | undefined = undefined;
+  const primaryT = convexTest({
+    schema: primarySchema,
+    modules: primaryModules.glob,
+    transactionLimits: limits,
+    storage: { baseUrl: () => storage!.url },
+  });
+  storage = await serveStorage(new StorageRoutes(primaryT as unknown as StorageDeployment));
+  const primaryStorage = storage;
   return {
-    primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules },
+    primary: { t: scopeToEnv(primaryT, primaryEnv), env: primaryEnv, modules: primaryModules, storage: primaryStorage },
     backup,
     secret,
     restoreSecret,
-    close: () => backup.close(),
+    close: async () => {
+      await backup.close();
+      await primaryStorage.close();
+    },
   };
 }
