@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import type * as alerts from "../alerts.js";
 import type * as crons from "../crons.js";
+import type * as files from "../files.js";
 import type * as history from "../history.js";
 import type * as pins from "../pins.js";
 import type * as restore from "../restore.js";
@@ -34,6 +35,7 @@ import type * as sync from "../sync.js";
 declare const fullApi: ApiFromModules<{
   alerts: typeof alerts;
   crons: typeof crons;
+  files: typeof files;
   history: typeof history;
   pins: typeof pins;
   restore: typeof restore;

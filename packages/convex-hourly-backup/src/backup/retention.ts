@@ -10,6 +10,7 @@ import { internalMutation } from "./_generated/server";
 import { internal } from "./_generated/api";
 import { checkPolicy, RETENTION_POLICY, vRetentionPolicy } from "./retentionPolicy";
 import { pruneStep } from "./lib/retentionPrune";
+import { deleteUnreferencedFiles } from "./lib/files";
 
 const vResume = v.object({ after: v.number(), toSeq: v.number() });
 
@@ -20,6 +21,8 @@ export const vPruneStepResult = v.object({
   deletedContents: v.number(),
   deletedRuns: v.number(),
   deletedBatches: v.number(),
+  /** Files (distinct contents) no kept version names any more, deleted with their "_storage" versions. */
+  deletedFiles: v.number(),
   kept: v.object({
     /** Pinned by the user: kept whatever the policy says. */
     pinned: v.number(),
@@ -48,6 +51,7 @@ export const prune = internalMutation({
     checkPolicy(policy);
     const step = await pruneStep(ctx.db, policy, Date.now(), args.resume ?? null);
     const { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, resume } = step;
+    const deletedFiles = await deleteUnreferencedFiles(ctx, step.releasedFiles);
     if (resume !== null) {
       const next = args.policy === undefined ? { resume } : { resume, policy: args.policy };
       await ctx.scheduler.runAfter(0, internal.retention.prune, next);
@@ -58,11 +62,13 @@ export const prune = internalMutation({
       .join(", ");
     console.log(
       `[retention] deleted ${deletedVersions} versions (${deletedContents} content rows) and ` +
-        `${deletedRuns} run records (${deletedBatches} batch records); ` +
+        `${deletedRuns} run records (${deletedBatches} batch records)` +
+        (deletedFiles > 0 ? ` and ${deletedFiles} files no kept restore point names` : "") +
+        "; " +
         (markedRuns > 0 ? `${markedRuns} runs marked pruning (no longer restore points); ` : "") +
         `kept runs: ${points || "none"}` +
         (resume !== null ? "; continuing in a next step" : ""),
     );
-    return { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, done: resume === null };
+    return { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, deletedFiles, kept, done: resume === null };
   },
 });

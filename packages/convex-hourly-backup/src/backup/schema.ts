@@ -80,6 +80,17 @@ export const vVersionFields = {
   chunks: v.number(),
   /** The canonical JSON itself, when small enough that the row stays within 1 KiB (INLINE_MAX_BYTES). */
   text: v.optional(v.string()),
+  /** A version of table "_storage" (a file's metadata): the file's SHA-256, whose bytes `files` holds. */
+  fileSha256: v.optional(v.string()),
+};
+
+/** A file the backup holds: one per distinct content (SHA-256), whatever ids the primary gave it. */
+export const vFileFields = {
+  /** SHA-256 of the content, base64, as the primary's (and this deployment's) `_storage` has it. */
+  sha256: v.string(),
+  /** The file in this deployment's own storage. */
+  storageId: v.id("_storage"),
+  size: v.number(),
 };
 
 export const vContentFields = {
@@ -163,7 +174,9 @@ export default defineSchema({
     // Open versions by id tag: a deletion a scan found, looked up without reading its range.
     .index("by_open_id_tag", ["table", "toSeq", "idTag"])
     // Closed versions by the run that closed them: retention finds what it may prune.
-    .index("by_to_seq", ["toSeq", "fromSeq"]),
+    .index("by_to_seq", ["toSeq", "fromSeq"])
+    // Versions of "_storage" naming a file: retention deletes a file no version names.
+    .index("by_file_sha256", ["fileSha256"]),
   // Digests of key ranges the primary diffed or sent: written by
   // sync.diffRange (on a miss) and sync.applyRange, kept current by every
   // write to versions (sync.applyChanges), deleted when a new range overlaps
@@ -180,6 +193,12 @@ export default defineSchema({
   contents: defineTable(vContentFields)
     .index("by_version", ["versionId", "index"])
     .index("by_key", ["table", "creationTime", "docId", "index"]),
+  // One per distinct file content copied from the primary: written by
+  // files.recordFile after its upload is checked, read by files.missing (what
+  // to copy), sync (a "_storage" version needs its file) and
+  // files.downloadUrls (restore), deleted with its blob by retention.prune
+  // once no version names its SHA-256.
+  files: defineTable(vFileFields).index("by_sha256", ["sha256"]),
   // At most one row, the stale-backup alert's state: written by alerts.evaluate
   // (first check, incident opened or closed) and alerts.recordDelivered (a
   // webhook message delivered), read by alerts.evaluate at each check; never

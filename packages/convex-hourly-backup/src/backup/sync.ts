@@ -6,6 +6,8 @@
 // most MAX_RANGE_VERSIONS open versions: a range holding more (after a mass
 // delete on the primary) is answered in parts the primary walks through.
 // A change-log run sends changed documents by id: applyChanges.
+// Versions of "_storage" (the primary's files) are written only for files the
+// backup holds (lib/files.ts requireFilesHeld): the primary copies them first.
 // retireTable closes a table the primary no longer backs up, in chunks.
 import { ConvexError } from "convex/values";
 import { mutation, type MutationCtx } from "./_generated/server";
@@ -16,6 +18,7 @@ import { insertVersion, openVersionsInRange, versionKey } from "./lib/versions";
 import { validateBatch, validateChanges, validateTableName } from "./lib/validateBatch";
 import { adjustRangeDigests, deleteRangeDigests, putRangeDigest, storedRangeDigestRow } from "./lib/rangeDigests";
 import { openVersionOf, planByLookup, planByReading } from "./lib/rangePlan";
+import { requireFilesHeld } from "./lib/files";
 import {
   applyChangesArgs,
   applyRangeArgs,
@@ -85,6 +88,7 @@ export const applyRange = mutation({
     await validateBatch(table, range, upserts, deletedIdTags);
     const { run, applied } = await beginBatch(ctx, args);
     if (applied !== null) return applied;
+    await requireFilesHeld(ctx.db, table, upserts);
 
     // Step 1: plan what closes and what is added (by lookup when the range's digest is known).
     const request = { table, range, upserts, deletedIdTags, replace };
@@ -133,6 +137,7 @@ export const applyChanges = mutation({
     await validateChanges(table, upserts, deletedIds);
     const { run, applied } = await beginBatch(ctx, args);
     if (applied !== null) return applied;
+    await requireFilesHeld(ctx.db, table, upserts);
 
     // One index range per id: its open version, if any.
     const openOf = (docId: string) => openVersionOf(ctx.db, table, docId);

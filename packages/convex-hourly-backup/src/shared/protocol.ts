@@ -33,6 +33,9 @@ export const vTableCounts = v.object({
    * from the previous point's count (absent in runs before change capture).
    */
   documents: v.optional(v.number()),
+  /** "_storage" (the primary's files): files the backup stored this run (each distinct content once), and their bytes. */
+  filesCopied: v.optional(v.number()),
+  fileBytesCopied: v.optional(v.number()),
 });
 export type TableCounts = Infer<typeof vTableCounts>;
 

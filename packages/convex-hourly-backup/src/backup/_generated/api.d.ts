@@ -15,9 +15,11 @@ import type {
 } from "convex/server";
 import type * as alerts from "../alerts.js";
 import type * as crons from "../crons.js";
+import type * as files from "../files.js";
 import type * as history from "../history.js";
 import type * as lib_alertRules from "../lib/alertRules.js";
 import type * as lib_auth from "../lib/auth.js";
+import type * as lib_files from "../lib/files.js";
 import type * as lib_history from "../lib/history.js";
 import type * as lib_historyProtocol from "../lib/historyProtocol.js";
 import type * as lib_labels from "../lib/labels.js";
@@ -52,9 +54,11 @@ import type * as sync from "../sync.js";
 declare const fullApi: ApiFromModules<{
   alerts: typeof alerts;
   crons: typeof crons;
+  files: typeof files;
   history: typeof history;
   "lib/alertRules": typeof lib_alertRules;
   "lib/auth": typeof lib_auth;
+  "lib/files": typeof lib_files;
   "lib/history": typeof lib_history;
   "lib/historyProtocol": typeof lib_historyProtocol;
   "lib/labels": typeof lib_labels;

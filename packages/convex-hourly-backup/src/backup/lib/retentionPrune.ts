@@ -38,6 +38,8 @@ export type PruneStep = {
   deletedRuns: number;
   /** applyRange's idempotency records of deleted runs. */
   deletedBatches: number;
+  /** SHA-256s of the "_storage" versions deleted: their files go if no version names them now (lib/files.ts). */
+  releasedFiles: string[];
   kept: Record<KeepReason, number>;
   /** null when nothing is left to prune. */
   resume: PruneResume | null;
@@ -87,6 +89,7 @@ export async function pruneStep(
     deletedContents: 0,
     deletedRuns: 0,
     deletedBatches: 0,
+    releasedFiles: [],
     kept: countReasons(plan.kept),
     resume: null,
   };
@@ -216,6 +219,11 @@ async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budge
   await db.delete("versions", version._id);
   budget.wrote(1);
   result.deletedVersions += 1;
+  if (version.fileSha256 !== undefined) {
+    // Checked and maybe deleted after the step: a versions lookup, a files lookup, two deletes.
+    budget.ranges += 4;
+    result.releasedFiles.push(version.fileSha256);
+  }
   return true;
 }
 

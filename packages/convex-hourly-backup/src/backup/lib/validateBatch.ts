@@ -5,6 +5,7 @@ import { ConvexError } from "convex/values";
 import { ERROR_CODES, MAX_CHANGES_PER_BATCH, MAX_RANGE_VERSIONS, MAX_TABLES, type DocEntry } from "../../shared/protocol";
 import { inRange, type KeyRange } from "../../shared/keys";
 import { ID_TAG_LENGTH, sha256, utf8Length } from "../../shared/digest";
+import { parseFileMetadata, STORAGE_TABLE } from "../../shared/files";
 
 // Far inside Convex's 16 MiB argument and write limits, and 16,000 writes.
 export const MAX_BATCH_DOCS = 2_000;
@@ -15,8 +16,9 @@ function reject(message: string): never {
   throw new ConvexError({ code: ERROR_CODES.invalidBatch, message });
 }
 
+/** A Convex table name, or "_storage": the primary's file metadata, backed up like a table. */
 export function validateTableName(table: string): void {
-  if (!TABLE_NAME.test(table)) reject("Table name is not a valid Convex table name.");
+  if (!TABLE_NAME.test(table) && table !== STORAGE_TABLE) reject("Table name is not a valid Convex table name.");
 }
 
 /** A run's list of tables: valid names, no repeats, at most MAX_TABLES. */
@@ -93,6 +95,10 @@ async function validateEntries(table: string, upserts: readonly DocEntry[], rang
     }
     const badField = findIllegalFieldName(doc as Record<string, unknown>);
     if (badField !== null) reject(`Document ${i} has a field name Convex does not allow (${badField}).`);
+    if (table === STORAGE_TABLE) {
+      const metadata = parseFileMetadata(entry.json);
+      if (typeof metadata === "string") reject(`Document ${i} is not a _storage row: ${metadata}.`);
+    }
   }
   // Hashed together: one await per batch, not per document.
   const hashes = await Promise.all(upserts.map((entry) => sha256(entry.json)));

@@ -7,6 +7,7 @@ import type { IndexRange, IndexRangeBuilder } from "convex/server";
 import type { KeyRange } from "../../shared/keys";
 import type { DocEntry } from "../../shared/protocol";
 import { ID_TAG_LENGTH, utf8Length } from "../../shared/digest";
+import { fileSha256Of } from "./files";
 
 // A content chunk stays far below the 1 MiB document limit whatever its
 // characters (at most 3 UTF-8 bytes per UTF-16 unit).
@@ -97,7 +98,12 @@ export async function insertVersion(
   seq: number,
 ): Promise<number> {
   const idTag = tag.slice(0, ID_TAG_LENGTH);
-  const fields = { table, docId: entry.id, creationTime: entry.creationTime, hash: entry.hash, tag, idTag, fromSeq: seq, toSeq: null };
+  const fileSha256 = fileSha256Of(table, entry.json);
+  const fields = {
+    table, docId: entry.id, creationTime: entry.creationTime, hash: entry.hash, tag, idTag, fromSeq: seq, toSeq: null,
+    // A file's metadata names its content: retention keeps the file while a version does.
+    ...(fileSha256 === undefined ? {} : { fileSha256 }),
+  };
   if (utf8Length(entry.json) <= INLINE_MAX_BYTES) {
     await db.insert("versions", { ...fields, chunks: 0, text: entry.json });
     return 1;

@@ -4,7 +4,7 @@
 // The module names are the function paths the primary calls (sync:applyRange).
 
 /** The backup deployment's function modules, re-exported from convex-hourly-backup/backup/<name>. */
-export const BACKUP_MODULES = ["sync", "runs", "restore", "status", "retention", "alerts", "pins", "history"] as const;
+export const BACKUP_MODULES = ["sync", "runs", "restore", "status", "retention", "alerts", "pins", "history", "files"] as const;
 
 const HEADER =
   "// Written by `npx convex-hourly-backup init-backup`: the backup deployment's\n" +
