@@ -24,6 +24,7 @@ import type {
   vRetireTableResult,
 } from "../shared/protocol";
 import { utf8Length } from "../shared/digest";
+import type { fileUploadUrlArgs, filesMissingArgs, recordFileArgs, vRecordFileResult } from "../shared/files";
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, ThrottledError, TransientError, withRetries, type RetryPolicy } from "./retry";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
@@ -146,6 +147,21 @@ export class BackupTarget {
 
   applyRange(args: Args<typeof applyRangeArgs>): Promise<Infer<typeof vApplyRangeResult>> {
     return this.call("mutation", "sync:applyRange", args);
+  }
+
+  /** Which of these SHA-256s the backup holds no file for. */
+  filesMissing(args: Args<typeof filesMissingArgs>): Promise<string[]> {
+    return this.call("query", "files:missing", args);
+  }
+
+  /** An upload URL of the backup deployment's storage (the lease holder only). */
+  fileUploadUrl(args: Args<typeof fileUploadUrlArgs>): Promise<string> {
+    return this.call("mutation", "files:uploadUrl", args);
+  }
+
+  /** Records an uploaded file, checked against the primary's SHA-256 and size. */
+  recordFile(args: Args<typeof recordFileArgs>): Promise<Infer<typeof vRecordFileResult>> {
+    return this.call("mutation", "files:recordFile", args);
   }
 
   recentRuns(args: Args<typeof recentRunsArgs>): Promise<RecentRunsResult> {

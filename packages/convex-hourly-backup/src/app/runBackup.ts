@@ -3,7 +3,8 @@
 // reconciliation compare every table from its checkpoint), retire tables no
 // longer backed up, complete the run so it becomes a restore point. Hands
 // over to a scheduled continuation before the action time limit; on failure
-// gives the lease back so the next run resumes.
+// gives the lease back so the next run resumes. File storage ("_storage")
+// is compared in every run, a log run too: no change log sees files.
 import type { ActionCtx } from "./appContext";
 import { MAX_RUN_REDACTIONS, type LogState, type RedactedPath, type RunSchema, type TableCheckpoint, type TableCounts } from "../shared/protocol";
 import { BackupTarget, readBackupConfig } from "./backupTarget";
@@ -15,6 +16,8 @@ import { RedactionReport } from "./redaction/report";
 import { schemaRecord } from "./schemaRecord";
 import type { GenericSchema, SchemaDefinition } from "convex/server";
 import type { RestorePlaceholders } from "./redaction/config";
+import { STORAGE_TABLE } from "../shared/files";
+import { FileCopier } from "./fileCopy";
 
 export { formatBytes, sumCounts, vRunSummary, type RunSummary } from "./runReport";
 
@@ -123,7 +126,8 @@ export async function runBackup(
     // scan still finds is what the log had missed).
     let drained: DrainResult | null = null;
     if (begun !== null && options.changeCapture && log.reason !== PARTIAL_RUN) {
-      drained = await drainLog(ctx, target, begun.lease, log.cursor, tables, deadline, async (cursor) => {
+      const logged = tables.filter((table) => table !== STORAGE_TABLE);
+      drained = await drainLog(ctx, target, begun.lease, log.cursor, logged, deadline, async (cursor) => {
         log.cursor = cursor;
         await target.checkpoint({ ...leaseArgs(begun.lease), log });
       }, report);
@@ -131,19 +135,19 @@ export async function runBackup(
       if (!drained.done) return await continued("the change log");
     }
 
-    // Step 4: a scan compares every table, from its checkpoint.
+    // Step 4: a scan compares every table, from its checkpoint; file storage is compared in every run.
     const scanned = new Map<string, TableCounts>();
-    if (log.mode === "scan") {
-      for (const table of tables) {
-        const start = begun?.checkpoints.find((c) => c.table === table) ?? emptyCheckpoint(table);
-        const tableStarted = Date.now();
-        // Asked for by hand, a reconciliation also re-reads what the backup holds: it repairs the backup too.
-        const fresh = log.reason === "asked";
-        const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report });
-        if (!reached.done) return await continued(table);
-        scanned.set(table, reached.counts);
-        if (!start.done) console.log(`${label} ${describeCounts(reached.counts, { dryRun: options.dryRun, mode: "scan" })} in ${Date.now() - tableStarted} ms`);
-      }
+    const files = lease === null ? undefined : new FileCopier(ctx, target, lease);
+    for (const table of log.mode === "scan" ? tables : tables.filter((t) => t === STORAGE_TABLE)) {
+      const start = begun?.checkpoints.find((c) => c.table === table) ?? emptyCheckpoint(table);
+      const tableStarted = Date.now();
+      // Asked for by hand, a reconciliation also re-reads what the backup holds: it repairs the backup too.
+      const fresh = log.reason === "asked";
+      const copier = table === STORAGE_TABLE ? files : undefined;
+      const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report, files: copier });
+      if (!reached.done) return await continued(table);
+      scanned.set(table, reached.counts);
+      if (!start.done) console.log(`${label} ${describeCounts(reached.counts, { dryRun: options.dryRun, mode: "scan" })} in ${Date.now() - tableStarted} ms`);
     }
 
     // Step 5: each table's counts, and what it holds at this restore point.
@@ -161,14 +165,19 @@ export async function runBackup(
           );
         }
       }
-      if (log.mode === "log") console.log(`${label} ${describeCounts(counts, { dryRun: options.dryRun, mode: "log" })}`);
+      // (File storage was compared like a scan, and said so.)
+      if (log.mode === "log" && fromScan === undefined) console.log(`${label} ${describeCounts(counts, { dryRun: options.dryRun, mode: "log" })}`);
       results.push(counts);
     }
 
     // Step 6: tables no longer backed up leave the restore points from this run on.
     for (const table of retired) {
       const closed = await retireTable(target, lease!, table);
-      console.log(`${label} ${table}: no longer backed up; ${closed} documents closed (older restore points keep them)`);
+      if (table === STORAGE_TABLE) {
+        console.log(`${label} _storage: the primary holds no files now (or fileStorage is off); ${closed} closed (older restore points keep them)`);
+      } else {
+        console.log(`${label} ${table}: no longer backed up; ${closed} documents closed (older restore points keep them)`);
+      }
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -304,6 +313,10 @@ function combine(
   if (fromScan !== undefined) counts.documents = fromScan.scanned;
   else if (fromLog !== undefined && previous !== undefined) {
     counts.documents = (previous.documents ?? previous.scanned) + fromLog.created - fromLog.deleted;
+  }
+  if (fromScan?.filesCopied !== undefined) {
+    counts.filesCopied = fromScan.filesCopied;
+    counts.fileBytesCopied = fromScan.fileBytesCopied ?? 0;
   }
   return counts;
 }

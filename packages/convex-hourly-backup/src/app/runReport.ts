@@ -54,6 +54,10 @@ export function sumCounts(results: TableCounts[]): TableCounts {
     total.bytesSent += r.bytesSent;
     total.docsWritten += r.docsWritten;
     if (r.missedByLog !== undefined) total.missedByLog = (total.missedByLog ?? 0) + r.missedByLog;
+    if (r.filesCopied !== undefined) {
+      total.filesCopied = (total.filesCopied ?? 0) + r.filesCopied;
+      total.fileBytesCopied = (total.fileBytesCopied ?? 0) + (r.fileBytesCopied ?? 0);
+    }
   }
   return total;
 }
@@ -64,12 +68,16 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
 
-/** "orders: scanned 10000, changed 12, deleted 1, sent 10.2 KiB" ("read" for a change-log run). */
+/**
+ * "orders: scanned 10000, changed 12, deleted 1, sent 10.2 KiB" ("read" for a
+ * change-log run); file storage adds ", files copied 3 (1.20 MiB)".
+ */
 export function describeCounts(c: TableCounts, options: { dryRun: boolean; mode: "log" | "scan" }): string {
   const read = options.mode === "log" ? "read" : "scanned";
   const changed = options.dryRun ? "would change" : "changed";
   const deleted = options.dryRun ? "would delete" : "deleted";
-  return `${c.table}: ${read} ${c.scanned}, ${changed} ${c.changed}, ${deleted} ${c.deleted}, sent ${formatBytes(c.bytesSent)}`;
+  const files = c.filesCopied === undefined ? "" : `, files copied ${c.filesCopied} (${formatBytes(c.fileBytesCopied ?? 0)})`;
+  return `${c.table}: ${read} ${c.scanned}, ${changed} ${c.changed}, ${deleted} ${c.deleted}, sent ${formatBytes(c.bytesSent)}${files}`;
 }
 
 // Convex keeps 256 log lines per function call and 4 KiB per line: the

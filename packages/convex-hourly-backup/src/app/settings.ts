@@ -7,6 +7,7 @@ import type { RedactionConfig, RestorePlaceholders } from "./redaction/config";
 import { DEFAULT_REDACTION } from "./redaction/defaults";
 import { DEFAULT_RECONCILE_EVERY_MS } from "./runMode";
 import { Sanitizer } from "./sanitize";
+import { STORAGE_TABLE } from "../shared/files";
 
 export type BackupOptions = {
   /** The app's schema (convex/schema.ts): every table in it is backed up unless excluded. */
@@ -31,6 +32,12 @@ export type BackupOptions = {
   restorePlaceholders?: RestorePlaceholders;
   /** How often a run compares every document instead of reading the change log (default 168: weekly). */
   reconcileEveryHours?: number;
+  /**
+   * Back up file storage too (default true): every run lists the `_storage`
+   * table and copies each file the backup does not hold yet, once per
+   * distinct content; restore points list the files the app had then.
+   */
+  fileStorage?: boolean;
 };
 
 export type BackupSettings = {
@@ -43,10 +50,18 @@ export type BackupSettings = {
   sanitizer: Sanitizer;
   /** The schema has the change log (`...backupTables`). */
   changeCapture: boolean;
+  /** File storage is backed up: "_storage" is a configured table while the primary holds files. */
+  fileStorage: boolean;
   /** Every table backed up now: the schema's, less the excluded ones and the change log. */
   backedUpTables(): string[];
-  /** `requested` checked against backedUpTables() (all of them when undefined). */
-  chooseTables(requested: readonly string[] | undefined): string[];
+  /**
+   * What a run covers: backedUpTables(), and "_storage" when file storage is
+   * backed up and the primary holds files (an app without any sees no trace
+   * of it; once its last file is deleted, "_storage" leaves the restore points).
+   */
+  configuredTables(hasFiles: boolean): string[];
+  /** `requested` checked against the tables that may be named (configuredTables(hasFiles) when undefined). */
+  chooseTables(requested: readonly string[] | undefined, hasFiles: boolean): string[];
 };
 
 export function backupSettings(options: BackupOptions): BackupSettings {
@@ -71,6 +86,8 @@ export function backupSettings(options: BackupOptions): BackupSettings {
     const excluded = new Set([...(options.excludedTables ?? []), ...fromEnv, CHANGE_LOG_TABLE]);
     return schemaTables.filter((table) => !excluded.has(table));
   };
+  const fileStorage = options.fileStorage ?? true;
+  const configuredTables = (hasFiles: boolean) => [...backedUpTables(), ...(fileStorage && hasFiles ? [STORAGE_TABLE] : [])];
   return {
     schema: options.schema,
     functions: backupFunctionRefs(module),
@@ -80,10 +97,12 @@ export function backupSettings(options: BackupOptions): BackupSettings {
     reconcileEveryHours,
     sanitizer: new Sanitizer(redaction, omittedFields),
     changeCapture: CHANGE_LOG_TABLE in options.schema.tables,
+    fileStorage,
     backedUpTables,
-    chooseTables(requested) {
-      const all = backedUpTables();
-      if (requested === undefined) return all;
+    configuredTables,
+    chooseTables(requested, hasFiles) {
+      if (requested === undefined) return configuredTables(hasFiles);
+      const all = configuredTables(true);
       const unknownTables = requested.filter((table) => !all.includes(table));
       if (unknownTables.length > 0) {
         throw new Error(

@@ -7,7 +7,9 @@
 // request bodies (a Convex action has a 64 MiB heap), fewer pages while the
 // backup answers 429. Progress is checkpointed on the backup as the
 // acknowledged prefix of pages grows, so a run that dies resumes where it
-// stopped.
+// stopped. For "_storage" (the primary's files), the files a page names are
+// copied before the page's rows are sent (fileCopy.ts): the backup refuses a
+// row whose file it does not hold.
 import type { ActionCtx } from "./appContext";
 import type { KeyRange } from "../shared/keys";
 import { ERROR_CODES, zeroCounts, type DocEntry, type TableCheckpoint, type TableCounts } from "../shared/protocol";
@@ -17,6 +19,8 @@ import { rangeDigest } from "../shared/digest";
 import { tableRanges } from "./tableRanges";
 import { requestBytes } from "./requestBytes";
 import type { RedactionReport } from "./redaction/report";
+import type { FileCopier } from "./fileCopy";
+import { FILE_ERROR_CODES } from "../shared/files";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
 // Request bodies being sent at once. Each costs about three times its size
@@ -51,12 +55,17 @@ export async function syncTable(
   lease: RunLease | null,
   start: TableCheckpoint,
   deadline: number,
-  /** fresh: compare stored versions, not remembered digests (a reconciliation asked for). A dry run never writes. */
-  options: { fresh: boolean; report?: RedactionReport } = { fresh: false },
+  /**
+   * fresh: compare stored versions, not remembered digests (a reconciliation asked for). A dry run never writes.
+   * files: for "_storage", copies the files of the rows about to be sent (absent on a dry run).
+   */
+  options: { fresh: boolean; report?: RedactionReport; files?: FileCopier } = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
   const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
   const bytesAtStart = target.bytesSent;
+  const files = options.files;
+  const filesAtStart = { copied: files?.filesCopied ?? 0, bytes: files?.fileBytesCopied ?? 0 };
   // The acknowledged prefix: everything up to `committed` is in the backup.
   const committed: TableCheckpoint = { ...start, counts: { ...start.counts } };
   const pages = new Map<number, Page>();
@@ -79,6 +88,10 @@ export async function syncTable(
       nextToCommit += 1;
     }
     committed.counts.bytesSent = start.counts.bytesSent + (target.bytesSent - bytesAtStart);
+    if (files !== undefined) {
+      committed.counts.filesCopied = (start.counts.filesCopied ?? 0) + files.filesCopied - filesAtStart.copied;
+      committed.counts.fileBytesCopied = (start.counts.fileBytesCopied ?? 0) + files.fileBytesCopied - filesAtStart.bytes;
+    }
   };
   const saveCheckpoint = async () => {
     if (lease === null) return;
@@ -96,7 +109,7 @@ export async function syncTable(
     const bytes = requestBytes(entries);
     while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
     flow.bytesInFlight += bytes;
-    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint, diffOptions)
+    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint, diffOptions, files)
       .then((counts) => {
         record.counts = counts;
         advance();
@@ -175,8 +188,23 @@ async function syncRange(
   pageId: string,
   hint: EmptyHint,
   diffOptions: { fresh: boolean; readOnly: boolean },
+  files: FileCopier | undefined,
 ): Promise<PageCounts> {
   const counts: PageCounts = { scanned: entries.length, changed: 0, deleted: 0, docsWritten: 0 };
+  // Files first, then the rows naming them. A file the backup lost since it
+  // said it held it (retention, in between) is copied again, once.
+  const applyRange = async (args: Parameters<BackupTarget["applyRange"]>[0]) => {
+    if (files === undefined) return await target.applyRange(args);
+    await files.ensure(args.upserts);
+    try {
+      return await target.applyRange(args);
+    } catch (error) {
+      if (!isCode(error, FILE_ERROR_CODES.fileMissing)) throw error;
+      files.forget(args.upserts);
+      await files.ensure(args.upserts);
+      return await target.applyRange(args);
+    }
+  };
   const add = (applied: Omit<PageCounts, "scanned">) => {
     counts.changed += applied.changed;
     counts.deleted += applied.deleted;
@@ -186,7 +214,7 @@ async function syncRange(
     const digest = await rangeDigest(entries.map((entry) => entry.hash));
     const base = { runId: lease.runId, holder: lease.holder, table, range, digest };
     try {
-      const applied = await target.applyRange({
+      const applied = await applyRange({
         ...base,
         batchId: `${lease.holder}:${pageId}:whole`,
         upserts: entries,
@@ -213,12 +241,12 @@ async function syncRange(
     const base = { runId: lease.runId, holder: lease.holder, table, range: diff.range, digest: diff.digest };
     const batchId = `${lease.holder}:${pageId}:${part++}`;
     try {
-      add(await target.applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
+      add(await applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
     } catch (error) {
       // Tags are short; on the rare collision the digest check refuses the
       // batch and the part is sent again whole, replacing what the backup has.
       if (!isCode(error, ERROR_CODES.rangeMismatch)) throw error;
-      add(await target.applyRange({ ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
+      add(await applyRange({ ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
     }
   }, diffOptions);
   return counts;

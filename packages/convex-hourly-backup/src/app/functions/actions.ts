@@ -13,6 +13,7 @@ import { verifyTables, vVerifyReport } from "../verifyTables";
 import type { ActionCtx } from "../appContext";
 import { labelProblem } from "../../shared/protocol";
 import type { BackupSettings } from "../settings";
+import { STORAGE_TABLE } from "../../shared/files";
 
 export function defineActions(settings: BackupSettings) {
   const withFunctions = (ctx: GenericActionCtx<GenericDataModel>): ActionCtx => ({ ...ctx, backupFunctions: settings.functions });
@@ -34,17 +35,19 @@ export function defineActions(settings: BackupSettings) {
     handler: async (ctx, args): Promise<RunSummary> => {
       // A bad label is refused before anything is read or written (the backup checks that it is free).
       const marks = restorePointMarks(args);
-      const configuredTables = settings.backedUpTables();
+      const hasFiles = await primaryHasFiles(ctx, settings);
+      const configuredTables = settings.configuredTables(hasFiles);
       const options = {
         ...marks,
         dryRun: args.dryRun ?? false,
-        tables: settings.chooseTables(args.tables),
+        tables: settings.chooseTables(args.tables, hasFiles),
         configuredTables,
         maxDurationMs: args.maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
         changeCapture: settings.changeCapture,
         // What a backup holds follows from these: when they change, the next run reconciles.
+        // Not file storage: "_storage" is compared in every run anyway.
         configHash: await configHash({
-          configuredTables,
+          configuredTables: settings.backedUpTables(),
           OMITTED_FIELDS: settings.omittedFields,
           REDACTION: settings.redaction,
         }),
@@ -85,12 +88,19 @@ export function defineActions(settings: BackupSettings) {
     args: { tables: v.optional(v.array(v.string())) },
     returns: vVerifyReport,
     handler: async (ctx, args) => {
-      const tables = settings.chooseTables(args.tables);
+      const tables = settings.chooseTables(args.tables, await primaryHasFiles(ctx, settings));
       return verifyTables(withFunctions(ctx), new BackupTarget(readBackupConfig()), tables);
     },
   });
 
   return { runNow, status, verify };
+}
+
+/** Whether file storage is backed up and the primary holds a file: one `_storage` row read, at most. */
+async function primaryHasFiles(ctx: GenericActionCtx<GenericDataModel>, settings: BackupSettings): Promise<boolean> {
+  if (!settings.fileStorage) return false;
+  const page = await ctx.runQuery(settings.functions.readPage, { table: STORAGE_TABLE, cursor: null, maxDocs: 1 });
+  return page.entries.length > 0;
 }
 
 /** runNow's label and pin, checked: a dry run makes no restore point to name or keep. */

@@ -1,12 +1,15 @@
 // Step 1 of the data path (read page -> sanitize -> hash): one page of a
-// table, read inside the primary, with secrets already removed.
+// table, read inside the primary, with secrets already removed. The table
+// "_storage" is the primary's file metadata (a system table, read with
+// ctx.db.system): its rows are Convex's own, sent as they are.
 import { v } from "convex/values";
 import type { Value } from "convex/values";
-import { internalQueryGeneric } from "convex/server";
+import { internalQueryGeneric, type GenericDataModel, type GenericQueryCtx, type PaginationResult } from "convex/server";
 import { RedactionReport, type Sanitizer } from "../sanitize";
 import { canonicalJson, sha256 } from "../../shared/digest";
 import { jsonStringBytes } from "../requestBytes";
 import { MAX_PAGE_REDACTIONS, vDocEntry, vRedactedPath, type DocEntry } from "../../shared/protocol";
+import { STORAGE_TABLE, type FileMetadata } from "../../shared/files";
 
 // Far inside one query's limits (32,000 documents, 16 MiB read, 16 MiB
 // returned): a page holds at most 1,000 documents and stops after ~4 MiB read.
@@ -45,12 +48,13 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
   },
   returns: vPage,
   handler: async (ctx, { table, cursor, maxDocs }) => {
-    const page = await ctx.db
-      .query(table)
-      .order("asc")
-      .paginate({ cursor, numItems: maxDocs ?? PAGE_MAX_DOCS, maximumBytesRead: PAGE_MAX_BYTES });
+    const page = await readTable(ctx, table, cursor, maxDocs ?? PAGE_MAX_DOCS);
     const report = new RedactionReport(MAX_PAGE_REDACTIONS);
-    const jsons = page.page.map((doc) => canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report)));
+    const jsons = page.page.map((doc) =>
+      table === STORAGE_TABLE
+        ? canonicalJson(fileMetadata(doc))
+        : canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report)),
+    );
     let bytes = 0;
     let fits = 0;
     for (const json of jsons) {
@@ -88,3 +92,21 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
     };
   },
 });
+
+type Row = { _id: string; _creationTime: number } & Record<string, Value>;
+
+/** One page of `table` in key order; "_storage" through the system reader. */
+async function readTable(ctx: GenericQueryCtx<GenericDataModel>, table: string, cursor: string | null, numItems: number): Promise<PaginationResult<Row>> {
+  const options = { cursor, numItems, maximumBytesRead: PAGE_MAX_BYTES };
+  const page =
+    table === STORAGE_TABLE
+      ? await ctx.db.system.query(STORAGE_TABLE).order("asc").paginate(options)
+      : await ctx.db.query(table).order("asc").paginate(options);
+  return page as PaginationResult<Row>;
+}
+
+/** A `_storage` row with exactly the fields Convex gives it (contentType null when none was stored). */
+function fileMetadata(doc: Record<string, unknown>): FileMetadata {
+  const { _id, _creationTime, sha256, size, contentType } = doc as Partial<FileMetadata>;
+  return { _id: _id!, _creationTime: _creationTime!, sha256: sha256!, size: size!, contentType: contentType ?? null };
+}
