@@ -23,6 +23,7 @@ import { loadBackupConnection } from "../restore/config";
 import { formatBytes, progressReporter } from "../restore/progressReporter";
 import type { RestorePlaceholders } from "../restore/schemaCheck";
 import { importAdvice, writeRestoreZip, type RestoreResult } from "../restore/writeRestoreZip";
+import { filesAdvice } from "../restore/restoreFiles";
 import { idList, writeDocumentsZip, MAX_RESTORE_IDS, type DocumentsRestoreResult } from "../restore/writeDocumentsZip";
 import { documentsImportAdvice } from "../restore/importAdvice";
 import { parseRunSelector } from "../restore/restoreSource";
@@ -60,6 +61,8 @@ then: to read back (or undo) a bad write without restoring a table.
                        did not hold one of them then (history shows which points
                        do). Never import such a ZIP with --replace: see below
   --dry-run            print the run, its tables and document counts; write nothing
+  --no-files           leave the point's files (file storage, _storage) out of the
+                       ZIP; import then leaves the deployment's files as they are
   --placeholders <file.json>
                        values for required fields the backup never holds, as
                        {"<table>": {"<path>": <value>}} in Convex's JSON encoding
@@ -104,6 +107,7 @@ function parseOptions(args: string[]) {
     out: { type: "string" },
     tables: { type: "string" },
     "dry-run": { type: "boolean", default: false },
+    "no-files": { type: "boolean", default: false },
     placeholders: { type: "string" },
     url: { type: "string" },
     secret: { type: "string" },
@@ -122,7 +126,8 @@ function parseOptions(args: string[]) {
   const tables = tableList("--tables", values.tables);
   const documents = documentsToRestore(values.table, values.ids, tables);
   const placeholders = values.placeholders === undefined ? undefined : readPlaceholders(values.placeholders);
-  return { run, selector, documents, out: values.out, tables, dryRun, url: values.url, secret: values.secret, placeholders };
+  const files = !values["no-files"];
+  return { run, selector, documents, out: values.out, tables, dryRun, url: values.url, secret: values.secret, placeholders, files };
 }
 
 /** --table with --ids: a few documents of one table (never with --tables). */
@@ -197,6 +202,10 @@ function describe(result: RestoreResult): string {
   }
   const total = result.tables.reduce((sum, t) => sum + t.documents, 0);
   lines.push(`  ${"total".padEnd(width)}  ${String(total).padStart(9)} documents`);
+  if (result.files !== null) {
+    const bytes = result.dryRun ? "" : ` (${formatBytes(result.files.bytes)})`;
+    lines.push(`  ${"_storage".padEnd(width)}  ${String(result.files.files).padStart(9)} files${bytes}`);
+  }
   const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
   lines.push(
     result.schemaChecked
@@ -213,7 +222,11 @@ function describe(result: RestoreResult): string {
     }
     lines.push("Dry run: nothing written.");
   } else {
-    lines.push(`Wrote ${result.out} (${formatBytes(result.bytes)}).`, ...importAdvice(result.out!, result.seq, absent));
+    lines.push(
+      `Wrote ${result.out} (${formatBytes(result.bytes)}).`,
+      ...importAdvice(result.out!, result.seq, absent),
+      ...filesAdvice(result.files, result.filesLeftOut),
+    );
   }
   return lines.join("\n");
 }

@@ -10,6 +10,7 @@ import type { BackupErrorData } from "../../shared/protocol";
 import type { DocumentsRead, PinnedRun, RestorePage, RestorePoint, RunSelector } from "../../backup/lib/restoreProtocol";
 import type { HistoryCursor, HistoryPage } from "../../backup/lib/historyProtocol";
 import type { BackupConnection } from "./config";
+import type { FileDownloadUrls } from "../../shared/files";
 
 /** An error meant for the person running the restore; `code` is the backup's ConvexError code, if any. */
 export class RestoreError extends Error {
@@ -131,5 +132,10 @@ export class RestoreSource {
       return new RestoreError(scrub(`The backup deployment at ${url} is unreachable: ${reason}`));
     }
     return new RestoreError(scrub(`The backup deployment at ${url} failed on ${path}: ${message.slice(0, 300)}`));
+  }
+
+  /** URLs of the backup's files by SHA-256 (files:downloadUrls; null for a content it does not hold). */
+  fileDownloadUrls(sha256s: string[]): Promise<FileDownloadUrls> {
+    return this.call("files:downloadUrls", { sha256s });
   }
 }

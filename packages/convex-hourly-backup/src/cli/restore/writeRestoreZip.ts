@@ -8,6 +8,8 @@
 //                                   (without it, import falls back to legacy type
 //                                   inference: every number a float, $bytes refused)
 //   _tables/documents.jsonl         {"name": table, "id": table number} per table
+//   _storage/documents.jsonl        the files (restoreFiles.ts), unless files: false,
+//   _storage/<id>[.<ext>]           each file's bytes
 //
 // Documents stream from the backup page by page (restore:readPage) into the
 // ZIP as they arrive, the next page already requested while the current one
@@ -32,6 +34,8 @@ import { importAdvice, importCommand, isPartial, type AbsentTables } from "./imp
 import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
 import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
 import { SchemaCheck, type RestorePlaceholders } from "./schemaCheck";
+import { filesAdvice, writeStorage, type RestoredFiles } from "./restoreFiles";
+import { STORAGE_TABLE } from "../../shared/files";
 
 export { importAdvice, importCommand };
 
@@ -54,6 +58,8 @@ export type RestoreOptions = {
   /** Merged over the run's placeholders (or `placeholders`), path by path: the CLI's --placeholders file. */
   placeholderOverrides?: RestorePlaceholders;
   onProgress?: (progress: RestoreProgress) => void;
+  /** Include the point's files (default true); false (restore --no-files) leaves them out. */
+  files?: boolean;
 };
 
 export type RestoreProgress = {
@@ -112,6 +118,14 @@ export type RestoreResult = {
    * documents got one. A dry run lists the fields it knows need one, with 0.
    */
   placeholders: { table: string; path: string; documents: number }[];
+  /**
+   * The point's files in the ZIP (`_storage`): how many and their bytes (a
+   * dry run: how many, 0 bytes). null: the point holds no file storage (backed
+   * up without it, or from before), or `files: false` left them out.
+   */
+  files: RestoredFiles | null;
+  /** `files: false` left out the files the point holds. */
+  filesLeftOut: boolean;
 };
 
 const INITIAL_NUM_ITEMS = 200;
@@ -127,6 +141,9 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   if (!dryRun) await checkZipTarget(options.out!);
   const source = new RestoreSource({ url: options.url, secret: options.secret });
   const point = await source.getRestorePoint(selector);
+  const storage = takeStorage(point);
+  const withFiles = storage !== null && options.files !== false;
+  const fileResult = { filesLeftOut: storage !== null && !withFiles };
   const tables = chooseTables(point, options.tables);
   // The point's schema: checked before any page is read (required fields the report says were removed need a placeholder).
   const check = new SchemaCheck({
@@ -155,13 +172,15 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   if (dryRun) {
     const listed = tables.map((t) => ({ table: t.table, documents: t.documents, expected: t.documents, tableNumber: null }));
     const placeholders = expectedPlaceholders.map((field) => ({ ...field, documents: 0 }));
-    return { ...base, tables: listed, bytes: 0, out: null, dryRun: true, placeholders };
+    const files = withFiles ? { files: storage.documents, bytes: 0 } : null;
+    return { ...base, tables: listed, bytes: 0, out: null, dryRun: true, placeholders, files, ...fileResult };
   }
 
   const zip = await ZipFileWriter.open(options.out!);
   try {
     const numbering = new TableNumbering();
-    const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0);
+    const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0) + (withFiles ? storage.documents : 0);
+    const tableCount = tables.length + (withFiles ? 1 : 0);
     let totalDocuments = 0;
     const counts: number[] = [];
     for (const [tableIndex, table] of tables.entries()) {
@@ -169,7 +188,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
         options.onProgress?.({
           table: table.table,
           tableIndex,
-          tableCount: tables.length,
+          tableCount,
           documents,
           expected: table.documents,
           totalDocuments: totalDocuments + documents,
@@ -182,6 +201,12 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       totalDocuments += written;
       counts.push(written);
     }
+    const files = withFiles ? await writeStorage(source, zip, () => restorePages(source, point.seq, STORAGE_TABLE), numbering, (n, done) =>
+      options.onProgress?.({
+        table: STORAGE_TABLE, tableIndex: tables.length, tableCount, documents: n, expected: storage.documents,
+        totalDocuments: totalDocuments + n, totalExpected, bytes: zip.bytesWritten, tableDone: done,
+      }),
+    ) : null;
     const numbers = numbering.assign(tables);
     // In table-number order, as the export writes it.
     const tableLines = [...numbers]
@@ -189,8 +214,14 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       .map(([name, id]) => `${JSON.stringify({ name, id })}\n`);
     await zip.writeEntry("_tables/documents.jsonl", tableLines.join(""));
     await confirmWhole(source, point, tables, counts);
+    if (files !== null && files.files !== storage!.documents) {
+      throw new RestoreError(
+        `The restore of run ${point.seq} is not whole (${files.files} files read, ${storage!.documents} recorded), so no ZIP was written. ` +
+          "Run the restore again; if it fails the same way, restore another run.",
+      );
+    }
     // Last: it says which placeholders were given (import reads the ZIP's directory, not its order).
-    await zip.writeEntry("README.md", readme(point, absent, check));
+    await zip.writeEntry("README.md", readme(point, absent, check, files));
     const bytes = await zip.commit();
     const restored = tables.map((t, i) => ({
       table: t.table,
@@ -198,7 +229,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       expected: t.documents,
       tableNumber: numbers.get(t.table)!,
     }));
-    return { ...base, tables: restored, bytes, out: zip.target, dryRun: false, placeholders: check.filled() };
+    return { ...base, tables: restored, bytes, out: zip.target, dryRun: false, placeholders: check.filled(), files, ...fileResult };
   } catch (error) {
     await zip.abort();
     throw error;
@@ -239,6 +270,18 @@ async function confirmWhole(
         "Run the restore again; if it fails the same way, restore another run.",
     );
   }
+}
+
+/**
+ * The point's file storage, taken out of its tables: files are restored
+ * apart (restoreFiles.ts), are never a table --tables names, and a ZIP
+ * without them is not partial (import leaves file storage alone then).
+ */
+function takeStorage(point: RestorePoint): RestoreTable | null {
+  const storage = point.tables.find((t) => t.table === STORAGE_TABLE) ?? null;
+  point.tables = point.tables.filter((t) => t.table !== STORAGE_TABLE);
+  point.missingTables = point.missingTables.filter((table) => table !== STORAGE_TABLE);
+  return storage;
 }
 
 function chooseTables(point: RestorePoint, requested: readonly string[] | undefined): RestoreTable[] {
@@ -333,9 +376,9 @@ export function exportLine(table: string, text: string, numbering: TableNumberin
   }
 }
 
-function readme(point: RestorePoint, absent: AbsentTables, check: SchemaCheck): string {
+function readme(point: RestorePoint, absent: AbsentTables, check: SchemaCheck, files: RestoredFiles | null): string {
   const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
-  const advice = importAdvice("<this file>.zip", point.seq, absent).join("\n");
+  const advice = [...importAdvice("<this file>.zip", point.seq, absent), ...filesAdvice(files, false)].join("\n");
   const filled = check.filled();
   const schema = check.checked
     ? `Every document was checked against the app's schema as run ${point.seq} stored it.`

@@ -1,5 +1,6 @@
-// A ZIP written as it is produced: fflate's streaming Zip + ZipDeflate into a
-// file stream, waiting for the stream to drain so memory stays flat however
+// A ZIP written as it is produced: fflate's streaming Zip + ZipDeflate (or
+// ZipPassThrough, stored, for files that are compressed already) into a file
+// stream, waiting for the stream to drain so memory stays flat however
 // large the restore. The ZIP goes to a temporary file next to the target and
 // is renamed over it only once complete; abort() removes it.
 //
@@ -10,7 +11,7 @@ import { once } from "node:events";
 import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
-import { Zip, ZipDeflate } from "fflate";
+import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
 
 export const ZIP32_LIMIT = 0xffff_ffff;
 const encoder = new TextEncoder();
@@ -34,7 +35,7 @@ export async function checkZipTarget(target: string): Promise<void> {
 
 export class ZipFileWriter {
   private failure: Error | null = null;
-  private entry: { name: string; file: ZipDeflate; bytes: number } | null = null;
+  private entry: { name: string; file: ZipDeflate | ZipPassThrough; bytes: number } | null = null;
   private ended = false;
 
   private constructor(
@@ -68,21 +69,28 @@ export class ZipFileWriter {
     return this.stream.bytesWritten + this.stream.writableLength;
   }
 
-  /** Starts the next entry (deflated); the previous one must be closed. */
-  startEntry(name: string): void {
+  /**
+   * Starts the next entry, deflated (`stored`: kept as it is, for files such
+   * as images that are compressed already); the previous one must be closed.
+   */
+  startEntry(name: string, options: { stored?: boolean } = {}): void {
     this.check();
     if (this.ended) throw new Error("The ZIP is already finished.");
     if (this.entry !== null) throw new Error(`ZIP entry ${this.entry.name} is still open.`);
     // Level 1: at level 6 compression was the largest cost of a restore.
-    const file = new ZipDeflate(name, { level: 1 });
+    const file = options.stored === true ? new ZipPassThrough(name) : new ZipDeflate(name, { level: 1 });
     this.zip.add(file);
     this.entry = { name, file, bytes: 0 };
   }
 
   /** Appends text to the open entry, then waits while the file stream is full. */
   async write(text: string): Promise<void> {
+    await this.writeBytes(encoder.encode(text));
+  }
+
+  /** Appends bytes to the open entry, then waits while the file stream is full. */
+  async writeBytes(bytes: Uint8Array): Promise<void> {
     const entry = this.openEntry();
-    const bytes = encoder.encode(text);
     entry.bytes += bytes.length;
     if (entry.bytes > ZIP32_LIMIT) {
       throw new Error(`ZIP entry ${entry.name} would exceed 4 GiB, which this ZIP writer (no ZIP64) cannot store.`);
