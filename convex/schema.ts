@@ -42,6 +42,8 @@ export const vProductFields = {
   colors: v.array(v.string()),
   // Free-form attributes (supplier data, integrations); may hold nested secrets.
   attributes: v.optional(v.any()),
+  // The product's picture in file storage: backed up with the files (fileStorage, on by default).
+  imageId: v.optional(v.id("_storage")),
 };
 
 export const vOrderItem = v.object({

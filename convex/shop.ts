@@ -88,3 +88,18 @@ export const deleteDocuments = internalMutation({
     return null;
   },
 });
+
+// Replaces a product's picture: the new file is already in storage (uploaded
+// through an upload URL, or stored by an action); the old one is deleted. Older
+// restore points keep the old picture.
+export const setProductImage = internalMutation({
+  args: { productId: v.id("products"), imageId: v.id("_storage") },
+  returns: v.null(),
+  handler: async (ctx, { productId, imageId }) => {
+    const product = await ctx.db.get("products", productId);
+    if (product === null) throw new Error("No such product.");
+    await ctx.db.patch("products", productId, { imageId });
+    if (product.imageId !== undefined && product.imageId !== imageId) await ctx.storage.delete(product.imageId);
+    return null;
+  },
+});

@@ -63,8 +63,14 @@ function validArgs(): Record<string, ["query" | "mutation", Record<string, unkno
     "sync:applyRange": ["mutation", {
       runId, holder, batchId: "b", table: "users", range: openRange, digest: "x", upserts: [], deletedIdTags: [], replace: false,
     }],
+    // File storage: the primary copies files in; the restore reads them back.
+    "files:missing": ["query", { sha256s: [FILE_SHA256] }],
+    "files:uploadUrl": ["mutation", { runId, holder }],
+    "files:recordFile": ["mutation", { runId, holder, storageId: "x", sha256: FILE_SHA256, size: 1 }],
+    "files:downloadUrls": ["query", { sha256s: [FILE_SHA256] }],
   };
 }
+const FILE_SHA256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
 
 async function writtenRows() {
   return d.backup.t.run(async (ctx) => ({
@@ -120,8 +126,9 @@ describe("secrets", () => {
 // appends runs and reads run records; BACKUP_RESTORE_SECRET, which the
 // primary never holds, reads restore points and pins or unpins them.
 const APPEND_MODULES = ["runs", "sync"];
+const APPEND_FILES = ["files:missing", "files:uploadUrl", "files:recordFile"];
 const EITHER = ["status:recentRuns"];
-const isAppendPath = (path: string) => APPEND_MODULES.includes(path.split(":")[0]!);
+const isAppendPath = (path: string) => APPEND_MODULES.includes(path.split(":")[0]!) || APPEND_FILES.includes(path);
 const restorePaths = () => Object.keys(validArgs()).filter((path) => !isAppendPath(path) && !EITHER.includes(path));
 
 describe("least privilege", () => {

@@ -8,7 +8,12 @@
 //     `ConvexValue::from_clean_lossless`): an integer literal (no '.', no
 //     exponent) is an Int64, any other number a Float64; an object whose first
 //     key starts with "$" is Convex's internal encoding ($bytes, $float,
-//     $integer); everything else maps one to one.
+//     $integer); everything else maps one to one;
+//   - file storage as convex-backend's import reads it (snapshot_import/parse.rs
+//     and import_file_storage.rs): `_storage/documents.jsonl`, one metadata
+//     object per line ({_id, _creationTime, sha256, size, contentType}, size an
+//     i64), and each file's bytes at `_storage/<id>` with an optional extension
+//     (the pattern `(.*/)?_storage/([^/.]+)(?:\.[^/]+)?$`, "documents" excluded).
 import { strFromU8, unzipSync } from "fflate";
 import { isLosslessNumber, parse } from "lossless-json";
 import { convexToJson, type Value } from "convex/values";
@@ -22,7 +27,20 @@ export type ExportZip = {
   documents: Map<string, ExportedDoc[]>;
   /** Raw text of `<table>/generated_schema.jsonl`, when present. */
   generatedSchemas: Map<string, string>;
+  /** File storage, when the ZIP has `_storage/documents.jsonl`. */
+  storage: ExportStorage | null;
 };
+
+export type ExportStorage = {
+  /** Each line of `_storage/documents.jsonl` read as export JSON (size an Int64), with its keys in order. */
+  rows: { doc: ExportedDoc; keys: string[] }[];
+  /** File bytes by id, from `_storage/<id>[.<ext>]`. */
+  blobs: Map<string, Uint8Array>;
+  /** The entry name each blob was read from. */
+  blobEntries: Map<string, string>;
+};
+
+const STORAGE_FILE = /^(?:.*\/)?_storage\/([^/.]+)(?:\.[^/]+)?$/;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -58,7 +76,26 @@ export function readExportZip(zipBytes: Uint8Array): ExportZip {
       }),
     );
   }
-  return { entries, tables, documents, generatedSchemas };
+  return { entries, tables, documents, generatedSchemas, storage: readStorage(files) };
+}
+
+function readStorage(files: Record<string, Uint8Array>): ExportStorage | null {
+  const listing = files["_storage/documents.jsonl"];
+  if (listing === undefined) return null;
+  const rows = jsonLines(strFromU8(listing)).map((line) => {
+    const doc = exportJsonToConvex(line) as ExportedDoc;
+    return { doc, keys: Object.keys(line as Record<string, unknown>) };
+  });
+  const blobs = new Map<string, Uint8Array>();
+  const blobEntries = new Map<string, string>();
+  for (const [name, bytes] of Object.entries(files)) {
+    const id = STORAGE_FILE.exec(name)?.[1];
+    if (id === undefined || id === "documents") continue;
+    if (blobs.has(id)) throw new Error(`Two files in the ZIP for _storage id ${id}.`);
+    blobs.set(id, bytes);
+    blobEntries.set(id, name);
+  }
+  return { rows, blobs, blobEntries };
 }
 
 /** Lines of a .jsonl file, each parsed losslessly; the file must end with a newline. */
