@@ -2,12 +2,9 @@
 // source, through the same entry as npm run restore/setup/status/verify):
 // help and exit codes, init-backup, setup, status against a served backup,
 // restore --placeholders, and verify/run through a stand-in `npx` on PATH.
-import { execFile } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { api as backupApi } from "../packages/convex-hourly-backup/src/backup/_generated/api";
@@ -17,28 +14,11 @@ import { backupProjectFiles } from "../packages/convex-hourly-backup/src/cli/ini
 import { sha256 } from "../packages/convex-hourly-backup/src/shared/digest";
 import { readAll } from "./support/backupContents";
 import { readExportZip } from "./support/exportReader";
+import { cli, FakeNpx, noStack, ROOT } from "./support/cliRun";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const MAIN = join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts");
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, "packages/convex-hourly-backup/package.json"), "utf8")) as { version: string }).version;
 const CONVEX_VERSION = (JSON.parse(readFileSync(join(ROOT, "node_modules/convex/package.json"), "utf8")) as { version: string }).version;
-const SUBCOMMANDS = ["init-backup", "setup", "status", "verify", "run", "restore", "pin", "unpin", "history"];
-
-type CliResult = { code: number; stdout: string; stderr: string };
-
-/** `convex-hourly-backup <args>` from source, as `npm run <command>` runs it. */
-function cli(args: string[], options: { cwd?: string; path?: string } = {}): Promise<CliResult> {
-  return promisify(execFile)(join(ROOT, "node_modules/.bin/tsx"), ["--conditions=convex-hourly-backup-source", MAIN, ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: { PATH: options.path ?? process.env.PATH ?? "" },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
-
-/** No stack trace ever reaches the user. */
-const noStack = (result: CliResult) => expect(result.stderr + result.stdout).not.toMatch(/\n\s+at \S+ \(|node:internal/);
+const SUBCOMMANDS = ["init-backup", "setup", "status", "verify", "run", "restore", "revert", "pin", "unpin", "history"];
 
 let dir: string;
 beforeAll(() => {
@@ -72,7 +52,7 @@ describe("help and usage errors", () => {
     ]);
     expect(command.code).toBe(2);
     expect(command.stderr).toBe(
-      'convex-hourly-backup: unknown command "backup-everything". Commands: init-backup, setup, status, verify, run, restore, pin, unpin, history. See convex-hourly-backup --help.\n',
+      'convex-hourly-backup: unknown command "backup-everything". Commands: init-backup, setup, status, verify, run, restore, revert, pin, unpin, history. See convex-hourly-backup --help.\n',
     );
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe("convex-hourly-backup restore: Unknown option '--bogus'. See convex-hourly-backup restore --help.\n");
@@ -258,21 +238,11 @@ describe("against a backup deployment", () => {
 });
 
 describe("verify and run go through npx convex run", () => {
-  let bin: string;
-  const bins: string[] = [];
-  afterAll(() => bins.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
-  /** A stand-in `npx` that records its arguments and prints what `npx convex run` would. */
-  function fakeNpx(stdout: string, code = 0) {
-    bin = mkdtempSync(join(tmpdir(), "cli-bin-"));
-    bins.push(bin);
-    writeFileSync(
-      join(bin, "npx"),
-      `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/args"\necho "some log line" >&2\ncat <<'EOF'\n${stdout}\nEOF\nexit ${code}\n`,
-    );
-    chmodSync(join(bin, "npx"), 0o755);
-  }
-  const path = () => `${bin}:${process.env.PATH ?? ""}`;
-  const args = () => readFileSync(join(bin, "args"), "utf8").trimEnd().split("\n");
+  const npx = new FakeNpx();
+  afterAll(() => npx.remove());
+  const fakeNpx = (stdout: string, code = 0) => npx.install(stdout, code);
+  const path = () => npx.path();
+  const args = () => npx.args();
 
   test("verify passes --tables and --prod, streams the report and exits 1 on ok: false", async () => {
     const report = { ok: false, tables: [{ table: "orders", scanned: 5, missing: 1, extra: 0, different: 2, rangesDiffering: 1 }], durationMs: 9 };

@@ -8,13 +8,14 @@ import { initBackup } from "./commands/initBackup";
 import { history } from "./commands/history";
 import { pin } from "./commands/pin";
 import { restore } from "./commands/restore";
+import { revert } from "./commands/revert";
 import { unpin } from "./commands/unpin";
 import { runCommand } from "./commands/run";
 import { setup } from "./commands/setup";
 import { status } from "./commands/status";
 import { verify } from "./commands/verify";
 
-const COMMANDS: readonly Command[] = [initBackup, setup, status, verify, runCommand, restore, pin, unpin, history];
+const COMMANDS: readonly Command[] = [initBackup, setup, status, verify, runCommand, restore, revert, pin, unpin, history];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,112 @@
+// The app's internal mutation `revertDocuments`: puts a few documents back as
+// a restore point held them, in place (same _id), so a bad write is undone
+// without restoring a table (`convex-hourly-backup revert`). What the backup
+// never holds is taken from the live document: a top-level field that
+// redaction touches in the live document (an omitted field, a secret key, a
+// secret inside text) keeps its live value, so reverting never writes
+// "[redacted]" over a secret. Every other top-level field becomes what the
+// point held (a field the point did not have is removed). A document deleted
+// since cannot come back under its own id (Convex assigns ids on insert):
+// it is reported, not recreated. Written through withChangeCapture, so the
+// next backup run records the reverted documents; all or nothing, like any
+// mutation, and checked against the app's schema by Convex itself.
+import { internalMutationGeneric, type GenericDatabaseWriter, type GenericDataModel } from "convex/server";
+import { jsonToConvex, v, type GenericId, type Infer, type JSONValue, type Value } from "convex/values";
+import { withChangeCapture } from "../changeLog/builders";
+import { canonicalJson } from "../../shared/digest";
+import type { BackupSettings } from "../settings";
+
+/** Documents one call takes: a few, by hand (the CLI sends larger sets in several calls). */
+export const MAX_REVERT_DOCUMENTS = 100;
+
+const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
+
+export const vRevertReport = v.object({
+  /** Documents written back, each with the top-level fields that changed and those kept from the live document. */
+  reverted: v.array(v.object({ id: v.string(), changedFields: v.array(v.string()), keptFields: v.array(v.string()) })),
+  /** Already as the point held them (secrets aside): nothing written. */
+  unchanged: v.array(v.string()),
+  /** Deleted since: not recreated (restore the table, or re-create them by hand). */
+  deleted: v.array(v.string()),
+  dryRun: v.boolean(),
+});
+export type RevertReport = Infer<typeof vRevertReport>;
+
+type Doc = { [key: string]: Value };
+
+export const defineRevertDocuments = (settings: BackupSettings) =>
+  withChangeCapture(internalMutationGeneric)({
+    args: {
+      table: v.string(),
+      /** Each document as the backup stores it (restore:readDocuments): canonical convexToJson text, _id included. */
+      documents: v.array(v.string()),
+      /** Report what would change; write nothing. */
+      dryRun: v.optional(v.boolean()),
+    },
+    returns: vRevertReport,
+    handler: async (ctx, { table, documents, dryRun }): Promise<RevertReport> => {
+      if (!settings.backedUpTables().includes(table)) {
+        throw new Error(`revertDocuments: ${table} is not a table the backup covers (${settings.backedUpTables().join(", ")}).`);
+      }
+      if (documents.length > MAX_REVERT_DOCUMENTS) {
+        throw new Error(`revertDocuments takes at most ${MAX_REVERT_DOCUMENTS} documents per call, got ${documents.length}.`);
+      }
+      const db = ctx.db as unknown as GenericDatabaseWriter<GenericDataModel>;
+      const report: RevertReport = { reverted: [], unchanged: [], deleted: [], dryRun: dryRun ?? false };
+      for (const text of documents) {
+        const stored = parseStored(text);
+        const id = stored._id;
+        if (typeof id !== "string" || db.normalizeId(table, id) === null) {
+          throw new Error(`A document given to revertDocuments is not a document of ${table} (its _id is not an id of that table).`);
+        }
+        const live = (await db.get(table, id as GenericId<string>)) as Doc | null;
+        if (live === null) {
+          report.deleted.push(id);
+          continue;
+        }
+        const { replacement, changedFields, keptFields } = merge(table, stored, live, settings);
+        if (changedFields.length === 0) {
+          report.unchanged.push(id);
+          continue;
+        }
+        if (!report.dryRun) await db.replace(table, id as GenericId<string>, replacement);
+        report.reverted.push({ id, changedFields, keptFields });
+      }
+      return report;
+    },
+  });
+
+function parseStored(text: string): Doc {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error("A document given to revertDocuments is not JSON: pass the documents restore:readDocuments returns.");
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new Error("A document given to revertDocuments is not an object.");
+  }
+  return jsonToConvex(json as JSONValue) as Doc;
+}
+
+/** The live document with every top-level field the point held, but for fields whose live value holds what the backup never has. */
+function merge(table: string, stored: Doc, live: Doc, settings: BackupSettings) {
+  const sanitized = settings.sanitizer.sanitizeDocument(table, live);
+  const replacement: Doc = {};
+  const changedFields: string[] = [];
+  const keptFields: string[] = [];
+  const same = (a: Value | undefined, b: Value | undefined) =>
+    a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
+  const fields = new Set([...Object.keys(stored), ...Object.keys(live)].filter((field) => !SYSTEM_FIELDS.has(field)));
+  for (const field of [...fields].sort()) {
+    if (field in live && !same(sanitized[field], live[field])) {
+      // Redaction touches it: the backup's copy lacks (part of) it. The live value stays.
+      replacement[field] = live[field]!;
+      keptFields.push(field);
+      continue;
+    }
+    if (field in stored) replacement[field] = stored[field]!;
+    if (!same(stored[field], live[field])) changedFields.push(field);
+  }
+  return { replacement, changedFields, keptFields };
+}

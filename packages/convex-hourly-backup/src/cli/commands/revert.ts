@@ -1,0 +1,170 @@
+// convex-hourly-backup revert: undoes a bad write to a few documents in
+// place. It reads the documents as a restore point held them (the backup
+// deployment, with the restore secret), then runs the app's
+// backup:revertDocuments through `npx convex run` (the app's own credentials
+// pick the deployment, as for verify and run): same ids, the point's values,
+// and the live values of fields the backup never holds (omitted fields and
+// secrets). The app's next backup run records the reverted documents.
+import { MAX_DOCUMENT_IDS } from "../../backup/lib/restoreProtocol";
+import type { RevertReport } from "../../app/functions/revertDocuments";
+import { BIN, CliError, EXIT_FAILED, EXIT_OK, keepSecret, parseFlags, UsageError, type Command } from "../common";
+import { convexRun, DEFAULT_FUNCTION_MODULE, functionModule } from "../convexRun";
+import { parseLabel, pointTitle } from "../pointName";
+import { loadBackupConnection } from "../restore/config";
+import { parseRunSelector, RestoreSource } from "../restore/restoreSource";
+import { idList } from "../restore/writeDocumentsZip";
+
+// Documents per `npx convex run` call: its arguments travel on the command
+// line, which holds about 128 KiB per argument on Linux.
+const MAX_CALL_DOCUMENTS = 100;
+const MAX_CALL_CHARS = 96 * 1024;
+
+const USAGE = `Usage: ${BIN} revert --table <table> --ids <id,id> --run <run> | --label <label> [--dry-run] [--prod]
+
+Puts a few documents of one table back as a restore point held them, in the
+app's deployment, under their own ids: the undo of a bad write, without
+restoring the table. It reads them from the backup deployment, then runs
+\`npx convex run ${DEFAULT_FUNCTION_MODULE}:revertDocuments\` from the app's folder. Fields the backup never
+holds (omitted fields, secret keys, secrets inside text) keep their live
+values; every other top-level field becomes what the point held. A document
+deleted since is reported and left deleted (Convex gives ids on insert only:
+restore its table, or re-create it by hand). The change is one mutation, all
+or nothing, checked against the app's schema; the next backup run records it.
+
+  --table <table>              the documents' table
+  --ids <id,id,...>            the documents (as \`history\` or the dashboard shows them)
+  --run <run>                  the restore point: latest, a run number, an ISO time or a run id
+  --label <label>              or the restore point with this label
+  --dry-run                    report what would change, write nothing
+  --prod                       the app's production deployment (else its dev
+                               deployment, or the one CONVEX_DEPLOY_KEY names)
+  --function-module <module>   the module that exports the backup functions
+                               (default: ${DEFAULT_FUNCTION_MODULE}, i.e. convex/${DEFAULT_FUNCTION_MODULE}.ts)
+  --url <url>                  backup deployment URL (default: BACKUP_URL from the
+                               environment, .env.local or .env)
+  --secret <secret>            its BACKUP_RESTORE_SECRET (default: from the same places)
+  -h, --help                   this text
+
+Exit codes: 0 every document reverted (or already as the point held it); 1 a
+document was deleted since or did not exist at the point, or a command
+failed (nothing reverted by a failed call); 2 bad usage.`;
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    table: { type: "string" },
+    ids: { type: "string" },
+    run: { type: "string" },
+    label: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    prod: { type: "boolean", default: false },
+    "function-module": { type: "string" },
+    url: { type: "string" },
+    secret: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  keepSecret(values.secret);
+  if (values.table === undefined || values.table.trim() === "") throw new UsageError("--table is required: the documents' table.");
+  if (values.ids === undefined) throw new UsageError("--ids is required: the documents to revert, comma-separated.");
+  if ((values.run === undefined) === (values.label === undefined)) throw new UsageError("name the restore point with --run or --label (one of them).");
+  const selector =
+    values.label !== undefined ? ({ kind: "label", label: parseLabel("--label", values.label) } as const) : selectorOf(values.run!);
+  const table = values.table.trim();
+  const ids = usageIds(values.ids);
+  const module = functionModule(values["function-module"]);
+
+  const connection = loadBackupConnection({ url: values.url, secret: values.secret });
+  keepSecret(connection.secret);
+  const source = new RestoreSource(connection);
+  const point = await source.getRestorePoint(selector);
+  const title = pointTitle({ seq: point.seq, label: point.label });
+  if (!point.tables.some((t) => t.table === table)) {
+    throw new CliError(`${title} did not back up table ${table}. Its tables: ${point.tables.map((t) => t.table).join(", ") || "(none)"}.`);
+  }
+  const documents: string[] = [];
+  const missing: string[] = [];
+  for (let start = 0; start < ids.length; ) {
+    const read = await source.readDocuments({ seq: point.seq, table, ids: ids.slice(start, start + MAX_DOCUMENT_IDS) });
+    if (read.next < 1) throw new CliError("The backup deployment read no document of the ids asked for.");
+    documents.push(...read.documents);
+    missing.push(...read.missing);
+    start += read.next;
+  }
+  if (missing.length > 0) {
+    throw new CliError(
+      `${table} held no document with id ${missing.join(", ")} at ${title}, so nothing was reverted. ` +
+        `\`${BIN} history ${table} <id>\` shows which restore points hold a document.`,
+    );
+  }
+
+  const dryRun = values["dry-run"];
+  const totals: RevertReport = { reverted: [], unchanged: [], deleted: [], dryRun };
+  for (const batch of batches(documents)) {
+    const report = (await convexRun(`${module}:revertDocuments`, { table, documents: batch, dryRun }, { prod: values.prod })) as RevertReport;
+    totals.reverted.push(...report.reverted);
+    totals.unchanged.push(...report.unchanged);
+    totals.deleted.push(...report.deleted);
+  }
+  for (const line of revertLines(table, title, totals)) console.log(line);
+  return totals.deleted.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+function selectorOf(text: string) {
+  try {
+    return parseRunSelector(text);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function usageIds(text: string): string[] {
+  try {
+    return idList(text.split(","));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Calls of at most MAX_CALL_DOCUMENTS documents and MAX_CALL_CHARS of arguments; a larger document cannot go. */
+function batches(documents: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let chars = 0;
+  for (const document of documents) {
+    const size = JSON.stringify(document).length;
+    if (size > MAX_CALL_CHARS) {
+      throw new CliError(
+        `A document is ${Math.ceil(size / 1024)} KiB as command-line JSON, more than \`npx convex run\` can pass (${MAX_CALL_CHARS / 1024} KiB): restore it with \`${BIN} restore --ids\` and put it back by hand.`,
+      );
+    }
+    if (current.length > 0 && (current.length >= MAX_CALL_DOCUMENTS || chars + size > MAX_CALL_CHARS)) {
+      out.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(document);
+    chars += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+export function revertLines(table: string, pointTitle: string, report: RevertReport): string[] {
+  const verb = report.dryRun ? "would revert" : "reverted";
+  const lines = [`${table} as of ${pointTitle}:`];
+  for (const r of report.reverted) {
+    const kept = r.keptFields.length === 0 ? "" : `; kept live (the backup never holds them): ${r.keptFields.join(", ")}`;
+    lines.push(`  ${r.id}: ${verb} ${r.changedFields.join(", ")}${kept}`);
+  }
+  for (const id of report.unchanged) lines.push(`  ${id}: already as at that point`);
+  for (const id of report.deleted) lines.push(`  ${id}: deleted since: not recreated (restore the table, or re-create it by hand)`);
+  if (report.dryRun) lines.push("Dry run: nothing written.");
+  else if (report.reverted.length > 0) lines.push("The app's next backup run records the reverted documents.");
+  return lines;
+}
+
+export const revert: Command = {
+  name: "revert",
+  summary: "put a few documents back as a restore point held them, in place (undo a bad write)",
+  usage: USAGE,
+  run,
+};
