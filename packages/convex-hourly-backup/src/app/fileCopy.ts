@@ -5,8 +5,9 @@
 // checks the upload against the SHA-256 and size the primary's `_storage`
 // row gave (files:recordFile). The bytes flow from one fetch into the other
 // as a stream: the action never holds a whole file, whatever its size (a
-// Convex action has a 64 MiB heap). A content being copied for one page is
-// awaited, not copied again, by another page in flight.
+// Convex action has a 64 MiB heap). At most COPIES_IN_FLIGHT files stream at
+// once (so latency overlaps, memory stays a few chunks per copy). A content
+// being copied for one page is awaited, not copied again, by another page.
 import type { GenericId } from "convex/values";
 import type { ActionCtx } from "./appContext";
 import type { BackupTarget } from "./backupTarget";
@@ -16,6 +17,8 @@ import { FILE_ERROR_CODES, MAX_FILES_PER_CALL, parseFileMetadata, type FileMetad
 import { DEFAULT_RETRY_POLICY, TransientError, withRetries, type RetryPolicy } from "./retry";
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Files streaming at once, over all pages in flight. */
+export const COPIES_IN_FLIGHT = 4;
 
 /** A file the page named is gone from the primary's storage (deleted while the run copied it). */
 export class FileGoneError extends Error {
@@ -32,6 +35,8 @@ export class FileCopier {
   /** SHA-256s the backup is known to hold (asked, or copied, by this action). */
   private readonly held = new Set<string>();
   private readonly copying = new Map<string, Promise<void>>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly ctx: Pick<ActionCtx, "storage">,
@@ -56,15 +61,17 @@ export class FileCopier {
       const lacking = new Set(await this.target.filesMissing({ sha256s: asked }));
       for (const sha256 of asked) (lacking.has(sha256) ? missing : this.held).add(sha256);
     }
-    // One at a time per page (pages in flight copy side by side), each content once per action.
+    // Each content once per action; the first failure fails the page (the run resumes from its checkpoint).
     for (const sha256 of missing) {
       if (this.held.has(sha256) || this.copying.has(sha256)) continue;
-      const copy = this.copy(byContent.get(sha256)!).finally(() => this.copying.delete(sha256));
+      const copy = this.limited(() => this.copy(byContent.get(sha256)!))
+        .then(() => void this.held.add(sha256))
+        .finally(() => this.copying.delete(sha256));
+      // Awaited below; never an unhandled rejection meanwhile.
+      copy.catch(() => undefined);
       this.copying.set(sha256, copy);
-      await copy;
-      this.held.add(sha256);
     }
-    // Contents another page was copying when this one asked.
+    // This page's copies, and contents another page was copying when this one asked.
     await Promise.all([...byContent.keys()].map((sha256) => this.copying.get(sha256)));
   }
 
@@ -73,6 +80,18 @@ export class FileCopier {
     for (const entry of entries) {
       const file = parseFileMetadata(entry.json);
       if (typeof file !== "string") this.held.delete(file.sha256);
+    }
+  }
+
+  /** Runs `task` once fewer than COPIES_IN_FLIGHT copies are running. */
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    while (this.running >= COPIES_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+    try {
+      return await task();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
     }
   }
 
