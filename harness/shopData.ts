@@ -1,8 +1,12 @@
 // A deterministic example shop, seeded and changed through the primary's own
-// mutations (shop.ts). The demo, the benchmark and the tests share it.
+// mutations (shop.ts). The demo, the benchmark and the tests share it. With
+// `pictures`, products also get pictures in file storage (shopImages.ts):
+// every PICTURE_EVERY-th product its own, the product halfway between its
+// category's placeholder (one content under many ids).
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import type { PrimaryDeployment } from "./deployments";
+import { categoryPlaceholder, PICTURE_TYPE, productPicture } from "./shopImages";
 
 export type ShopSize = { users: number; products: number; orders: number };
 export type ShopIds = { users: Id<"users">[]; products: Id<"products">[]; orders: Id<"orders">[] };
@@ -10,6 +14,9 @@ export type ShopIds = { users: Id<"users">[]; products: Id<"products">[]; orders
 /** The default demo shop: about 2k users, 5k products, 10k orders. */
 export const DEFAULT_SHOP: ShopSize = { users: 2_000, products: 5_000, orders: 10_000 };
 const BATCH = 500;
+/** With pictures: product i has its own when i % PICTURE_EVERY is 0, its category's placeholder when it is half of it. */
+export const PICTURE_EVERY = 10;
+const FILES_PER_CALL = 100;
 
 /** mulberry32: small, fast, reproducible. */
 export function randomSource(seed: number): () => number {
@@ -91,22 +98,48 @@ function order(rand: () => number, i: number, ids: Pick<ShopIds, "users" | "prod
   };
 }
 
-async function inBatches<T, R>(items: T[], insert: (batch: T[]) => Promise<R[]>): Promise<R[]> {
+async function inBatches<T, R>(items: T[], insert: (batch: T[]) => Promise<R[]>, size = BATCH): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += BATCH) out.push(...(await insert(items.slice(i, i + BATCH))));
+  for (let i = 0; i < items.length; i += size) out.push(...(await insert(items.slice(i, i + size))));
   return out;
 }
 
-/** Seeds users, products and orders (orders reference both) through shop.ts. */
-export async function seedShop(primary: PrimaryDeployment, size: ShopSize, seed = 1): Promise<ShopIds> {
+/** Stores files on the primary as an app's action would (ctx.storage.store), a batch per call. */
+export async function storeFiles(primary: PrimaryDeployment, files: Uint8Array<ArrayBuffer>[], type = PICTURE_TYPE): Promise<Id<"_storage">[]> {
+  return inBatches(files, (batch) =>
+    primary.t.run(async (ctx) => {
+      const ids: Id<"_storage">[] = [];
+      for (const bytes of batch) ids.push(await ctx.storage.store(new Blob([bytes], { type })));
+      return ids;
+    }),
+  FILES_PER_CALL);
+}
+
+/** Which picture product i gets, if any: its own, its category's placeholder, or none. */
+function pictureOf(seed: number, i: number): Uint8Array<ArrayBuffer> | null {
+  if (i % PICTURE_EVERY === 0) return productPicture(seed, i);
+  if (i % PICTURE_EVERY === PICTURE_EVERY / 2) return categoryPlaceholder(CATEGORIES[i % CATEGORIES.length]!);
+  return null;
+}
+
+/**
+ * Seeds users, products and orders (orders reference both) through shop.ts;
+ * with `pictures`, first stores the products' pictures in file storage.
+ */
+export async function seedShop(primary: PrimaryDeployment, size: ShopSize, seed = 1, options: { pictures?: boolean } = {}): Promise<ShopIds> {
   const rand = randomSource(seed);
   const t = primary.t;
   const users = await inBatches(Array.from({ length: size.users }, (_, i) => user(rand, i)), (docs) =>
     t.mutation(internal.shop.insertUsers, { docs }),
   );
-  const products = await inBatches(Array.from({ length: size.products }, (_, i) => product(rand, i)), (docs) =>
-    t.mutation(internal.shop.insertProducts, { docs }),
-  );
+  const pictures = options.pictures === true ? Array.from({ length: size.products }, (_, i) => pictureOf(seed, i)) : [];
+  const stored = await storeFiles(primary, pictures.filter((p) => p !== null));
+  const imageIds = pictures.map((p) => (p === null ? undefined : stored.shift()));
+  const productDocs = Array.from({ length: size.products }, (_, i) => {
+    const doc = product(rand, i);
+    return imageIds[i] === undefined ? doc : { ...doc, imageId: imageIds[i] };
+  });
+  const products = await inBatches(productDocs, (docs) => t.mutation(internal.shop.insertProducts, { docs }));
   const orders = await inBatches(
     Array.from({ length: size.orders }, (_, i) => order(rand, i, { users, products })),
     (docs) => t.mutation(internal.shop.insertOrders, { docs }),
@@ -114,17 +147,27 @@ export async function seedShop(primary: PrimaryDeployment, size: ShopSize, seed 
   return { users, products, orders };
 }
 
-export type ChangeReport = { updated: number; deleted: number; inserted: number; sessionRotations: number };
+export type ChangeReport = {
+  updated: number;
+  deleted: number;
+  inserted: number;
+  sessionRotations: number;
+  /** Products whose own picture was replaced by a new one (the old file deleted); their bytes. */
+  picturesReplaced: number;
+  pictureBytes: number;
+};
 
 /**
  * An hour of shop activity: `fraction` of all documents updated (spread over
- * the three tables), `deletes` orders deleted, `inserts` orders placed, and
- * some session tokens rotated (invisible to the backup: the token is redacted).
+ * the three tables), `deletes` orders deleted, `inserts` orders placed, some
+ * session tokens rotated (invisible to the backup: the token is redacted),
+ * and `pictures` products with their own picture given a new one (the old
+ * file deleted from storage).
  */
 export async function changeShop(
   primary: PrimaryDeployment,
   ids: ShopIds,
-  options: { fraction: number; deletes: number; inserts: number; seed?: number },
+  options: { fraction: number; deletes: number; inserts: number; seed?: number; pictures?: number },
 ): Promise<ChangeReport> {
   const rand = randomSource(options.seed ?? 2);
   const t = primary.t;
@@ -156,10 +199,21 @@ export async function changeShop(
   const newOrders = Array.from({ length: options.inserts }, (_, i) => order(rand, ids.orders.length + i, ids));
   const inserted = await t.mutation(internal.shop.insertOrders, { docs: newOrders });
   ids.orders = [...liveOrders, ...inserted];
+  // New pictures: stored first (an upload), then the product points at them and the old file goes.
+  const withPicture = ids.products.map((id, i) => ({ id, i })).filter(({ i }) => i % PICTURE_EVERY === 0);
+  const replaced = pick(withPicture, options.pictures ?? 0);
+  const newPictures = replaced.map(({ i }) => productPicture(options.seed ?? 2, i, 1));
+  const newIds = await storeFiles(primary, newPictures);
+  for (const [k, { id }] of replaced.entries()) {
+    await t.mutation(internal.shop.setProductImage, { productId: id, imageId: newIds[k]! });
+  }
+  const changedProducts = new Set([...products, ...replaced.map(({ id }) => id)]);
   return {
-    updated: users.length + products.length + orders.length,
+    updated: users.length + changedProducts.size + orders.length,
     deleted: deletedOrders.length,
     inserted: inserted.length,
     sessionRotations: rotated.length,
+    picturesReplaced: replaced.length,
+    pictureBytes: newPictures.reduce((sum, p) => sum + p.length, 0),
   };
 }

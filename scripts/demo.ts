@@ -1,7 +1,8 @@
 // npm run demo: the whole backup on one machine, with real figures.
 // Starts both deployments in-process (the backup served over loopback HTTP),
-// seeds the example shop, backs it up, changes about 1% of it, backs it up
-// again, then checks that the backup equals the primary and holds no secret.
+// seeds the example shop (with product pictures in file storage), backs it
+// up, changes about 1% of it and replaces a few pictures, backs it up again,
+// then checks that the backup equals the primary and holds no secret.
 //
 //   npm run demo
 //   npm run demo -- --users 200 --products 500 --orders 1000 --fraction 0.05 --seed 7
@@ -13,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { importAdvice } from "../packages/convex-hourly-backup/src/cli/restore/importAdvice";
+import { filesAdvice } from "../packages/convex-hourly-backup/src/cli/restore/restoreFiles";
 import { formatBytes, sumCounts } from "convex-hourly-backup";
 import { backupSettings } from "../packages/convex-hourly-backup/src/app/settings";
 import schema from "../convex/schema";
@@ -24,7 +26,8 @@ import { n, percent, printRun, printTable, seconds } from "./demo/output";
 import { runBackup } from "./demo/backupRun";
 import { compareSnapshots, countOf, snapshotPrimary } from "./demo/primarySnapshot";
 import { collectSecrets, scanBackup, SecretFinder } from "./demo/redactionCheck";
-import { checkBackupState, checkRuns, Checks } from "./demo/checks";
+import { checkBackupState, checkFiles, checkRuns, Checks } from "./demo/checks";
+import { primaryFiles } from "./demo/primarySnapshot";
 
 async function main(): Promise<number> {
   const options = parseOptions();
@@ -39,10 +42,15 @@ async function main(): Promise<number> {
 
     // Step 1: the shop, and what the backup must find and must never hold.
     let started = performance.now();
-    const ids = await seedShop(d.primary, options, options.seed);
+    const ids = await seedShop(d.primary, options, options.seed, { pictures: true });
+    const seededFiles = await primaryFiles(d.primary);
     console.log(
       `\nSeeded the shop: ${n(options.users)} users, ${n(options.products)} products, ${n(options.orders)} orders ` +
         `(seed ${options.seed}) in ${seconds(performance.now() - started)}`,
+    );
+    console.log(
+      `  file storage: ${n(seededFiles.files)} product pictures (PNG), ${n(seededFiles.contents)} distinct contents ` +
+        `(${formatBytes(seededFiles.contentBytes)}; category placeholders share one content under many ids)`,
     );
     const seeded = await snapshotPrimary(d.primary, tables);
     const secrets = new Set<string>();
@@ -59,6 +67,7 @@ async function main(): Promise<number> {
       deletes: options.deletes,
       inserts: options.inserts,
       seed: options.seed + 1,
+      pictures: options.pictures,
     });
     const changed = await snapshotPrimary(d.primary, tables);
     await collectSecrets(d.primary, tables, secrets);
@@ -66,7 +75,8 @@ async function main(): Promise<number> {
     console.log(`\nBetween the runs, on the primary (${seconds(performance.now() - started)}):`);
     console.log(
       `  ${n(report.updated)} documents edited (${Number((options.fraction * 100).toFixed(2))}% of each table), ${n(report.deleted)} orders deleted, ` +
-        `${n(report.inserted)} orders placed, ${n(report.sessionRotations)} session tokens rotated`,
+        `${n(report.inserted)} orders placed, ${n(report.sessionRotations)} session tokens rotated, ` +
+        `${n(report.picturesReplaced)} product pictures replaced (${formatBytes(report.pictureBytes)} of new files; the old ones deleted)`,
     );
     printTable(
       ["table", "documents", "updated", "inserted", "deleted"],
@@ -85,6 +95,7 @@ async function main(): Promise<number> {
         `${percent(t2.docsWritten, t1.docsWritten)} of the documents written`,
     );
     checkRuns(checks, tables, seeded, changed, expected, first.summary, second.summary);
+    checkFiles(checks, seededFiles, report, first, second);
 
     // Step 5: read back everything the backup stores: equal to the primary, no secret.
     started = performance.now();
@@ -132,9 +143,16 @@ async function main(): Promise<number> {
         ["table", "documents", "in run 1", "table number"],
         restored.tables.map((t) => [t.table, n(t.documents), n(countOf(seeded, t.table)), String(t.tableNumber)]),
       );
+      const files = restored.files ?? { files: 0, bytes: 0 };
+      console.log(
+        `  _storage: ${n(files.files)} files (${formatBytes(files.bytes)}), each checked against its SHA-256; ` +
+          `run 1 had ${n(seededFiles.files)} (${formatBytes(seededFiles.bytes)})`,
+      );
+      checks.expect(files.files === seededFiles.files && files.bytes === seededFiles.bytes, `restore of run 1 has ${files.files} files, run 1 had ${seededFiles.files}`);
       console.log(`  ${formatBytes(restored.bytes)} ZIP in the layout of \`npx convex export\`; on a real deployment, what the restore advises:`);
       const absent = { missing: restored.missingTables, leftOut: restored.leftOutTables };
       for (const line of importAdvice("restore-run1.zip", restored.seq, absent)) console.log(`  ${line}`);
+      for (const line of filesAdvice(restored.files, restored.filesLeftOut)) console.log(`  ${line}`);
       for (const t of restored.tables) {
         checks.expect(t.documents === countOf(seeded, t.table), `restore of run 1 has ${t.documents} ${t.table}, run 1 had ${countOf(seeded, t.table)}`);
       }
@@ -148,7 +166,7 @@ async function main(): Promise<number> {
       for (const failure of checks.failures) console.log(`  - ${failure}`);
       return 1;
     }
-    console.log("All checks passed: both runs add up, the backup equals the primary, holds no secret, and run 1 restores.");
+    console.log("All checks passed: both runs add up (documents and files), the backup equals the primary, holds no secret, and run 1 restores with its files.");
     return 0;
   } finally {
     await d.close();

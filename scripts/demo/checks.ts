@@ -2,8 +2,10 @@
 // on the primary, and the backup's stored state must equal the primary's.
 // Failures are collected, not thrown, so the demo prints every one and exits 1.
 import { sumCounts, type RunSummary } from "convex-hourly-backup";
-import { countOf, type Snapshot, type TableChange } from "./primarySnapshot";
+import { countOf, type FilesSnapshot, type Snapshot, type TableChange } from "./primarySnapshot";
 import type { BackupScan } from "./redactionCheck";
+import type { ChangeReport } from "../../harness/shopData";
+import type { BackupRun } from "./backupRun";
 
 export class Checks {
   readonly failures: string[] = [];
@@ -46,6 +48,30 @@ export function checkRuns(
     checks.expect(b.deleted === e.deleted, `${table}: run 2 deleted ${b.deleted}, the primary deleted ${e.deleted}`);
     // Incremental means cheaper, as long as most of the table stayed as it was.
     if (want + e.deleted < now / 2) checks.expect(b.bytesSent < a.bytesSent, `${table}: run 2 sent no less than run 1`);
+  }
+}
+
+/**
+ * File storage: run 1 copies each distinct content once, run 2 only the new
+ * pictures; the bytes the action reported are those both servers counted.
+ */
+export function checkFiles(checks: Checks, seeded: FilesSnapshot, report: ChangeReport, first: BackupRun, second: BackupRun): void {
+  const a = first.summary.tables.find((t) => t.table === "_storage");
+  const b = second.summary.tables.find((t) => t.table === "_storage");
+  if (a === undefined || b === undefined) {
+    checks.failures.push("_storage: missing from a run's summary");
+    return;
+  }
+  checks.expect(a.scanned === seeded.files && a.changed === seeded.files, `_storage: run 1 listed ${a.scanned} and recorded ${a.changed} files, the primary has ${seeded.files}`);
+  checks.expect(a.filesCopied === seeded.contents, `_storage: run 1 copied ${a.filesCopied} files, the primary has ${seeded.contents} distinct contents`);
+  checks.expect(a.fileBytesCopied === seeded.contentBytes, `_storage: run 1 copied ${a.fileBytesCopied} bytes, the distinct contents hold ${seeded.contentBytes}`);
+  const replaced = report.picturesReplaced;
+  checks.expect(b.changed === replaced && b.deleted === replaced, `_storage: run 2 recorded ${b.changed} new and ${b.deleted} deleted files, ${replaced} pictures were replaced`);
+  checks.expect(b.filesCopied === replaced && b.fileBytesCopied === report.pictureBytes, `_storage: run 2 copied ${b.filesCopied} files (${b.fileBytesCopied} bytes), the new pictures are ${replaced} (${report.pictureBytes} bytes)`);
+  for (const [run, counts] of [[first, a], [second, b]] as const) {
+    const copied = counts.fileBytesCopied ?? 0;
+    checks.expect(run.stats.storage.bytesIn === copied, `_storage: the backup received ${run.stats.storage.bytesIn} file bytes, the run reported ${copied}`);
+    checks.expect(run.downloads.bytesOut === copied, `_storage: the primary's storage served ${run.downloads.bytesOut} bytes, the run reported ${copied}`);
   }
 }
 

@@ -4,13 +4,14 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_SHOP, type ShopSize } from "../../harness/shopData";
 
-export const USAGE = `Usage: npm run demo -- [--users N] [--products N] [--orders N] [--fraction F] [--deletes N] [--inserts N] [--seed N]
+export const USAGE = `Usage: npm run demo -- [--users N] [--products N] [--orders N] [--fraction F] [--deletes N] [--inserts N] [--pictures N] [--seed N]
   --users, --products, --orders  size of the example shop (default ${DEFAULT_SHOP.users}, ${DEFAULT_SHOP.products}, ${DEFAULT_SHOP.orders})
   --fraction                     share of documents updated between the two runs (default 0.01)
   --deletes, --inserts           orders deleted and placed between the two runs (default 10 each)
+  --pictures                     product pictures replaced between the two runs (default 5)
   --seed                         seed of the generated data (default 1)`;
 
-type Options = ShopSize & { fraction: number; deletes: number; inserts: number; seed: number };
+type Options = ShopSize & { fraction: number; deletes: number; inserts: number; pictures: number; seed: number };
 
 export function parseOptions(): Options {
   let parsed;
@@ -23,6 +24,7 @@ export function parseOptions(): Options {
         fraction: { type: "string", default: "0.01" },
         deletes: { type: "string", default: "10" },
         inserts: { type: "string", default: "10" },
+        pictures: { type: "string", default: "5" },
         seed: { type: "string", default: "1" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -49,6 +51,7 @@ export function parseOptions(): Options {
     fraction,
     deletes: integer("deletes", values.deletes, 0),
     inserts: integer("inserts", values.inserts, 0),
+    pictures: integer("pictures", values.pictures, 0),
     seed: integer("seed", values.seed, 0),
   };
 }

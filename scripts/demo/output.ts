@@ -34,6 +34,14 @@ export function printRun(title: string, run: BackupRun): void {
   const paths = Object.entries(st.byPath).sort(([a], [b]) => a.localeCompare(b)).map(([p, count]) => `${p} ${n(count)}`);
   console.log(`  loopback server: ${n(st.requests)} requests (${paths.join(", ")})`);
   console.log(`                   ${formatBytes(st.bytesIn)} received by the backup, ${formatBytes(st.bytesOut)} answered`);
+  const files = s.tables.find((t) => t.table === "_storage");
+  if (files !== undefined) {
+    console.log(
+      `  file storage:    ${n(files.scanned)} files listed, ${n(files.filesCopied ?? 0)} copied (${formatBytes(files.fileBytesCopied ?? 0)}); ` +
+        `${n(run.downloads.downloads)} downloads from the primary's storage (${formatBytes(run.downloads.bytesOut)}), ` +
+        `${n(st.storage.uploads)} uploads to the backup's (${formatBytes(st.storage.bytesIn)})`,
+    );
+  }
   console.log("  log lines of backup:runNow:");
   for (const line of run.logLines) console.log(`    ${line}`);
 }

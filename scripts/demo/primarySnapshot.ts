@@ -40,6 +40,20 @@ export function compareSnapshots(before: Snapshot, after: Snapshot): TableChange
   });
 }
 
+/** The primary's file storage: files (ids), distinct contents, and bytes of each. */
+export type FilesSnapshot = { files: number; bytes: number; contents: number; contentBytes: number };
+
+export async function primaryFiles(primary: PrimaryDeployment): Promise<FilesSnapshot> {
+  const rows = await primary.t.run((ctx) => ctx.db.system.query("_storage").collect());
+  const contents = new Map(rows.map((row) => [row.sha256, row.size]));
+  return {
+    files: rows.length,
+    bytes: rows.reduce((sum, row) => sum + row.size, 0),
+    contents: contents.size,
+    contentBytes: [...contents.values()].reduce((sum, size) => sum + size, 0),
+  };
+}
+
 export function countOf(snapshot: Snapshot, table: string): number {
   return snapshot.get(table)?.size ?? 0;
 }
