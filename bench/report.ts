@@ -37,6 +37,24 @@ function heapTarget(
   };
 }
 
+/** File storage: bytes copied per run (storage and bandwidth on Convex's bill, not database I/O). */
+function fileLines(r: BenchResult): string[] {
+  const f = r.details.files;
+  const widths = [44, 8, 9, 9, 8, 12, 12, 12];
+  const fileRow = (label: string, run: typeof f.first) =>
+    row([label, String(run.listed), String(run.changed), String(run.deleted), String(run.filesCopied), bytes(run.bytesCopied), bytes(run.downloadedBytes), bytes(run.uploadedBytes)], widths);
+  return [
+    `file storage, on a shop of ${f.docs} documents with product pictures: ${count(f.files)} files, ` +
+      `${count(f.contents)} distinct contents (${bytes(f.contentBytes)}); file bytes are storage and bandwidth, not database I/O`,
+    row(["run", "listed", "new ids", "deleted", "copied", "bytes copied", "downloaded", "uploaded"], widths),
+    fileRow("first run: each distinct content once", f.first),
+    fileRow("idle hour", f.idle),
+    fileRow(`${f.picturesReplaced} pictures replaced (${bytes(f.newBytes)} new)`, f.changed),
+    `  changed hour vs first run: ${percent(f.changed.bytesCopied / Math.max(1, f.first.bytesCopied))} of the file bytes, ` +
+      `${percent(f.changed.bytesCopied / Math.max(1, f.newBytes))} of the new files' bytes`,
+  ];
+}
+
 export function targets(r: BenchResult): Target[] {
   const changedLimit = r.details.changedDocs + WRITES_PER_RUN_ALLOWANCE;
   const ideal = r.details.ideal;
@@ -117,7 +135,17 @@ export function targets(r: BenchResult): Target[] {
   if (second !== null) list.push(heapTarget(second.memory, "changed runs"));
   list.push(heapTarget(r.details.scanMemory, "reconciliation scans"));
   if (second !== null) list.push(heapTarget(second.scanMemory, "reconciliation scans"));
+  const f = r.details.files;
   list.push(
+    {
+      name: "file storage: first run copies each distinct content once, an idle hour nothing, a changed hour only the new files",
+      figure: `${bytes(f.first.bytesCopied)} of ${bytes(f.contentBytes)}; ${bytes(f.idle.bytesCopied)}; ${bytes(f.changed.bytesCopied)} of ${bytes(f.newBytes)} new`,
+      limit: "equal (on the wire too)",
+      pass:
+        f.first.bytesCopied === f.contentBytes && f.first.uploadedBytes === f.contentBytes &&
+        f.idle.bytesCopied === 0 && f.idle.uploadedBytes === 0 &&
+        f.changed.bytesCopied === f.newBytes && f.changed.uploadedBytes === f.newBytes,
+    },
     {
       name: `restore ZIP time vs bare read (median of ${REPEATS} interleaved)`,
       figure: times(r.ratios.restoreVsRead),
@@ -401,6 +429,8 @@ export function formatReport(r: BenchResult): string {
     }
   }
   lines.push(`restore ZIP: run's own peak ${bytes(restore.heap.runPeakBytes)} (raw peak ${bytes(restore.heap.rawPeakBytes)})`);
+  lines.push("");
+  lines.push(...fileLines(r));
   lines.push("");
   lines.push("targets");
   for (const target of targets(r)) lines.push(`  [${target.pass ? "pass" : "FAIL"}] ${target.name}: ${target.figure} (target ${target.limit})`);

@@ -43,6 +43,7 @@ import { exposedGc, measureHeap, type HeapFigures } from "./heapSampler";
 import { startReceiver, type Receiver } from "./receivers";
 import { shopSizeFor } from "./shopSize";
 import { bareReadOfBackup } from "./bareRead";
+import { measureFiles, type FileFigures } from "./fileFigures";
 import { billableBoth, withIo, type IoMeter, type RunIo, type RunIoDetail } from "./ioFigures";
 import {
   IDEAL_DEFINITION,
@@ -200,6 +201,8 @@ export type BenchResult = {
     scanMemory: MemoryFigures;
     secondSize: SizeFigures | null;
     restore: { zipMs: number; zipBytes: number; documents: number; readMs: number; readDocuments: number; heap: HeapFigures };
+    /** File storage on a shop of a tenth of the size, with product pictures: bytes copied per run. */
+    files: FileFigures;
     totalMs: number;
   };
 };
@@ -497,6 +500,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
 
   // Step 1: the second size, in pairs of its own (closed before the main size starts).
   const second = secondDocs > 0 && secondDocs !== docs ? await secondSize(secondDocs, step) : null;
+  // File storage, on a pair of its own: what the first and an ordinary hour copy.
+  const files = await measureFiles(Math.max(1_000, Math.round(docs / 10)), step);
 
   // Step 2: memory at 10 % of the main size, before the main deployments
   // exist: with them in the heap each forced collection takes a good part of
@@ -734,6 +739,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         scanMemory,
         secondSize: second,
         restore,
+        files,
         totalMs: Math.round(performance.now() - benchStarted),
       },
     };

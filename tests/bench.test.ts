@@ -173,6 +173,15 @@ test(`npm run bench -- --docs ${DOCS} --second-docs ${SECOND_DOCS} --json: every
     expect(row.total.backup.billable).toBeGreaterThanOrEqual(row.total.backup.raw);
   }
 
+  // File storage: the first run copies each distinct content once, an idle hour nothing, a changed hour the new files.
+  type FileRun = { listed: number; filesCopied: number; bytesCopied: number; uploadedBytes: number; downloadedBytes: number };
+  type Files = { files: number; contents: number; contentBytes: number; picturesReplaced: number; newBytes: number; first: FileRun; idle: FileRun; changed: FileRun };
+  const files = (json.details as unknown as { files: Files }).files;
+  expect(files.files).toBeGreaterThan(files.contents);
+  expect(files.first).toMatchObject({ listed: files.files, filesCopied: files.contents, bytesCopied: files.contentBytes, uploadedBytes: files.contentBytes });
+  expect(files.idle).toMatchObject({ filesCopied: 0, bytesCopied: 0, uploadedBytes: 0, downloadedBytes: 0 });
+  expect(files.changed).toMatchObject({ filesCopied: files.picturesReplaced, bytesCopied: files.newBytes, uploadedBytes: files.newBytes });
+
   const names = json.targets.map((t) => t.name).join("\n");
   for (const key of ["changedIoVsIdeal", "idleIoBytes", "reconcileBackupReadsPerPage", "full run time vs bare copy", "restore ZIP"]) {
     expect(names).toContain(key);
