@@ -313,6 +313,28 @@ describe("file storage, in-process deployments", () => {
     }
   });
 
+  test("faults while copying (a lost recordFile reply, a 503, a cut connection) are retried: each content stored once, counts exact", async () => {
+    const contents = [bytesOf(20 * KIB, 19), bytesOf(30 * KIB, 20), bytesOf(40 * KIB, 21)];
+    for (const bytes of contents) await storeFile(d, bytes, "image/png");
+    d.backup.server.faults
+      .add({ path: "files:recordFile", fault: { kind: "loseReply" } })
+      .add({ path: "files:uploadUrl", fault: { kind: "status", status: 503 }, skip: 1 })
+      .add({ path: "files:missing", fault: { kind: "cut" } });
+
+    const summary = await runNow(d);
+
+    expect(d.backup.server.faults.applied).toEqual({ loseReply: 1, status: 1, cut: 1 });
+    const total = contents.reduce((sum, c) => sum + c.length, 0);
+    expect(storageOf(summary)).toMatchObject({ changed: 3, filesCopied: 3, fileBytesCopied: total });
+    // No upload was repeated: the lost reply was answered again from the file recorded.
+    expect(upload()).toMatchObject({ uploads: 3, bytesIn: total });
+    const files = await d.backup.t.run((ctx) => ctx.db.query("files").collect());
+    expect(files.map((f) => f.sha256).sort()).toEqual(contents.map(sha256Of).sort());
+    expect(await d.backup.t.run((ctx) => ctx.db.system.query("_storage").collect())).toHaveLength(3);
+    const { zip } = await restore(backup, "latest");
+    expect([...zipFiles(zip).values()].map((f) => sha256Of(f.bytes!)).sort()).toEqual(contents.map(sha256Of).sort());
+  });
+
   test("the backup refuses a _storage row whose file it does not hold, and an upload that is not the file named", async () => {
     const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
     const mutation = (path: string) => makeFunctionReference<"mutation">(path) as FunctionReference<"mutation">;
@@ -428,8 +450,9 @@ describe("a file far larger than an action's 64 MiB heap", () => {
     expect(heap.liveSamples).toBeGreaterThan(0);
     // Streamed: the action's heap holds chunks, never the file.
     expect(heap.runPeakBytes).toBeLessThan(16 * MIB);
-    // Nor does this thread hold it as bytes outside the heap while the action runs.
-    expect(liveArrayBuffersPeak - arrayBuffersBefore).toBeLessThan(32 * MIB);
+    // Nor does this thread hold it as bytes outside the heap while the action runs: what is
+    // in flight varies with the moment of the samples (1-26 MiB seen), the file would be 160.
+    expect(liveArrayBuffersPeak - arrayBuffersBefore).toBeLessThan(64 * MIB);
 
     const { result, zip } = await restore({ url: w.backup.url, restoreSecret: w.restoreSecret }, "latest");
     expect(result.files).toEqual({ files: 1, bytes: SIZE });

@@ -62,8 +62,8 @@ export const recordFile = mutation({
       throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "No uploaded file has this storage id." });
     }
     const held = await fileRow(ctx.db, sha256);
-    // Asked twice for the same upload (a lost reply): it is the file held.
-    if (held?.storageId === id) return { outcome: "duplicate" as const };
+    // Asked again for the same upload (its reply was lost): it is the file held, as answered the first time.
+    if (held?.storageId === id) return { outcome: "stored" as const };
     // The content is not what the primary said, or is held already (a
     // concurrent copy): the upload goes, and the file held stays.
     if (uploaded.sha256 !== sha256 || uploaded.size !== size || held !== null) {

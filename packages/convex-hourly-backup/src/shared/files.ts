@@ -83,11 +83,12 @@ export const recordFileArgs = {
   size: v.number(),
 };
 /**
- * stored: the file is held from now on. duplicate: the backup already held
- * this content (a concurrent copy, or the same upload recorded twice); an
- * extra upload was deleted. mismatch: the upload's SHA-256 or size is not
- * what the primary sent; it was deleted (the primary fails with FILE_MISMATCH).
- * Answered, not thrown: a mutation that throws would keep the upload.
+ * stored: this upload is the file held from now on (recording it again, after
+ * a lost reply, answers the same). duplicate: the backup already held this
+ * content from another upload (a concurrent copy); this one was deleted.
+ * mismatch: the upload's SHA-256 or size is not what the primary sent; it was
+ * deleted (the primary copies the file again). Answered, not thrown: a
+ * mutation that throws would keep the upload.
  */
 export const vRecordFileResult = v.object({
   outcome: v.union(v.literal("stored"), v.literal("duplicate"), v.literal("mismatch")),
