@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 import convexPlugin from "@convex-dev/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["**/_generated/**", "node_modules/**", "**/*.d.ts"] },
+  { ignores: ["**/_generated/**", "node_modules/**", "**/*.d.ts", "packages/*/dist/**"] },
   ...tseslint.configs.recommended,
   ...convexPlugin.configs.recommended,
   {
