@@ -3,12 +3,9 @@
 // names, deletions; never a value), and the restore of a few documents as an
 // older point held them (`restore --table orders --ids a,b --run 1`), both
 // run as a user runs them.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Value } from "convex/values";
 import { internal } from "../convex/_generated/api";
@@ -19,9 +16,9 @@ import { readHistory } from "../packages/convex-hourly-backup/src/cli/commands/h
 import { RestoreSource } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
 import { MAX_HISTORY_VERSIONS } from "../packages/convex-hourly-backup/src/backup/lib/history";
 import { readExportZip } from "./support/exportReader";
+import { cli as runCli } from "./support/cliRun";
 import { primarySnapshot, type PrimarySnapshot } from "./support/restorePoints";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOUR = 60 * 60 * 1000;
 // Monday 2025-01-06 10:00 UTC: run n starts n - 1 hours later.
 const T0 = Date.UTC(2025, 0, 6, 10);
@@ -37,18 +34,9 @@ const states = new Map<number, PrimarySnapshot>();
 /** Every value the watched documents ever held, as text: none may appear in what history prints. */
 const values = new Set<string>();
 
-type CliResult = { code: number; stdout: string; stderr: string };
-
-function cli(args: string[]): Promise<CliResult> {
-  return promisify(execFile)(
-    join(ROOT, "node_modules/.bin/tsx"),
-    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), ...args],
-    { cwd: dir, env: { PATH: process.env.PATH ?? "", BACKUP_URL: d.backup.server.url, BACKUP_RESTORE_SECRET: d.restoreSecret } },
-  ).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
+/** `convex-hourly-backup <args>` from source against the served backup, with the restore secret. */
+const cli = (args: string[]) =>
+  runCli(args, { cwd: dir, env: { BACKUP_URL: d.backup.server.url, BACKUP_RESTORE_SECRET: d.restoreSecret } });
 
 /** Run `seq` at its hour (`changes` just before), remembering the primary's state and the watched documents' values. */
 async function backup(seq: number, changes: () => Promise<unknown> = async () => null, args: { reconcile?: boolean } = {}) {

@@ -3,12 +3,9 @@
 // (and what it needs) while it prunes its unpinned neighbours; restore
 // --label finds it; status lists it. A bad or taken label is refused before
 // anything is written. Each test goes on from the previous one's state.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -20,9 +17,9 @@ import { PRIMARY_CLOUD_URL, startDeployments, type Deployments } from "../harnes
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
 import { rowsJson } from "../harness/rowsJson";
 import { readExportZip, type ExportZip } from "./support/exportReader";
+import { cli as runCli } from "./support/cliRun";
 import { expectRestoreFails, primarySnapshot, restoreRun, SHOP_TABLES, type PrimarySnapshot } from "./support/restorePoints";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOUR = 60 * 60 * 1000;
 // Monday 2025-01-06 10:00 UTC: run n starts n - 1 hours later.
 const T0 = Date.UTC(2025, 0, 6, 10);
@@ -37,19 +34,9 @@ let dir: string;
 /** The primary's state when each run finished, by seq. */
 const states = new Map<number, PrimarySnapshot>();
 
-type CliResult = { code: number; stdout: string; stderr: string };
-
 /** `convex-hourly-backup <args>` from source against the served backup, with the restore secret. */
-function cli(args: string[]): Promise<CliResult> {
-  return promisify(execFile)(
-    join(ROOT, "node_modules/.bin/tsx"),
-    ["--conditions=convex-hourly-backup-source", join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts"), ...args],
-    { cwd: dir, env: { PATH: process.env.PATH ?? "", BACKUP_URL: d.backup.server.url, BACKUP_RESTORE_SECRET: d.restoreSecret } },
-  ).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
+const cli = (args: string[]) =>
+  runCli(args, { cwd: dir, env: { BACKUP_URL: d.backup.server.url, BACKUP_RESTORE_SECRET: d.restoreSecret } });
 
 /** Some shop changes, then run `seq` at its hour. */
 async function backup(seq: number, args: { label?: string; pin?: boolean } = {}) {

@@ -15,10 +15,10 @@ export const MAIN = join(ROOT, "packages/convex-hourly-backup/src/cli/main.ts");
 export type CliResult = { code: number; stdout: string; stderr: string };
 
 /** `convex-hourly-backup <args>` from source, as `npm run <command>` runs it. */
-export function cli(args: string[], options: { cwd?: string; path?: string } = {}): Promise<CliResult> {
+export function cli(args: string[], options: { cwd?: string; path?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return promisify(execFile)(join(ROOT, "node_modules/.bin/tsx"), ["--conditions=convex-hourly-backup-source", MAIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: options.path ?? process.env.PATH ?? "" },
+    env: { PATH: options.path ?? process.env.PATH ?? "", ...options.env },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
