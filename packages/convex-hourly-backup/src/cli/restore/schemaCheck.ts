@@ -16,7 +16,8 @@ import { convexToJson, jsonToConvex, type JSONValue, type ObjectFieldType, type 
 import { parsePath as parseRedactionPath, reportSegment } from "../../app/redaction/paths";
 import type { RestorePlaceholders } from "../../app/redaction/config";
 import type { RedactedPath } from "../../shared/protocol";
-import { RestoreError } from "./restoreSource";
+import type { RestorePoint } from "../../backup/lib/restoreProtocol";
+import { RestoreError, type RestoreSource } from "./restoreSource";
 
 export type { RestorePlaceholders };
 
@@ -118,6 +119,21 @@ export type SchemaCheckOptions = {
   /** The paths the point knows redaction removed (to say so in errors, and to check before reading). */
   redactions: readonly RedactedPath[];
 };
+
+/** The check of a restore point's documents: the schema it stored (read from the backup) and what its redaction report says was removed. */
+export async function pointSchemaCheck(
+  source: Pick<RestoreSource, "getSchema">,
+  point: RestorePoint,
+  options: Pick<SchemaCheckOptions, "placeholders" | "placeholderOverrides">,
+): Promise<SchemaCheck> {
+  return new SchemaCheck({
+    seq: point.seq,
+    schemaJson: point.schemaHash === null ? null : await source.getSchema(point.schemaHash),
+    placeholders: options.placeholders,
+    placeholderOverrides: options.placeholderOverrides,
+    redactions: point.redactions,
+  });
+}
 
 export class SchemaCheck {
   private readonly schema: StoredSchema | null;

@@ -12,7 +12,7 @@ import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
 import { documentsImportAdvice } from "./importAdvice";
 import { RestoreError, RestoreSource } from "./restoreSource";
-import { SchemaCheck, type RestorePlaceholders } from "./schemaCheck";
+import { pointSchemaCheck, type RestorePlaceholders, type SchemaCheck } from "./schemaCheck";
 import { exportLine } from "./writeRestoreZip";
 import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
 
@@ -78,13 +78,7 @@ export async function writeDocumentsZip(options: DocumentsRestoreOptions): Promi
     const available = point.tables.map((t) => t.table).join(", ") || "(none)";
     throw new RestoreError(`Run ${point.seq} did not back up table ${table}. Its tables: ${available}.`);
   }
-  const check = new SchemaCheck({
-    seq: point.seq,
-    schemaJson: point.schemaHash === null ? null : await source.getSchema(point.schemaHash),
-    placeholders: options.placeholders,
-    placeholderOverrides: options.placeholderOverrides,
-    redactions: point.redactions,
-  });
+  const check = await pointSchemaCheck(source, point, options);
   check.preflight([table]);
   const base = {
     runId: point.runId,

@@ -33,7 +33,7 @@ import { formatEncodedJson } from "./exportJson";
 import { importAdvice, importCommand, isPartial, type AbsentTables } from "./importAdvice";
 import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
 import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
-import { SchemaCheck, type RestorePlaceholders } from "./schemaCheck";
+import { pointSchemaCheck, type RestorePlaceholders, type SchemaCheck } from "./schemaCheck";
 import { filesAdvice, writeStorage, type RestoredFiles } from "./restoreFiles";
 import { STORAGE_TABLE } from "../../shared/files";
 
@@ -146,13 +146,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   const fileResult = { filesLeftOut: storage !== null && !withFiles };
   const tables = chooseTables(point, options.tables);
   // The point's schema: checked before any page is read (required fields the report says were removed need a placeholder).
-  const check = new SchemaCheck({
-    seq: point.seq,
-    schemaJson: point.schemaHash === null ? null : await source.getSchema(point.schemaHash),
-    placeholders: options.placeholders,
-    placeholderOverrides: options.placeholderOverrides,
-    redactions: point.redactions,
-  });
+  const check = await pointSchemaCheck(source, point, options);
   const expectedPlaceholders = check.preflight(tables.map((t) => t.table));
   const absent: AbsentTables = {
     missing: point.missingTables,
