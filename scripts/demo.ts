@@ -27,6 +27,7 @@ import { runBackup } from "./demo/backupRun";
 import { compareSnapshots, countOf, snapshotPrimary } from "./demo/primarySnapshot";
 import { collectSecrets, scanBackup, SecretFinder } from "./demo/redactionCheck";
 import { checkBackupState, checkFiles, checkRuns, Checks } from "./demo/checks";
+import { showRestorePointTools } from "./demo/restorePointTools";
 import { primaryFiles } from "./demo/primarySnapshot";
 
 async function main(): Promise<number> {
@@ -160,13 +161,16 @@ async function main(): Promise<number> {
       rmSync(dir, { recursive: true, force: true });
     }
 
+    // Step 7: pin, history, revert; the primary's secret refused; the alert check.
+    await showRestorePointTools(d, checks, seeded, changed);
+
     console.log(`\nDemo finished in ${seconds(performance.now() - demoStarted)}.`);
     if (checks.failures.length > 0) {
       console.log(`FAILED: ${checks.failures.length} check(s):`);
       for (const failure of checks.failures) console.log(`  - ${failure}`);
       return 1;
     }
-    console.log("All checks passed: both runs add up (documents and files), the backup equals the primary, holds no secret, and run 1 restores with its files.");
+    console.log("All checks passed: both runs add up (documents and files), the backup equals the primary, holds no secret, run 1 restores with its files, and pin, history, revert and the access checks work.");
     return 0;
   } finally {
     await d.close();
