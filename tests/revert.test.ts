@@ -9,6 +9,7 @@ import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
 import { RestoreSource } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
 import { cli, FakeNpx, noStack } from "./support/cliRun";
+import { writeAsApp } from "./support/appWrites";
 
 let d: Deployments;
 let ids: ShopIds;
@@ -78,6 +79,22 @@ describe("revertDocuments", () => {
     expect(next.tables.find((t) => t.table === "users")).toMatchObject({ changed: 1 });
     expect(next.tables.find((t) => t.table === "orders")).toMatchObject({ changed: 1 });
     expect((await d.primary.t.action(internal.backup.verify, {})).ok).toBe(true);
+  });
+
+  test("a field whose copy at the point had a secret masked keeps its live value, never the mask", async () => {
+    const productId = ids.products[0]!;
+    // Run 1 held this product's attributes with a secret inside text, masked as [redacted].
+    await writeAsApp(d, (db) => db.patch("products", productId as never, { attributes: { note: "key sk_live_0123456789abcdefghijklmn" }, price: 1 }));
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    const run2 = await atRun(2, "products", [productId]);
+    expect(run2[0]).toContain("[redacted]");
+    // Later the secret is gone from the live text, and the price changed.
+    await writeAsApp(d, (db) => db.patch("products", productId as never, { attributes: { note: "no secret any more" }, price: 2 }));
+    const report = await d.primary.t.mutation(internal.backup.revertDocuments, { table: "products", documents: run2 });
+    expect(report.reverted).toEqual([{ id: productId, changedFields: ["price"], keptFields: ["attributes"] }]);
+    const product = (await d.primary.t.run((ctx) => ctx.db.get("products", productId)))!;
+    expect(product.price).toBe(1);
+    expect(product.attributes).toEqual({ note: "no secret any more" });
   });
 
   test("a document of another table, or not a document, is refused and nothing is written", async () => {

@@ -3,8 +3,8 @@
 // without restoring a table (`convex-hourly-backup revert`). What the backup
 // never holds is taken from the live document: a top-level field that
 // redaction touches in the live document (an omitted field, a secret key, a
-// secret inside text) keeps its live value, so reverting never writes
-// "[redacted]" over a secret. Every other top-level field becomes what the
+// secret inside text), or whose copy at the point holds a redacted secret,
+// keeps its live value, so reverting never writes "[redacted]" over a secret. Every other top-level field becomes what the
 // point held (a field the point did not have is removed). A document deleted
 // since cannot come back under its own id (Convex assigns ids on insert):
 // it is reported, not recreated. Written through withChangeCapture, so the
@@ -15,6 +15,7 @@ import { jsonToConvex, v, type GenericId, type Infer, type JSONValue, type Value
 import { withChangeCapture } from "../changeLog/builders";
 import { canonicalJson } from "../../shared/digest";
 import type { BackupSettings } from "../settings";
+import { MARKER } from "../sanitize";
 
 /** Documents one call takes: a few, by hand (the CLI sends larger sets in several calls). */
 export const MAX_REVERT_DOCUMENTS = 100;
@@ -99,8 +100,9 @@ function merge(table: string, stored: Doc, live: Doc, settings: BackupSettings) 
     a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
   const fields = new Set([...Object.keys(stored), ...Object.keys(live)].filter((field) => !SYSTEM_FIELDS.has(field)));
   for (const field of [...fields].sort()) {
-    if (field in live && !same(sanitized[field], live[field])) {
-      // Redaction touches it: the backup's copy lacks (part of) it. The live value stays.
+    const masked = field in stored && canonicalJson(stored[field]!).includes(MARKER);
+    if (field in live && (!same(sanitized[field], live[field]) || masked)) {
+      // Redaction touches it (now, or in the point's copy): the backup lacks (part of) it. The live value stays.
       replacement[field] = live[field]!;
       keptFields.push(field);
       continue;
