@@ -6,7 +6,7 @@
 import type { HistoryCursor, HistoryEntry } from "../../backup/lib/historyProtocol";
 import { BIN, CliError, EXIT_FAILED, EXIT_OK, keepSecret, parseFlags, UsageError, type Command } from "../common";
 import { pointTitle } from "../pointName";
-import { loadBackupConnection } from "../restore/config";
+import { commandConnection } from "../restore/config";
 import { RestoreSource } from "../restore/restoreSource";
 
 const USAGE = `Usage: ${BIN} history <table> <id> [--json] [--url <url>] [--secret <secret>]
@@ -50,8 +50,7 @@ async function run(args: string[]): Promise<number> {
   keepSecret(values.secret);
   if (positionals.length !== 2) throw new UsageError(`give a table and a document id (got ${positionals.length} arguments).`);
   const [table, docId] = positionals as [string, string];
-  const connection = loadBackupConnection({ url: values.url, secret: values.secret });
-  keepSecret(connection.secret);
+  const connection = commandConnection({ url: values.url, secret: values.secret });
   const entries = await readHistory(new RestoreSource(connection), table, docId);
   if (values.json) console.log(JSON.stringify(entries, null, 2));
   else for (const line of historyLines(table, docId, entries)) console.log(line);

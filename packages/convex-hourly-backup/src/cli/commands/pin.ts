@@ -4,7 +4,7 @@
 // among kept points) that restore --label, history and status show.
 import { BIN, EXIT_OK, keepSecret, parseFlags, type Command } from "../common";
 import { parseLabel, parsePointName, pointTitle } from "../pointName";
-import { loadBackupConnection } from "../restore/config";
+import { commandConnection } from "../restore/config";
 import { RestoreSource } from "../restore/restoreSource";
 import { MAX_LABEL_LENGTH, MAX_PINNED } from "../../shared/protocol";
 
@@ -48,8 +48,7 @@ async function run(args: string[]): Promise<number> {
   keepSecret(values.secret);
   const selector = parsePointName(positionals);
   const label = values.label === undefined ? undefined : parseLabel("--label", values.label);
-  const connection = loadBackupConnection({ url: values.url, secret: values.secret });
-  keepSecret(connection.secret);
+  const connection = commandConnection({ url: values.url, secret: values.secret });
   const pinned = await new RestoreSource(connection).pin(selector, label);
   const when = new Date(pinned.startedAt).toISOString();
   const title = pointTitle(pinned);

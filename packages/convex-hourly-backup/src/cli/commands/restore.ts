@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { parsePath } from "../../app/redaction/paths";
 import { BIN, EXIT_OK, keepSecret, parseFlags, tableList, UsageError, type Command } from "../common";
-import { loadBackupConnection } from "../restore/config";
+import { commandConnection } from "../restore/config";
 import { formatBytes, progressReporter } from "../restore/progressReporter";
 import type { RestorePlaceholders } from "../restore/schemaCheck";
 import { importAdvice, writeRestoreZip, type RestoreResult } from "../restore/writeRestoreZip";
@@ -250,8 +250,7 @@ function describeDocuments(result: DocumentsRestoreResult): string {
 
 async function run(args: string[]): Promise<number> {
   const { placeholders, documents, ...options } = parseOptions(args);
-  const connection = loadBackupConnection({ url: options.url, secret: options.secret });
-  keepSecret(connection.secret);
+  const connection = commandConnection({ url: options.url, secret: options.secret });
   if (documents !== undefined) {
     const selector = options.selector ?? parseRunSelector(options.run);
     const result = await writeDocumentsZip({ ...options, ...connection, ...documents, selector, placeholderOverrides: placeholders });

@@ -5,12 +5,11 @@
 // pick the deployment, as for verify and run): same ids, the point's values,
 // and the live values of fields the backup never holds (omitted fields and
 // secrets). The app's next backup run records the reverted documents.
-import { MAX_DOCUMENT_IDS } from "../../backup/lib/restoreProtocol";
 import type { RevertReport } from "../../app/functions/revertDocuments";
 import { BIN, CliError, EXIT_FAILED, EXIT_OK, keepSecret, parseFlags, UsageError, type Command } from "../common";
 import { convexRun, DEFAULT_FUNCTION_MODULE, functionModule } from "../convexRun";
 import { parseLabel, pointTitle } from "../pointName";
-import { loadBackupConnection } from "../restore/config";
+import { commandConnection } from "../restore/config";
 import { parseRunSelector, RestoreSource } from "../restore/restoreSource";
 import { idList } from "../restore/writeDocumentsZip";
 
@@ -72,8 +71,7 @@ async function run(args: string[]): Promise<number> {
   const ids = usageIds(values.ids);
   const module = functionModule(values["function-module"]);
 
-  const connection = loadBackupConnection({ url: values.url, secret: values.secret });
-  keepSecret(connection.secret);
+  const connection = commandConnection({ url: values.url, secret: values.secret });
   const source = new RestoreSource(connection);
   const point = await source.getRestorePoint(selector);
   const title = pointTitle({ seq: point.seq, label: point.label });
@@ -82,12 +80,9 @@ async function run(args: string[]): Promise<number> {
   }
   const documents: string[] = [];
   const missing: string[] = [];
-  for (let start = 0; start < ids.length; ) {
-    const read = await source.readDocuments({ seq: point.seq, table, ids: ids.slice(start, start + MAX_DOCUMENT_IDS) });
-    if (read.next < 1) throw new CliError("The backup deployment read no document of the ids asked for.");
+  for await (const read of source.documentsAt(point.seq, table, ids)) {
     documents.push(...read.documents);
     missing.push(...read.missing);
-    start += read.next;
   }
   if (missing.length > 0) {
     throw new CliError(

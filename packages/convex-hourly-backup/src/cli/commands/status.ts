@@ -8,7 +8,7 @@ import { BackupTarget, DEFAULT_REQUEST_TIMEOUT_MS } from "../../app/backupTarget
 import { DEFAULT_RETRY_POLICY } from "../../app/retry";
 import { MAX_STATUS_RUNS } from "../../shared/protocol";
 import { BIN, EXIT_FAILED, EXIT_OK, keepSecret, parseFlags, UsageError, type Command } from "../common";
-import { loadBackupConnection, STATUS_SECRET_VARS } from "../restore/config";
+import { commandConnection, STATUS_SECRET_VARS } from "../restore/config";
 
 const USAGE = `Usage: ${BIN} status [--limit <n>] [--json] [--url <url>] [--secret <secret>]
 
@@ -41,8 +41,7 @@ async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_STATUS_RUNS) {
     throw new UsageError(`--limit must be a whole number from 1 to ${MAX_STATUS_RUNS}, got "${values.limit}".`);
   }
-  const connection = loadBackupConnection({ url: values.url, secret: values.secret }, { secretVars: STATUS_SECRET_VARS });
-  keepSecret(connection.secret);
+  const connection = commandConnection({ url: values.url, secret: values.secret }, { secretVars: STATUS_SECRET_VARS });
   const target = new BackupTarget(
     // `source` names a primary in the calls that write; status only reads.
     { ...connection, requestTimeoutMs: Math.min(DEFAULT_REQUEST_TIMEOUT_MS, 30_000), source: BIN },

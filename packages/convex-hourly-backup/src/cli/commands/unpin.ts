@@ -3,7 +3,7 @@
 // restore credential). Its label stays until retention deletes the run.
 import { BIN, EXIT_OK, keepSecret, parseFlags, type Command } from "../common";
 import { parsePointName, pointTitle } from "../pointName";
-import { loadBackupConnection } from "../restore/config";
+import { commandConnection } from "../restore/config";
 import { RestoreSource } from "../restore/restoreSource";
 
 const USAGE = `Usage: ${BIN} unpin <run | label> [--url <url>] [--secret <secret>]
@@ -37,8 +37,7 @@ async function run(args: string[]): Promise<number> {
   );
   keepSecret(values.secret);
   const selector = parsePointName(positionals);
-  const connection = loadBackupConnection({ url: values.url, secret: values.secret });
-  keepSecret(connection.secret);
+  const connection = commandConnection({ url: values.url, secret: values.secret });
   const unpinned = await new RestoreSource(connection).unpin(selector);
   const title = pointTitle(unpinned);
   console.log(

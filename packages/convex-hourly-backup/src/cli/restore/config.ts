@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
+import { keepSecret } from "../common";
 
 export type BackupConnection = { url: string; secret: string };
 
@@ -52,4 +53,14 @@ export function loadBackupConnection(
     throw new Error("BACKUP_URL must start with https:// (or http:// for a local backend).");
   }
   return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), secret: secret.trim() };
+}
+
+/** loadBackupConnection for a command: the secret it resolves is scrubbed from every message the command prints. */
+export function commandConnection(
+  flags: { url?: string; secret?: string },
+  options: { secretVars?: readonly string[] } = {},
+): BackupConnection {
+  const connection = loadBackupConnection(flags, options);
+  keepSecret(connection.secret);
+  return connection;
 }

@@ -7,7 +7,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import type { Value } from "convex/values";
 import type { BackupErrorData } from "../../shared/protocol";
-import type { DocumentsRead, PinnedRun, RestorePage, RestorePoint, RunSelector } from "../../backup/lib/restoreProtocol";
+import { MAX_DOCUMENT_IDS, type DocumentsRead, type PinnedRun, type RestorePage, type RestorePoint, type RunSelector } from "../../backup/lib/restoreProtocol";
 import type { HistoryCursor, HistoryPage } from "../../backup/lib/historyProtocol";
 import type { BackupConnection } from "./config";
 import type { FileDownloadUrls } from "../../shared/files";
@@ -88,6 +88,16 @@ export class RestoreSource {
   /** Some of `ids` as restore point `seq` held them (restore:readDocuments; `next` says how far it got). */
   readDocuments(args: { seq: number; table: string; ids: string[] }): Promise<DocumentsRead> {
     return this.call("restore:readDocuments", args);
+  }
+
+  /** All of `ids` as restore point `seq` held them, a bounded call at a time: each yields its documents and the ids it lacked. */
+  async *documentsAt(seq: number, table: string, ids: readonly string[]): AsyncGenerator<Pick<DocumentsRead, "documents" | "missing">> {
+    for (let start = 0; start < ids.length; ) {
+      const read = await this.readDocuments({ seq, table, ids: ids.slice(start, start + MAX_DOCUMENT_IDS) });
+      if (read.next < 1) throw new RestoreError("The backup deployment read no document of the ids asked for.");
+      yield read;
+      start += read.next;
+    }
   }
 
   /** A page of one document's history across the kept restore points. */

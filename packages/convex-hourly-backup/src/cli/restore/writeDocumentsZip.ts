@@ -7,7 +7,7 @@
 // call) and checked against the point's stored schema like any restore.
 // Whole or nothing: an id the table did not hold at that point, or a point
 // retention starts pruning meanwhile, fails the restore and leaves no file.
-import { MAX_DOCUMENT_IDS, type RestorePoint, type RunSelector } from "../../backup/lib/restoreProtocol";
+import type { RestorePoint, RunSelector } from "../../backup/lib/restoreProtocol";
 import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
 import { documentsImportAdvice } from "./importAdvice";
@@ -98,14 +98,10 @@ export async function writeDocumentsZip(options: DocumentsRestoreOptions): Promi
     const numbering = new TableNumbering();
     const missing: string[] = [];
     zip?.startEntry(`${table}/documents.jsonl`);
-    for (let start = 0; start < ids.length; ) {
-      const chunk = ids.slice(start, start + MAX_DOCUMENT_IDS);
-      const read = await source.readDocuments({ seq: point.seq, table, ids: chunk });
-      if (read.next < 1) throw new RestoreError("The backup deployment read no document of the ids asked for.");
+    for await (const read of source.documentsAt(point.seq, table, ids)) {
       missing.push(...read.missing);
       const lines = read.documents.map((text) => exportLine(table, text, numbering, check)).join("");
       if (zip !== null) await zip.write(lines);
-      start += read.next;
     }
     if (missing.length > 0) {
       throw new RestoreError(
