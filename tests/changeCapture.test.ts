@@ -45,6 +45,20 @@ describe("the wrapped builders", () => {
     expect(await logRows()).toBe(2);
   });
 
+  test("a patch that only sets fields the backup omits (a rotated session token) writes no log row", async () => {
+    await runNow();
+    const before = await logRows();
+    // users.sessionToken is in OMITTED_FIELDS, which convex/functions.ts gives withChangeCapture.
+    await d.primary.t.mutation(internal.shop.rotateSession, { userId: ids.users[0]!, sessionToken: "f".repeat(64) });
+    expect(await logRows()).toBe(before);
+    // A field the backup keeps is logged as before.
+    await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[0]!, city: "Lyon" });
+    expect(await logRows()).toBe(before + 1);
+    const run = await runNow();
+    expect(run.tables.find((t) => t.table === "users")).toMatchObject({ scanned: 1, changed: 1 });
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  });
+
   test("app code cannot import the raw builders (eslint)", async () => {
     const eslint = new ESLint();
     const code = 'import { mutation } from "./_generated/server";\nexport const m = mutation({ args: {}, returns: null, handler: async () => null });\n';
@@ -87,6 +101,23 @@ describe("runs driven by the change log", () => {
     const reconciled = await runNow({ reconcile: true });
     expect(reconciled).toMatchObject({ mode: "scan", reason: "asked" });
     expect(reconciled.tables.map((t) => t.missedByLog)).toEqual([0, 0, 0]);
+  });
+
+  test("an hour of many small mutations reaches the backup in one page: one read, one batch per table", async () => {
+    await runNow();
+    // Every document updated, each by its own mutation, plus a delete and an insert: 200 log rows (rotated sessions are not logged).
+    const change = await changeShop(d.primary, ids, { fraction: 1, deletes: 2, inserts: 2 });
+    expect(await logRows()).toBe(200);
+    d.primary.io.reset();
+    d.backup.io.reset();
+    const run = await runNow();
+    expect(run).toMatchObject({ status: "completed", mode: "log" });
+    expect(total(run)).toBe(change.updated + change.deleted + change.inserted);
+    expect(d.primary.io.calls["backup:readChanges"]?.calls).toBe(1);
+    expect(d.primary.io.calls["backup:deleteRows"]?.calls).toBe(1);
+    expect(d.backup.io.calls["sync:applyChanges"]?.calls).toBe(SHOP.length);
+    expect(await logRows()).toBe(0);
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
   });
 
   test("an idle hour reads nothing from the tables", async () => {

@@ -7,6 +7,7 @@
 import type { ActionCtx } from "./appContext";
 import { MAX_CHANGES_PER_BATCH, zeroCounts, type LogCursor, type TableCounts } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
+import { compareKeys } from "../shared/keys";
 import type { RunLease } from "./syncTable";
 import type { RedactionReport } from "./redaction/report";
 
@@ -38,30 +39,40 @@ export async function drainLog(
   for (;;) {
     const page = await ctx.runQuery(ctx.backupFunctions.readChanges, { after: cursor, tables: [...tables] });
     report?.merge(page.redactions, page.redactionsCapped);
-    for (const { table, upserts, deletedIds } of page.tables) {
+    const pageStart = cursorKey(cursor);
+    // A page's tables are applied side by side (they touch disjoint rows on
+    // the backup), each table's batches one after another.
+    const applyTable = async ({ table, upserts, deletedIds }: (typeof page.tables)[number]) => {
       const c = counts.get(table)!;
       c.scanned += upserts.length + deletedIds.length;
       if (lease === null) {
         // A dry run: what the log names; the backup may already hold some of it.
         c.changed += upserts.length;
         c.deleted += deletedIds.length;
-        continue;
+        return;
       }
-      // A page's changes to one table go in batches of MAX_CHANGES_PER_BATCH.
+      // A page's changes to one table go in batches of MAX_CHANGES_PER_BATCH,
+      // in key order: each batch then covers its own stretch of the table, and
+      // the backup adjusts each stored range digest about once per page.
+      upserts = [...upserts].sort(compareKeys);
       for (let at = 0, part = 0; at < upserts.length + deletedIds.length; at += MAX_CHANGES_PER_BATCH, part++) {
         const end = at + MAX_CHANGES_PER_BATCH;
         const batch = {
           upserts: upserts.slice(at, end),
           deletedIds: deletedIds.slice(Math.max(0, at - upserts.length), Math.max(0, end - upserts.length)),
         };
-        const batchId = `${lease.holder}:log:${cursorKey(cursor)}:${table}:${part}`;
+        const batchId = `${lease.holder}:log:${pageStart}:${table}:${part}`;
         const applied = await target.applyChanges({ runId: lease.runId, holder: lease.holder, batchId, table, ...batch });
         c.changed += applied.changed;
         c.deleted += applied.deleted;
         c.docsWritten += applied.docsWritten;
         c.created += applied.created ?? 0;
       }
-    }
+    };
+    const outcomes = await Promise.allSettled(page.tables.map(applyTable));
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    // The cursor stays where it was: the next attempt re-applies the page, which changes nothing twice.
+    if (failed !== undefined) throw failed.reason;
     const moved = page.cursor !== null && cursorKey(page.cursor) !== cursorKey(cursor);
     cursor = page.cursor;
     // Acknowledged: the backup learns the new cursor first, then the rows go.

@@ -22,8 +22,20 @@ import { PAGE_MAX_BYTES, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES } from "./readPag
 import { canonicalJson, sha256, utf8Length } from "../../shared/digest";
 import { MAX_PAGE_REDACTIONS, vDocEntry, vLogCursor, vRedactedPath, type DocEntry, type LogCursor } from "../../shared/protocol";
 
-// Log rows read per page; each holds up to MAX_IDS_PER_ROW ids.
-const LOG_ROWS_PER_PAGE = 100;
+// A page of the log holds up to LOG_PAGE_MAX_DOCS documents (PAGE_MAX_BYTES
+// and PAGE_MAX_REQUEST_BYTES bound their size, as for a scan's page): an
+// hour's changes usually fit in one page, so they reach the backup in a few
+// large batches, each stored range digest is adjusted once per batch, and
+// few requests pay the network's latency.
+const LOG_PAGE_MAX_DOCS = 2 * PAGE_MAX_DOCS;
+// Log rows are read in chunks until the page is full. A row holds up to
+// MAX_IDS_PER_ROW ids (duplicates and other tables' ids count too), so a page
+// also stops after LOG_PAGE_MAX_IDS ids and LOG_PAGE_MAX_ROWS rows: deleteRows
+// then deletes at most that many rows in one mutation (a read, a write and
+// an index range each: about half of a transaction's 4,096 ranges).
+const LOG_ROWS_PER_CHUNK = 100;
+const LOG_PAGE_MAX_ROWS = LOG_PAGE_MAX_DOCS;
+const LOG_PAGE_MAX_IDS = 4 * LOG_PAGE_MAX_DOCS;
 // Rows dropped per mutation (each delete is a read, a write and an index range).
 const DROP_ROWS_PER_CALL = 1_000;
 
@@ -73,6 +85,15 @@ async function rowsAfter(ctx: GenericQueryCtx<ChangeLogDataModel>, cursor: LogCu
   return rows;
 }
 
+/** Log rows after the row (ts, part), in commit order: the next chunk of a page. */
+async function rowsAfterRow(ctx: GenericQueryCtx<ChangeLogDataModel>, row: LogRow, limit: number): Promise<LogRow[]> {
+  const log = () => ctx.db.query(CHANGE_LOG_TABLE);
+  const ts = tsOf(row);
+  const rows = await log().withIndex("by_ts", (q) => q.eq("ts", ts).gt("part", row.part)).take(limit);
+  if (rows.length < limit) rows.push(...(await log().withIndex("by_ts", (q) => q.gt("ts", ts)).take(limit - rows.length)));
+  return rows;
+}
+
 /** The app's internal functions that read and drain the change log. */
 export function defineChangeLogFunctions(sanitizer: Sanitizer) {
   return { readChanges: defineReadChanges(sanitizer), logEnd: defineLogEnd(), deleteRows: defineDeleteRows(), dropChanges: defineDropChanges() };
@@ -87,7 +108,6 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
   },
   returns: vChangesPage,
   handler: async (ctx, { after, tables }) => {
-    const rows = await rowsAfter(ctx, after, LOG_ROWS_PER_PAGE);
     const byTable = new Map<string, { upserts: { doc: AppDoc; json: string }[]; deletedIds: string[] }>();
     const seen = new Set<string>();
     let cursor = after;
@@ -95,42 +115,60 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
     let bytesRead = 0;
     let requestBytes = 0;
     let idsRead = 0;
+    let rowsRead = 0;
     let full = false;
+    let logEnded = false;
     const drainedRows: GenericId<typeof CHANGE_LOG_TABLE>[] = [];
     // The app's own tables, by name.
     const db = ctx.db as unknown as GenericDatabaseReader<GenericDataModel>;
     const report = new RedactionReport(MAX_PAGE_REDACTIONS);
-    for (const row of rows) {
-      const ts = tsOf(row);
-      const start = cursor !== null && cursor.ts === ts && cursor.part === row.part ? cursor.offset : 0;
-      for (let i = start; i < row.ids.length; i++) {
-        // A page holds at least one document, then stops at its budget.
-        if (docs > 0 && (docs >= PAGE_MAX_DOCS || bytesRead >= PAGE_MAX_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES)) {
-          full = true;
-          break;
+    // Few rows more than the page can take are read: a chunk shrinks as the page fills.
+    const chunkSize = () => Math.max(1, Math.min(LOG_ROWS_PER_CHUNK, LOG_PAGE_MAX_ROWS - rowsRead, LOG_PAGE_MAX_DOCS - docs));
+    let wanted = chunkSize();
+    let rows = await rowsAfter(ctx, after, wanted);
+    for (;;) {
+      for (const row of rows) {
+        const ts = tsOf(row);
+        const start = cursor !== null && cursor.ts === ts && cursor.part === row.part ? cursor.offset : 0;
+        for (let i = start; i < row.ids.length; i++) {
+          // A page holds at least one id (and one document), then stops at its budget.
+          const docsFull = docs > 0 && (docs >= LOG_PAGE_MAX_DOCS || bytesRead >= PAGE_MAX_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES);
+          if (docsFull || idsRead >= LOG_PAGE_MAX_IDS) {
+            full = true;
+            break;
+          }
+          cursor = { ts, part: row.part, offset: i + 1 };
+          idsRead += 1;
+          const id = row.ids[i]!;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const table = tables.find((name) => db.normalizeId(name, id) !== null);
+          if (table === undefined) continue;
+          const group = byTable.get(table) ?? { upserts: [], deletedIds: [] };
+          byTable.set(table, group);
+          const doc = await db.get(table, id as GenericId<string>);
+          docs += 1;
+          if (doc === null) {
+            group.deletedIds.push(id);
+            continue;
+          }
+          const json = canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report));
+          bytesRead += utf8Length(json);
+          requestBytes += jsonStringBytes(json);
+          group.upserts.push({ doc, json });
         }
-        cursor = { ts, part: row.part, offset: i + 1 };
-        idsRead += 1;
-        const id = row.ids[i]!;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const table = tables.find((name) => db.normalizeId(name, id) !== null);
-        if (table === undefined) continue;
-        const group = byTable.get(table) ?? { upserts: [], deletedIds: [] };
-        byTable.set(table, group);
-        const doc = await db.get(table, id as GenericId<string>);
-        docs += 1;
-        if (doc === null) {
-          group.deletedIds.push(id);
-          continue;
-        }
-        const json = canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report));
-        bytesRead += utf8Length(json);
-        requestBytes += jsonStringBytes(json);
-        group.upserts.push({ doc, json });
+        if (full) break;
+        drainedRows.push(row._id);
+        rowsRead += 1;
       }
       if (full) break;
-      drainedRows.push(row._id);
+      if (rows.length < wanted) {
+        logEnded = true;
+        break;
+      }
+      if (rowsRead >= LOG_PAGE_MAX_ROWS) break;
+      wanted = chunkSize();
+      rows = await rowsAfterRow(ctx, rows.at(-1)!, wanted);
     }
     // Hashed together: one await per page, not per document.
     const out = [];
@@ -144,7 +182,7 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
       }));
       out.push({ table, upserts, deletedIds: group.deletedIds });
     }
-    const isDone = !full && rows.length < LOG_ROWS_PER_PAGE;
+    const isDone = logEnded;
     return { tables: out, cursor, isDone, idsRead, drainedRows, redactions: report.entries(), redactionsCapped: report.capped() };
   },
 });
