@@ -33,7 +33,6 @@ const RECORD_ENTRY = "*";
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
 
 type Failure = { path: string[]; problem: string; expected: string; missing: boolean };
-type Result = { ok: true; value: unknown } | { ok: false; failure: Failure };
 
 /** "payment.card.number", "items[].secret" from segments. */
 export function placeholderPath(segments: readonly string[]): string {
@@ -210,7 +209,7 @@ export class SchemaCheck {
         const field = fieldAt(documentType, parsePath(path));
         if (field === null) continue;
         const result = this.value(field.fieldType, convexToJson(value), parsePath(path), false);
-        if (!result.ok) throw this.badPlaceholder(table, path, field.fieldType, convexToJson(value));
+        if (result instanceof Failed) throw this.badPlaceholder(table, path, field.fieldType, convexToJson(value));
       }
     }
     for (const key of this.removed) {
@@ -236,7 +235,7 @@ export class SchemaCheck {
     const documentType = this.schema.tables[table];
     if (documentType === undefined) return doc;
     const result = this.value(documentType, doc, [], true);
-    if (result.ok) return result.value as Record<string, unknown>;
+    if (!(result instanceof Failed)) return result as Record<string, unknown>;
     const { failure } = result;
     const id = typeof doc._id === "string" ? doc._id : "(no _id)";
     if (failure.missing) throw this.missingError(table, id, placeholderPath(failure.path), this.removed.has(`${table}\u0000${placeholderPath(failure.path)}`));
@@ -291,116 +290,219 @@ export class SchemaCheck {
     );
   }
 
-  /** Checks `value` against `validator`; with `fill`, a missing required field with a placeholder gets it. */
-  private value(validator: ValidatorJSON, value: unknown, path: string[], fill: boolean): Result {
-    const kind = kindOf(value);
-    const fail = (problem: string): Result => ({
-      ok: false,
-      failure: { path, problem, expected: describeValidator(validator), missing: false },
-    });
-    const is = (expected: string) => (kind === expected ? { ok: true as const, value } : fail(`is ${article(kind)}`));
+  /**
+   * Checks `value` against `validator`; with `fill`, a missing required field
+   * with a placeholder gets it. Returns the value (filled in place) or a
+   * Failed. `path` is a stack each level pushes onto and pops before it
+   * returns: a restore checks every value of every document, so nothing is
+   * allocated on the way unless a check fails.
+   */
+  private value(validator: ValidatorJSON, value: unknown, path: string[], fill: boolean): unknown {
     switch (validator.type) {
       case "any":
-        return { ok: true, value };
+        return value;
       case "null":
-        return is("null");
+        return value === null ? value : mismatch(validator, value, path);
       case "boolean":
-        return is("boolean");
+        return typeof value === "boolean" ? value : mismatch(validator, value, path);
       case "string":
-        return is("string");
+      case "id":
+        return typeof value === "string" ? value : mismatch(validator, value, path);
       case "number":
-        return is("float64");
+        return typeof value === "number" || encodedAs(value) === "$float" ? value : mismatch(validator, value, path);
       case "bigint":
       case "commitTs":
-        return is("int64");
+        return encodedAs(value) === "$integer" ? value : mismatch(validator, value, path);
       case "bytes":
-        return is("bytes");
-      case "id":
-        return is("string");
+        return encodedAs(value) === "$bytes" ? value : mismatch(validator, value, path);
       case "literal":
-        return JSON.stringify(value) === JSON.stringify(validator.value as JSONValue) ? { ok: true, value } : fail(`is ${article(kind)} of another value`);
+        return sameLiteral(validator.value as JSONValue, value)
+          ? value
+          : failed(path, `is ${article(kindOf(value))} of another value`, describeValidator(validator));
       case "array": {
-        if (kind !== "array") return fail(`is ${article(kind)}`);
-        const items = value as unknown[];
-        for (let i = 0; i < items.length; i++) {
-          const result = this.value(validator.value, items[i], [...path, ELEMENT], fill);
-          if (!result.ok) return result;
-          items[i] = result.value;
+        if (!Array.isArray(value)) return mismatch(validator, value, path);
+        path.push(ELEMENT);
+        for (let i = 0; i < value.length; i++) {
+          const result = this.value(validator.value, value[i], path, fill);
+          if (result instanceof Failed) return popped(path, result);
+          value[i] = result;
         }
-        return { ok: true, value };
+        path.pop();
+        return value;
       }
       case "record": {
-        if (kind !== "object") return fail(`is ${article(kind)}`);
+        if (kindOf(value) !== "object") return mismatch(validator, value, path);
         const record = value as Record<string, unknown>;
+        path.push(RECORD_ENTRY);
         for (const key of Object.keys(record)) {
-          const result = this.value(validator.values.fieldType, record[key], [...path, RECORD_ENTRY], fill);
-          if (!result.ok) return result;
-          record[key] = result.value;
+          const result = this.value(validator.values.fieldType, record[key], path, fill);
+          if (result instanceof Failed) return popped(path, result);
+          record[key] = result;
         }
-        return { ok: true, value };
+        path.pop();
+        return value;
       }
       case "object":
-        return kind === "object" ? this.object(validator.value, value as Record<string, unknown>, path, fill) : fail(`is ${article(kind)}`);
+        return kindOf(value) === "object" ? this.object(validator.value, value as Record<string, unknown>, path, fill) : mismatch(validator, value, path);
       case "union":
         return this.union(validator, value, path, fill);
     }
-    return { ok: true, value };
+    return value;
   }
 
-  private object(fields: Record<string, ObjectFieldType>, obj: Record<string, unknown>, path: string[], fill: boolean): Result {
-    for (const key of Object.keys(obj)) {
-      if (path.length === 0 && SYSTEM_FIELDS.has(key)) continue;
-      if (!Object.prototype.hasOwnProperty.call(fields, key)) {
-        return { ok: false, failure: { path: [...path, key], problem: "is present", expected: "no such field", missing: false } };
-      }
-    }
-    for (const [key, field] of Object.entries(fields)) {
-      const at = [...path, key];
-      if (obj[key] === undefined) {
-        if (field.optional) continue;
-        const name = placeholderPath(at);
+  private object(fields: Record<string, ObjectFieldType>, obj: Record<string, unknown>, path: string[], fill: boolean): unknown {
+    const unknown = unknownField(fields, obj, path.length === 0);
+    if (unknown !== null) return failed([...path, unknown], "is present", "no such field");
+    for (const [key, field] of fieldList(fields)) {
+      const present = obj[key];
+      if (present === undefined && field.optional) continue;
+      path.push(key);
+      if (present === undefined) {
+        const name = placeholderPath(path);
         const placeholders = this.placeholders[this.table] ?? {};
         if (!fill || !Object.prototype.hasOwnProperty.call(placeholders, name)) {
-          return { ok: false, failure: { path: at, problem: "is missing", expected: describeValidator(field.fieldType), missing: true } };
+          return popped(path, failed(path, "is missing", describeValidator(field.fieldType), true));
         }
         const filled = convexToJson(placeholders[name]!);
-        if (!this.value(field.fieldType, filled, at, false).ok) throw this.badPlaceholder(this.table, name, field.fieldType, filled);
+        if (this.value(field.fieldType, filled, path, false) instanceof Failed) throw this.badPlaceholder(this.table, name, field.fieldType, filled);
         obj[key] = filled;
         this.count(this.table, name);
-        continue;
+      } else {
+        const result = this.value(field.fieldType, present, path, fill);
+        if (result instanceof Failed) return popped(path, result);
+        obj[key] = result;
       }
-      const result = this.value(field.fieldType, obj[key], at, fill);
-      if (!result.ok) return result;
-      obj[key] = result.value;
+      path.pop();
     }
-    return { ok: true, value: obj };
+    return obj;
   }
 
   /** Any alternative as it is; else, filling placeholders, the first that then passes (on a copy). */
-  private union(validator: Extract<ValidatorJSON, { type: "union" }>, value: unknown, path: string[], fill: boolean): Result {
+  private union(validator: Extract<ValidatorJSON, { type: "union" }>, value: unknown, path: string[], fill: boolean): unknown {
+    // The common case, without building a failure for each alternative that does not match.
+    for (const member of validator.value) if (passes(member, value, path.length === 0)) return value;
     let best: Failure | null = null;
     // The alternative that got furthest is the one the document was meant to be.
     const keep = (failure: Failure) => {
       if (best === null || failure.path.length > best.path.length) best = failure;
     };
-    for (const member of validator.value) {
-      const result = this.value(member, value, path, false);
-      if (result.ok) return result;
-      if (!fill) keep(result.failure);
-    }
-    if (fill) {
+    if (!fill) {
+      for (const member of validator.value) {
+        const result = this.value(member, value, path, false);
+        if (result instanceof Failed) keep(result.failure);
+      }
+    } else {
       for (const member of validator.value) {
         const before = new Map(this.filledCounts);
         const result = this.value(member, structuredClone(value), path, true);
-        if (result.ok) return result;
+        if (!(result instanceof Failed)) return result;
         keep(result.failure);
         // A failed attempt counts no placeholder.
         this.filledCounts.clear();
         for (const [key, count] of before) this.filledCounts.set(key, count);
       }
     }
-    return { ok: false, failure: best ?? { path, problem: "matches no alternative", expected: describeValidator(validator), missing: false } };
+    return new Failed(best ?? { path: [...path], problem: "matches no alternative", expected: describeValidator(validator), missing: false });
   }
+}
+
+/** A check that did not pass (a class: a stored value, parsed JSON, is never one). */
+class Failed {
+  constructor(readonly failure: Failure) {}
+}
+
+function failed(path: readonly string[], problem: string, expected: string, missing = false): Failed {
+  return new Failed({ path: [...path], problem, expected, missing });
+}
+
+function mismatch(validator: ValidatorJSON, value: unknown, path: readonly string[]): Failed {
+  return failed(path, `is ${article(kindOf(value))}`, describeValidator(validator));
+}
+
+/** Pops the level a check pushed, passing its failure on. */
+function popped(path: string[], failure: Failed): Failed {
+  path.pop();
+  return failure;
+}
+
+const ENCODED_KEYS = new Set(["$integer", "$float", "$bytes"]);
+
+/** The key of a stored {"$integer"}, {"$float"} or {"$bytes"} value, else null (kindOf without Object.keys). */
+function encodedAs(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  let only: string | null = null;
+  for (const key in value) {
+    if (only !== null) return null;
+    only = key;
+  }
+  return only !== null && ENCODED_KEYS.has(only) ? only : null;
+}
+
+function sameLiteral(expected: JSONValue, value: unknown): boolean {
+  return typeof expected === "object" && expected !== null ? JSON.stringify(value) === JSON.stringify(expected) : value === expected;
+}
+
+/** The first field of `obj` the object validator does not name (system fields aside on a document), or null. */
+function unknownField(fields: Record<string, ObjectFieldType>, obj: Record<string, unknown>, top: boolean): string | null {
+  for (const key in obj) {
+    if (top && SYSTEM_FIELDS.has(key)) continue;
+    if (!Object.prototype.hasOwnProperty.call(fields, key)) return key;
+  }
+  return null;
+}
+
+const fieldLists = new WeakMap<Record<string, ObjectFieldType>, [string, ObjectFieldType][]>();
+
+/** An object validator's fields, listed once per validator. */
+function fieldList(fields: Record<string, ObjectFieldType>): [string, ObjectFieldType][] {
+  let list = fieldLists.get(fields);
+  if (list === undefined) fieldLists.set(fields, (list = Object.entries(fields)));
+  return list;
+}
+
+/** Whether `value` passes `validator` as it is (SchemaCheck.value without filling), allocating nothing. */
+function passes(validator: ValidatorJSON, value: unknown, top: boolean): boolean {
+  switch (validator.type) {
+    case "any":
+      return true;
+    case "null":
+      return value === null;
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+    case "id":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" || encodedAs(value) === "$float";
+    case "bigint":
+    case "commitTs":
+      return encodedAs(value) === "$integer";
+    case "bytes":
+      return encodedAs(value) === "$bytes";
+    case "literal":
+      return sameLiteral(validator.value as JSONValue, value);
+    case "array":
+      return Array.isArray(value) && value.every((item) => passes(validator.value, item, false));
+    case "record": {
+      if (kindOf(value) !== "object") return false;
+      const record = value as Record<string, unknown>;
+      for (const key in record) if (!passes(validator.values.fieldType, record[key], false)) return false;
+      return true;
+    }
+    case "object": {
+      if (kindOf(value) !== "object") return false;
+      const obj = value as Record<string, unknown>;
+      if (unknownField(validator.value, obj, top) !== null) return false;
+      for (const [key, field] of fieldList(validator.value)) {
+        const present = obj[key];
+        if (present === undefined ? !field.optional : !passes(field.fieldType, present, false)) return false;
+      }
+      return true;
+    }
+    case "union":
+      return validator.value.some((member) => passes(member, value, top));
+  }
+  return true;
 }
 
 /**
