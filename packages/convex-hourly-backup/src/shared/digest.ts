@@ -5,8 +5,13 @@
 // updatable in place, so the backup keeps the digests of ranges it has seen
 // current as single documents change (a hash covers the document's _id, so
 // two documents never cancel out).
-// Runs in Convex's default runtime: crypto.subtle and TextEncoder only.
+// Runs in Convex's default runtime: TextEncoder only (SHA-256 in sha256.ts).
 import { convexToJson, type Value } from "convex/values";
+import { sha256Utf8 } from "./sha256";
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const BASE64URL_INDEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE64URL.length; i++) BASE64URL_INDEX[BASE64URL.charCodeAt(i)] = i;
 
 /** JSON of a Convex value with object keys sorted, so equal values hash equally. */
 export function canonicalJson(value: Value): string {
@@ -25,19 +30,26 @@ function sortKeys(json: unknown): unknown {
 }
 
 const encoder = new TextEncoder();
+// Texts up to a third of this are measured by encoding into it, not into a new array.
+const scratch = new Uint8Array(48 * 1024);
 
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  return text.length * 3 <= scratch.length ? encoder.encodeInto(text, scratch).written : encoder.encode(text).length;
 }
 
 /** SHA-256 of the text's UTF-8 bytes. */
-export async function sha256Bytes(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+export function sha256Bytes(text: string): Promise<Uint8Array> {
+  return Promise.resolve(sha256Utf8(text));
 }
 
 /** SHA-256 of the text's UTF-8 bytes, base64url without padding (43 chars). */
-export async function sha256(text: string): Promise<string> {
-  return toBase64Url(await sha256Bytes(text));
+export function sha256(text: string): Promise<string> {
+  return Promise.resolve(sha256Sync(text));
+}
+
+/** sha256, without a promise: for hashing many documents in a loop. */
+export function sha256Sync(text: string): string {
+  return toBase64Url(sha256Utf8(text));
 }
 
 /** Digest of a key range: the XOR of its documents' hashes (an empty range is all zeros). */
@@ -59,9 +71,18 @@ export function xorDigests(digest: string, hashes: readonly string[]): string {
 }
 
 function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += BASE64URL[n >>> 18]! + BASE64URL[(n >>> 12) & 63]! + BASE64URL[(n >>> 6) & 63]! + BASE64URL[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out += BASE64URL[n >>> 18]! + BASE64URL[(n >>> 12) & 63]! + (rest === 2 ? BASE64URL[(n >>> 6) & 63]! : "");
+  }
+  return out;
 }
 
 /** 32 bytes of a 43-character base64url digest; anything else reads as zeros past its end. */
@@ -71,9 +92,10 @@ function fromBase64Url(text: string): Uint8Array {
   let value = 0;
   let at = 0;
   for (let i = 0; i < text.length && at < DIGEST_BYTES; i++) {
-    const index = BASE64URL.indexOf(text[i]!);
+    const code = text.charCodeAt(i);
+    const index = code < 128 ? BASE64URL_INDEX[code]! : -1;
     if (index < 0) continue;
-    value = (value << 6) | index;
+    value = ((value << 6) | index) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
@@ -90,8 +112,6 @@ function fromBase64Url(text: string): Uint8Array {
 export const ID_TAG_LENGTH = 6;
 export const CONTENT_TAG_LENGTH = 5;
 export const TAG_LENGTH = ID_TAG_LENGTH + CONTENT_TAG_LENGTH;
-
-const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /**
  * 36 bits naming a document id: two FNV-1a hashes, synchronous and cheap.

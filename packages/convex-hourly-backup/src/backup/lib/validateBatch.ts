@@ -4,7 +4,7 @@
 import { ConvexError } from "convex/values";
 import { ERROR_CODES, MAX_CHANGES_PER_BATCH, MAX_RANGE_VERSIONS, MAX_TABLES, type DocEntry } from "../../shared/protocol";
 import { inRange, type KeyRange } from "../../shared/keys";
-import { ID_TAG_LENGTH, sha256, utf8Length } from "../../shared/digest";
+import { ID_TAG_LENGTH, sha256Sync, utf8Length } from "../../shared/digest";
 import { parseFileMetadata, STORAGE_TABLE } from "../../shared/files";
 
 // Far inside Convex's 16 MiB argument and write limits, and 16,000 writes.
@@ -100,10 +100,9 @@ async function validateEntries(table: string, upserts: readonly DocEntry[], rang
       if (typeof metadata === "string") reject(`Document ${i} is not a _storage row: ${metadata}.`);
     }
   }
-  // Hashed together: one await per batch, not per document.
-  const hashes = await Promise.all(upserts.map((entry) => sha256(entry.json)));
+  // Hashed again here: the backup stores only what matches the hash it was sent.
   for (const [i, entry] of upserts.entries()) {
-    if (hashes[i] !== entry.hash) reject(`Document ${i}'s hash does not match its content.`);
+    if (sha256Sync(entry.json) !== entry.hash) reject(`Document ${i}'s hash does not match its content.`);
   }
 }
 
@@ -129,15 +128,33 @@ function findIllegalFieldName(encoded: Record<string, unknown>): string | null {
     const keys = Object.keys(node);
     if (keys.length === 1 && ENCODED_VALUE_KEYS.has(keys[0]!)) return null;
     for (const key of keys) {
-      if (!FIELD_NAME.test(key)) return "control or non-ASCII character, or over 1,024 characters";
-      if (key.startsWith("$")) return "name starting with $";
-      if (top && (key === "" || (key.startsWith("_") && key !== "_id" && key !== "_creationTime"))) {
-        return "empty top-level name, or one starting with _";
-      }
-      const found = walk((node as Record<string, unknown>)[key], false);
+      const found = (top ? topLevelNameProblem(key) : nameProblem(key)) ?? walk((node as Record<string, unknown>)[key], false);
       if (found !== null) return found;
     }
     return null;
   };
   return walk(encoded, true);
+}
+
+// Short names already found legal (at any depth; the top-level rule is
+// checked apart): the same few recur in every document of a batch.
+const LEGAL_NAMES = new Set<string>();
+const MAX_LEGAL_NAMES = 4_096;
+const MAX_REMEMBERED_LENGTH = 64;
+
+function nameProblem(key: string): string | null {
+  if (LEGAL_NAMES.has(key)) return null;
+  if (!FIELD_NAME.test(key)) return "control or non-ASCII character, or over 1,024 characters";
+  if (key.startsWith("$")) return "name starting with $";
+  if (key.length <= MAX_REMEMBERED_LENGTH && LEGAL_NAMES.size < MAX_LEGAL_NAMES) LEGAL_NAMES.add(key);
+  return null;
+}
+
+function topLevelNameProblem(key: string): string | null {
+  const problem = nameProblem(key);
+  if (problem !== null) return problem;
+  if (key === "" || (key.startsWith("_") && key !== "_id" && key !== "_creationTime")) {
+    return "empty top-level name, or one starting with _";
+  }
+  return null;
 }
