@@ -31,26 +31,62 @@ export function formatExportValue(value: Value): string {
 }
 
 const ENCODED_VALUE_KEYS = new Set(["$integer", "$float", "$bytes"]);
+/** 8 bytes of standard base64: the {"$integer"} convexToJson writes. */
+const INT64_BASE64 = /^[A-Za-z0-9+/]{11}=$/;
+/** Field names seen, quoted with their colon: the same few names recur in every document. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 10_000;
 
 /**
  * The same line as formatExportValue(jsonToConvex(encoded)), written straight
  * from a stored document's parsed JSON (convexToJson's encoding) without
- * building the Convex value first: a restore formats every document, and the
- * intermediate copy was a large share of its time and garbage.
+ * building the Convex value first: a restore formats every document, so this
+ * allocates little beyond the line (strings are concatenated, keys sorted
+ * only when they are not in order already, field names quoted once).
  */
 export function formatEncodedJson(encoded: unknown): string {
-  if (encoded === null) return "null";
-  if (typeof encoded === "boolean") return encoded ? "true" : "false";
+  if (typeof encoded === "string") return JSON.stringify(encoded);
   // In convexToJson's encoding a bare number is always a Float64 (Int64 is {"$integer"}).
   if (typeof encoded === "number") return formatFloat(encoded);
-  if (typeof encoded === "string") return JSON.stringify(encoded);
-  if (Array.isArray(encoded)) return `[${encoded.map(formatEncodedJson).join(",")}]`;
+  if (encoded === null) return "null";
+  if (typeof encoded === "boolean") return encoded ? "true" : "false";
+  if (Array.isArray(encoded)) {
+    let out = "[";
+    for (let i = 0; i < encoded.length; i++) out += (i === 0 ? "" : ",") + formatEncodedJson(encoded[i]);
+    return `${out}]`;
+  }
   const record = encoded as Record<string, unknown>;
   const keys = Object.keys(record);
-  if (keys.length === 1 && ENCODED_VALUE_KEYS.has(keys[0]!)) return formatExportValue(jsonToConvex(record as JSONValue));
-  const fields: string[] = [];
-  for (const key of keys.sort(compareUtf8)) fields.push(`${JSON.stringify(key)}:${formatEncodedJson(record[key])}`);
-  return `{${fields.join(",")}}`;
+  if (keys.length === 1 && ENCODED_VALUE_KEYS.has(keys[0]!)) return formatEncodedValue(record);
+  if (!inUtf8Order(keys)) keys.sort(compareUtf8);
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    out += (i === 0 ? "" : ",") + quotedKey(key) + formatEncodedJson(record[key]);
+  }
+  return `${out}}`;
+}
+
+/** {"$integer"}, {"$float"} or {"$bytes"}; an Int64 is decoded here, the rest as convexToJson's inverse reads them. */
+function formatEncodedValue(record: Record<string, unknown>): string {
+  const integer = record.$integer;
+  if (typeof integer === "string" && INT64_BASE64.test(integer)) return Buffer.from(integer, "base64").readBigInt64LE(0).toString();
+  return formatExportValue(jsonToConvex(record as JSONValue));
+}
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+/** Stored documents' keys are sorted already (mostly: JS orders integer-like keys first): a linear check. */
+function inUtf8Order(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareUtf8(keys[i - 1]!, keys[i]!) > 0) return false;
+  return true;
 }
 
 /** Code-point order, which is UTF-8 byte order (JS's default sort compares UTF-16 units). */
