@@ -120,6 +120,26 @@ describe("runs driven by the change log", () => {
     await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
   });
 
+  test("mutations writing 10,000 documents: the drain reads each of their log rows about once", async () => {
+    await runNow();
+    const product = (i: number) => ({ name: `bulk${i}`, description: "", price: i, category: "c", images: [], stock: 1n, sizes: [], colors: [] });
+    for (const from of [0, 5_000]) {
+      await d.primary.t.mutation(internal.shop.insertProducts, { docs: Array.from({ length: 5_000 }, (_, i) => product(from + i)) });
+    }
+    // 1,000 ids per log row: 10 rows, drained in pages of 2,000 documents.
+    expect(await logRows()).toBe(10);
+    d.primary.io.reset();
+    const run = await runNow();
+    expect(run.tables.find((t) => t.table === "products")).toMatchObject({ changed: 10_000, documents: SIZE.products + 10_000 });
+    const readChanges = d.primary.io.calls["backup:readChanges"]!;
+    // 5 full pages (a sixth call may find the end).
+    expect(readChanges.calls).toBeLessThanOrEqual(6);
+    // 10,000 documents, then each row once and a page's starting row again: not every later row on every page.
+    expect(readChanges.docsRead - 10_000).toBeLessThanOrEqual(10 + readChanges.calls);
+    expect(await logRows()).toBe(0);
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  }, 120_000);
+
   test("an idle hour reads nothing from the tables", async () => {
     await runNow();
     d.primary.io.reset();

@@ -34,6 +34,7 @@ const LOG_PAGE_MAX_DOCS = 2 * PAGE_MAX_DOCS;
 // then deletes at most that many rows in one mutation (a read, a write and
 // an index range each: about half of a transaction's 4,096 ranges).
 const LOG_ROWS_PER_CHUNK = 100;
+const LOG_FIRST_CHUNK = 1;
 const LOG_PAGE_MAX_ROWS = LOG_PAGE_MAX_DOCS;
 const LOG_PAGE_MAX_IDS = 4 * LOG_PAGE_MAX_DOCS;
 // Rows dropped per mutation (each delete is a read, a write and an index range).
@@ -122,18 +123,25 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
     // The app's own tables, by name.
     const db = ctx.db as unknown as GenericDatabaseReader<GenericDataModel>;
     const report = new RedactionReport(MAX_PAGE_REDACTIONS);
-    // Few rows more than the page can take are read: a chunk shrinks as the page fills.
-    const chunkSize = () => Math.max(1, Math.min(LOG_ROWS_PER_CHUNK, LOG_PAGE_MAX_ROWS - rowsRead, LOG_PAGE_MAX_DOCS - docs));
-    let wanted = chunkSize();
+    // Few rows more than the page can take are read (each is billed): the next
+    // chunk is sized from the ids per row seen so far, and shrinks as the page fills.
+    const chunkSize = () => {
+      const idsPerRow = Math.max(1, idsRead / Math.max(1, rowsRead));
+      const fits = Math.ceil(Math.min(LOG_PAGE_MAX_DOCS - docs, LOG_PAGE_MAX_IDS - idsRead) / idsPerRow);
+      return Math.max(1, Math.min(LOG_ROWS_PER_CHUNK, LOG_PAGE_MAX_ROWS - rowsRead, fits));
+    };
+    // A page holds at least one id (and one document), then stops at its budget.
+    const pageFull = () =>
+      idsRead >= LOG_PAGE_MAX_IDS ||
+      (docs > 0 && (docs >= LOG_PAGE_MAX_DOCS || bytesRead >= PAGE_MAX_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES));
+    let wanted = LOG_FIRST_CHUNK;
     let rows = await rowsAfter(ctx, after, wanted);
     for (;;) {
       for (const row of rows) {
         const ts = tsOf(row);
         const start = cursor !== null && cursor.ts === ts && cursor.part === row.part ? cursor.offset : 0;
         for (let i = start; i < row.ids.length; i++) {
-          // A page holds at least one id (and one document), then stops at its budget.
-          const docsFull = docs > 0 && (docs >= LOG_PAGE_MAX_DOCS || bytesRead >= PAGE_MAX_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES);
-          if (docsFull || idsRead >= LOG_PAGE_MAX_IDS) {
+          if (pageFull()) {
             full = true;
             break;
           }
@@ -166,7 +174,8 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
         logEnded = true;
         break;
       }
-      if (rowsRead >= LOG_PAGE_MAX_ROWS) break;
+      // Full at a row's end: the next chunk would not be used.
+      if (rowsRead >= LOG_PAGE_MAX_ROWS || pageFull()) break;
       wanted = chunkSize();
       rows = await rowsAfterRow(ctx, rows.at(-1)!, wanted);
     }
