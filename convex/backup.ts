@@ -8,7 +8,7 @@ import { defineBackup } from "convex-hourly-backup";
 import schema from "./schema";
 import { EXCLUDED_TABLES, OMITTED_FIELDS, RECONCILE_EVERY_HOURS, REDACTION, RESTORE_PLACEHOLDERS } from "./backupConfig";
 
-export const { runNow, status, verify, readPage, readChanges, logEnd, deleteRows, dropChanges, revertDocuments } = defineBackup({
+export const { runNow, status, verify, readPage, readDocs, readChanges, logEnd, deleteRows, dropChanges, revertDocuments } = defineBackup({
   schema,
   excludedTables: EXCLUDED_TABLES,
   omittedFields: OMITTED_FIELDS,

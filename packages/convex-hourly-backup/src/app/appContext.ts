@@ -5,6 +5,7 @@ import { makeFunctionReference, type FunctionReference, type GenericActionCtx, t
 import type { GenericId, Infer } from "convex/values";
 import type { LogCursor } from "../shared/protocol";
 import type { vPage } from "./functions/readPage";
+import type { vDocsRead } from "./functions/readDocs";
 import type { vChangesPage } from "./functions/changeLog";
 
 type InternalQuery<Args extends Record<string, unknown>, Returns> = FunctionReference<"query", "internal", Args, Returns>;
@@ -13,7 +14,8 @@ type InternalAction<Args extends Record<string, unknown>, Returns> = FunctionRef
 
 export type BackupFunctionRefs = {
   runNow: InternalAction<{ maxDurationMs?: number }, unknown>;
-  readPage: InternalQuery<{ table: string; cursor: string | null; maxDocs?: number }, Infer<typeof vPage>>;
+  readPage: InternalQuery<{ table: string; cursor: string | null; maxDocs?: number; json?: boolean }, Infer<typeof vPage>>;
+  readDocs: InternalQuery<{ table: string; ids: string[] }, Infer<typeof vDocsRead>>;
   readChanges: InternalQuery<{ after: LogCursor | null; tables: string[] }, Infer<typeof vChangesPage>>;
   logEnd: InternalQuery<Record<string, never>, LogCursor | null>;
   deleteRows: InternalMutation<{ ids: GenericId<"backupChanges">[] }, null>;
@@ -26,6 +28,7 @@ export function backupFunctionRefs(module: string): BackupFunctionRefs {
   return {
     runNow: ref("runNow"),
     readPage: ref("readPage"),
+    readDocs: ref("readDocs"),
     readChanges: ref("readChanges"),
     logEnd: ref("logEnd"),
     deleteRows: ref("deleteRows"),

@@ -4,7 +4,7 @@
 //
 //   import { defineBackup } from "convex-hourly-backup";
 //   import schema from "./schema";
-//   export const { runNow, status, verify, readPage, readChanges, logEnd, deleteRows, dropChanges, revertDocuments } =
+//   export const { runNow, status, verify, readPage, readDocs, readChanges, logEnd, deleteRows, dropChanges, revertDocuments } =
 //     defineBackup({ schema });
 //
 // All are internal: the cron, the dashboard and `npx convex run` call them,
@@ -13,6 +13,7 @@
 import { defineActions } from "./functions/actions";
 import { defineChangeLogFunctions } from "./functions/changeLog";
 import { defineReadPage } from "./functions/readPage";
+import { defineReadDocs } from "./functions/readDocs";
 import { defineRevertDocuments } from "./functions/revertDocuments";
 import { backupSettings, type BackupOptions } from "./settings";
 
@@ -21,6 +22,7 @@ export function defineBackup(options: BackupOptions) {
   return {
     ...defineActions(settings),
     readPage: defineReadPage(settings.sanitizer),
+    readDocs: defineReadDocs(settings.sanitizer),
     ...defineChangeLogFunctions(settings.sanitizer),
     revertDocuments: defineRevertDocuments(settings),
   };

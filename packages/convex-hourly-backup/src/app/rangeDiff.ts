@@ -3,40 +3,44 @@
 // one digest; a changed one costs the backup's tags (11 bytes a document).
 // The backup answers for at most MAX_RANGE_VERSIONS of its documents at a
 // time: when a range holds more (the primary deleted most of them), the page
-// is diffed in parts, each ending where the backup's answer ended.
+// is diffed in parts, each ending where the backup's answer ended. Only keys
+// and hashes are needed: a page may come without its documents' JSON.
 import { documentTag, ID_TAG_LENGTH, rangeDigest, splitTags } from "../shared/digest";
 import { compareKeys, type DocKey, type KeyRange } from "../shared/keys";
 import type { DocEntry } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 
-export type PartDiff = {
+/** What a diff needs of a document: its key and hash (a DocEntry has them, with its JSON). */
+export type HashedEntry = Pick<DocEntry, "id" | "creationTime" | "hash">;
+
+export type PartDiff<E extends HashedEntry = DocEntry> = {
   /** The part of the page's range this diff covers; parts tile the range in key order. */
   range: KeyRange;
   /** The primary's documents inside `range`, and their digest. */
-  entries: DocEntry[];
+  entries: E[];
   digest: string;
   match: boolean;
   /** In the primary, not in the backup. */
-  missing: DocEntry[];
+  missing: E[];
   /** In both, with different content. */
-  different: DocEntry[];
+  different: E[];
   /** Id tags of documents the backup holds in the range and the primary no longer has. */
   extraIdTags: string[];
 };
 
-const entryKey = (entry: DocEntry): DocKey => ({ creationTime: entry.creationTime, id: entry.id });
+const entryKey = (entry: HashedEntry): DocKey => ({ creationTime: entry.creationTime, id: entry.id });
 
 /**
  * The diff of a page against the backup, part by part. `apply` runs on each
  * part before the next is asked for, so the backup's answer for the next
  * part reflects it. Unchanged pages are one part with match: true.
  */
-export async function diffPageInParts(
+export async function diffPageInParts<E extends HashedEntry>(
   target: BackupTarget,
   table: string,
   range: KeyRange,
-  entries: DocEntry[],
-  apply: (part: PartDiff) => Promise<void>,
+  entries: E[],
+  apply: (part: PartDiff<E>) => Promise<void>,
   options: { fresh?: boolean; readOnly?: boolean } = {},
 ): Promise<void> {
   let after = range.after;
@@ -59,11 +63,11 @@ export async function diffPageInParts(
   }
 }
 
-function compareTags(entries: DocEntry[], tags: string): Pick<PartDiff, "missing" | "different" | "extraIdTags"> {
+function compareTags<E extends HashedEntry>(entries: E[], tags: string): Pick<PartDiff<E>, "missing" | "different" | "extraIdTags"> {
   const backupTags = new Map<string, string>();
   for (const tag of splitTags(tags)) backupTags.set(tag.slice(0, ID_TAG_LENGTH), tag);
-  const missing: DocEntry[] = [];
-  const different: DocEntry[] = [];
+  const missing: E[] = [];
+  const different: E[] = [];
   const primaryIdTags = new Set<string>();
   for (const entry of entries) {
     const tag = documentTag(entry.id, entry.hash);

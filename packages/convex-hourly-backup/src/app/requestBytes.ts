@@ -25,3 +25,10 @@ export function requestBytes(entries: readonly DocEntry[]): number {
   for (const entry of entries) total += jsonStringBytes(entry.json) + ENTRY_OVERHEAD;
   return total;
 }
+
+/** requestBytes of a page's documents from their JSON: readPage tells a page read without it what it weighs. */
+export function pageRequestBytes(jsons: readonly string[]): number {
+  let total = 0;
+  for (const json of jsons) total += jsonStringBytes(json) + ENTRY_OVERHEAD;
+  return total;
+}

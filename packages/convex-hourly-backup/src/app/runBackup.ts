@@ -144,7 +144,9 @@ export async function runBackup(
       // Asked for by hand, a reconciliation also re-reads what the backup holds: it repairs the backup too.
       const fresh = log.reason === "asked";
       const copier = table === STORAGE_TABLE ? files : undefined;
-      const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report, files: copier });
+      // Not in the newest restore point: the backup holds none of it, every page is read with its JSON.
+      const backupEmpty = begun !== null && !begun.previousTables.some((t) => t.table === table && t.documents !== 0);
+      const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report, files: copier, backupEmpty });
       if (!reached.done) return await continued(table);
       scanned.set(table, reached.counts);
       if (!start.done) console.log(`${label} ${describeCounts(reached.counts, { dryRun: options.dryRun, mode: "scan" })} in ${Date.now() - tableStarted} ms`);

@@ -10,14 +10,18 @@
 // stopped. For "_storage" (the primary's files), the files a page names are
 // copied before the page's rows are sent (fileCopy.ts): the backup refuses a
 // row whose file it does not hold.
+// A page waiting for its diff holds keys and hashes only: the JSON of the
+// documents that differ is read afterwards, by id (pageReader.ts), so what a
+// reconciliation holds does not grow with its pages. Pages sent whole (the
+// backup holds nothing there) are read with their JSON.
 import type { ActionCtx } from "./appContext";
 import type { KeyRange } from "../shared/keys";
-import { ERROR_CODES, zeroCounts, type DocEntry, type TableCheckpoint, type TableCounts } from "../shared/protocol";
+import { ERROR_CODES, zeroCounts, type TableCheckpoint, type TableCounts } from "../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPageInParts } from "./rangeDiff";
 import { rangeDigest } from "../shared/digest";
 import { tableRanges } from "./tableRanges";
-import { requestBytes } from "./requestBytes";
+import { documentsWithJson, PageChanged, withJson, type PageEntry } from "./pageReader";
 import type { RedactionReport } from "./redaction/report";
 import type { FileCopier } from "./fileCopy";
 import { FILE_ERROR_CODES } from "../shared/files";
@@ -58,8 +62,10 @@ export async function syncTable(
   /**
    * fresh: compare stored versions, not remembered digests (a reconciliation asked for). A dry run never writes.
    * files: for "_storage", copies the files of the rows about to be sent (absent on a dry run).
+   * backupEmpty: the backup held none of the table at its last restore point (a first run, a new table):
+   * every page will be sent, so each is read with its JSON.
    */
-  options: { fresh: boolean; report?: RedactionReport; files?: FileCopier } = { fresh: false },
+  options: { fresh: boolean; report?: RedactionReport; files?: FileCopier; backupEmpty?: boolean } = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
   const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
@@ -100,16 +106,21 @@ export async function syncTable(
   };
 
   const hint: EmptyHint = { backupEmpty: false };
+  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files };
+  // JSON only for pages that will be sent whole; a dry run sends nothing.
+  const expectEmpty = options.backupEmpty ?? false;
+  const json = () => lease !== null && (expectEmpty || hint.backupEmpty);
   const flow = new FlowControl(target);
   let no = 0;
-  for await (const { range, entries, cursor, isDone, redactions, redactionsCapped } of start.done ? [] : tableRanges(ctx, table, start)) {
-    options.report?.merge(redactions, redactionsCapped);
+  for await (const page of start.done ? [] : tableRanges(ctx, table, start, { json })) {
+    const { range, entries, startCursor, cursor, isDone, requestBytes: bytes } = page;
+    options.report?.merge(page.redactions, page.redactionsCapped);
     const record: Page = { range, cursor, isDone };
     pages.set(no, record);
-    const bytes = requestBytes(entries);
+    // Counted with its JSON whether read or not: what it sends can be that much.
     while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
     flow.bytesInFlight += bytes;
-    const task = syncRange(target, table, lease, range, entries, `${table}:${no}`, hint, diffOptions, files)
+    const task = syncRange(scope, range, entries, startCursor, `${table}:${no}`)
       .then((counts) => {
         record.counts = counts;
         advance();
@@ -178,43 +189,33 @@ class FlowControl {
   }
 }
 
+/** What every range of one syncTable call shares. */
+type RangeScope = {
+  ctx: Pick<ActionCtx, "runQuery" | "backupFunctions">;
+  target: BackupTarget;
+  table: string;
+  lease: RunLease | null;
+  hint: EmptyHint;
+  diffOptions: { fresh: boolean; readOnly: boolean };
+  files: FileCopier | undefined;
+};
+
+type Applied = Omit<PageCounts, "scanned">;
+
 /** Brings one key range of the backup in line with the primary's page. */
-async function syncRange(
-  target: BackupTarget,
-  table: string,
-  lease: RunLease | null,
-  range: KeyRange,
-  entries: DocEntry[],
-  pageId: string,
-  hint: EmptyHint,
-  diffOptions: { fresh: boolean; readOnly: boolean },
-  files: FileCopier | undefined,
-): Promise<PageCounts> {
+async function syncRange(s: RangeScope, range: KeyRange, entries: PageEntry[], startCursor: string | null, pageId: string): Promise<PageCounts> {
+  const { table, lease, hint } = s;
   const counts: PageCounts = { scanned: entries.length, changed: 0, deleted: 0, docsWritten: 0 };
-  // Files first, then the rows naming them. A file the backup lost since it
-  // said it held it (retention, in between) is copied again, once.
-  const applyRange = async (args: Parameters<BackupTarget["applyRange"]>[0]) => {
-    if (files === undefined) return await target.applyRange(args);
-    await files.ensure(args.upserts);
-    try {
-      return await target.applyRange(args);
-    } catch (error) {
-      if (!isCode(error, FILE_ERROR_CODES.fileMissing)) throw error;
-      files.forget(args.upserts);
-      await files.ensure(args.upserts);
-      return await target.applyRange(args);
-    }
-  };
-  const add = (applied: Omit<PageCounts, "scanned">) => {
+  const add = (applied: Applied) => {
     counts.changed += applied.changed;
     counts.deleted += applied.deleted;
     counts.docsWritten += applied.docsWritten;
   };
-  if (lease !== null && hint.backupEmpty && entries.length > 0) {
+  if (lease !== null && hint.backupEmpty && entries.length > 0 && withJson(entries)) {
     const digest = await rangeDigest(entries.map((entry) => entry.hash));
     const base = { runId: lease.runId, holder: lease.holder, table, range, digest };
     try {
-      const applied = await applyRange({
+      const applied = await applyRange(s, {
         ...base,
         batchId: `${lease.holder}:${pageId}:whole`,
         upserts: entries,
@@ -229,27 +230,66 @@ async function syncRange(
       if (!isCode(error, ERROR_CODES.rangeTooLarge)) throw error;
     }
   }
+  try {
+    await diffAndApply(s, range, entries, pageId, add);
+  } catch (error) {
+    if (!(error instanceof PageChanged)) throw error;
+    // Written in between (rare): read the range again whole, with JSON, and
+    // diff that; the backup then holds the range as read again.
+    let again = 0;
+    counts.scanned = 0;
+    for await (const reread of tableRanges(s.ctx, table, { cursor: startCursor, after: range.after }, { json: () => true, until: range.upTo })) {
+      counts.scanned += reread.entries.length;
+      await diffAndApply(s, reread.range, reread.entries, `${pageId}:again${again++}`, add);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Diffs a range part by part and sends what differs: the JSON of the
+ * documents to send is read by id when the page came without it.
+ */
+async function diffAndApply(s: RangeScope, range: KeyRange, entries: PageEntry[], pageId: string, add: (applied: Applied) => void): Promise<void> {
+  const { target, table, lease, hint } = s;
   let part = 0;
   await diffPageInParts(target, table, range, entries, async (diff) => {
     hint.backupEmpty = !diff.match && diff.extraIdTags.length === 0 && diff.missing.length === diff.entries.length;
     if (diff.match) return;
-    const upserts = [...diff.missing, ...diff.different];
+    const changed = [...diff.missing, ...diff.different];
     if (lease === null) {
-      add({ changed: upserts.length, deleted: diff.extraIdTags.length, docsWritten: 0 });
+      add({ changed: changed.length, deleted: diff.extraIdTags.length, docsWritten: 0 });
       return;
     }
+    const upserts = await documentsWithJson(s.ctx, table, changed);
     const base = { runId: lease.runId, holder: lease.holder, table, range: diff.range, digest: diff.digest };
     const batchId = `${lease.holder}:${pageId}:${part++}`;
     try {
-      add(await applyRange({ ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
+      add(await applyRange(s, { ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
     } catch (error) {
       // Tags are short; on the rare collision the digest check refuses the
-      // batch and the part is sent again whole, replacing what the backup has.
+      // batch and the part is sent again whole, replacing what the backup has
+      // (a page read without JSON is read again whole for it).
       if (!isCode(error, ERROR_CODES.rangeMismatch)) throw error;
-      add(await applyRange({ ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
+      if (!withJson(diff.entries)) throw new PageChanged(table);
+      add(await applyRange(s, { ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
     }
-  }, diffOptions);
-  return counts;
+  }, s.diffOptions);
+}
+
+/** Files first, then the rows naming them. A file the backup lost since it said it held it (retention, in between) is copied again, once. */
+async function applyRange(s: RangeScope, args: Parameters<BackupTarget["applyRange"]>[0]) {
+  const { target, files } = s;
+  if (files === undefined) return await target.applyRange(args);
+  await files.ensure(args.upserts);
+  try {
+    return await target.applyRange(args);
+  } catch (error) {
+    if (!isCode(error, FILE_ERROR_CODES.fileMissing)) throw error;
+    files.forget(args.upserts);
+    await files.ensure(args.upserts);
+    return await target.applyRange(args);
+  }
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -2,40 +2,69 @@
 // the whole key space from a starting point: (after, upTo], the last one
 // open-ended. A document deleted between two reads still falls in exactly one
 // range, so comparing range by range misses nothing. Used by backup runs and
-// by verify.
+// by verify. Pages come with keys and hashes only unless `json` asks for the
+// documents' JSON (what a run sends); `until` stops at the end of one earlier
+// range, to read it again (its last range then ends exactly there).
 import type { ActionCtx } from "./appContext";
-import type { DocKey, KeyRange } from "../shared/keys";
-import type { DocEntry, RedactedPath } from "../shared/protocol";
-import { PageReader } from "./pageReader";
+import { compareKeys, type DocKey, type KeyRange } from "../shared/keys";
+import type { RedactedPath } from "../shared/protocol";
+import { PageReader, type PageEntry } from "./pageReader";
 
 export type TableRange = {
   range: KeyRange;
-  entries: DocEntry[];
+  entries: PageEntry[];
+  /** The cursor the range's first page was read from: reading from it again gives the range again. */
+  startCursor: string | null;
   /** Where the next page starts: saved in checkpoints. */
   cursor: string;
   isDone: boolean;
+  /** What the entries weigh as a request body with their JSON (read or not). */
+  requestBytes: number;
   /** What redaction removed from the page's documents (readPage). */
   redactions: RedactedPath[];
   redactionsCapped: string[];
 };
 
+export type RangeOptions = {
+  /** Read the next page with its documents' JSON? Asked before each page. Default: never. */
+  json?: () => boolean;
+  /** The end of the ranges read (inclusive); null or absent: the end of the table. */
+  until?: DocKey | null;
+};
+
+const keyOf = (entry: PageEntry): DocKey => ({ creationTime: entry.creationTime, id: entry.id });
+
 export async function* tableRanges(
   ctx: Pick<ActionCtx, "runQuery" | "backupFunctions">,
   table: string,
   start: { cursor: string | null; after: DocKey | null } = { cursor: null, after: null },
+  options: RangeOptions = {},
 ): AsyncGenerator<TableRange> {
   const reader = new PageReader(ctx, table);
+  const until = options.until ?? null;
   let { cursor, after } = start;
+  let startCursor = cursor;
   for (;;) {
-    const page = await reader.read(cursor);
+    const page = await reader.read(cursor, options.json?.() ?? false);
     cursor = page.continueCursor;
-    const last = page.entries.at(-1);
-    // An empty page that is not the last adds nothing: its range joins the next one.
-    if (last !== undefined || page.isDone) {
-      const upTo = page.isDone || last === undefined ? null : { creationTime: last.creationTime, id: last.id };
-      yield { range: { after, upTo }, entries: page.entries, cursor, isDone: page.isDone, redactions: page.redactions, redactionsCapped: page.redactionsCapped };
-      after = upTo;
+    let { entries, isDone } = page;
+    if (until !== null) {
+      // Past the end asked for: keep what is inside, and stop.
+      const inside = entries.filter((entry) => compareKeys(keyOf(entry), until) <= 0);
+      const last = inside.at(-1);
+      if (inside.length < entries.length || (last !== undefined && compareKeys(keyOf(last), until) === 0)) {
+        entries = inside;
+        isDone = true;
+      }
     }
-    if (page.isDone) return;
+    const last = entries.at(-1);
+    // An empty page that is not the last adds nothing: its range joins the next one.
+    if (last !== undefined || isDone) {
+      const upTo = isDone ? until : keyOf(last!);
+      yield { range: { after, upTo }, entries, startCursor, cursor, isDone, requestBytes: page.requestBytes, redactions: page.redactions, redactionsCapped: page.redactionsCapped };
+      after = upTo;
+      startCursor = cursor;
+    }
+    if (isDone) return;
   }
 }

@@ -2,12 +2,15 @@
 // table, read inside the primary, with secrets already removed. The table
 // "_storage" is the primary's file metadata (a system table, read with
 // ctx.db.system): its rows are Convex's own, sent as they are.
+// A reconciliation asks for keys and hashes only (json: false): the page
+// waits for the backup's diff without its documents' JSON, and the action
+// then reads just the documents that differ (readDocs.ts, same code path).
 import { v } from "convex/values";
 import type { Value } from "convex/values";
 import { internalQueryGeneric, type GenericDataModel, type GenericQueryCtx, type PaginationResult } from "convex/server";
 import { RedactionReport, type Sanitizer } from "../sanitize";
 import { canonicalJson, sha256 } from "../../shared/digest";
-import { jsonStringBytes } from "../requestBytes";
+import { jsonStringBytes, pageRequestBytes } from "../requestBytes";
 import { MAX_PAGE_REDACTIONS, vDocEntry, vRedactedPath, type DocEntry } from "../../shared/protocol";
 import { STORAGE_TABLE, type FileMetadata } from "../../shared/files";
 
@@ -22,8 +25,16 @@ export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
 // from their limits. A single document always goes, alone: 1 MiB at most 7x.
 export const PAGE_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
+/** A document of a page without its JSON: its key and the hash of its sanitized JSON. */
+export const vEntryKey = v.object({ id: v.string(), creationTime: v.number(), hash: v.string() });
+
 export const vPage = v.object({
+  /** The page's documents with their JSON; empty when read with json: false. */
   entries: v.array(vDocEntry),
+  /** With json: false, the page's documents without their JSON (the same keys and hashes). */
+  keys: v.optional(v.array(vEntryKey)),
+  /** What the page's documents weigh as a request body (requestBytes), JSON read or not. */
+  requestBytes: v.number(),
   continueCursor: v.string(),
   isDone: v.boolean(),
   /** The page was over PAGE_MAX_REQUEST_BYTES: nothing returned, read it again with `fits` documents. */
@@ -45,16 +56,14 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
     table: v.string(),
     cursor: v.union(v.string(), v.null()),
     maxDocs: v.optional(v.number()),
+    /** false: keys and hashes only (the JSON is still made and hashed here, and sizes the page). Default true. */
+    json: v.optional(v.boolean()),
   },
   returns: vPage,
-  handler: async (ctx, { table, cursor, maxDocs }) => {
+  handler: async (ctx, { table, cursor, maxDocs, json }) => {
     const page = await readTable(ctx, table, cursor, maxDocs ?? PAGE_MAX_DOCS);
     const report = new RedactionReport(MAX_PAGE_REDACTIONS);
-    const jsons = page.page.map((doc) =>
-      table === STORAGE_TABLE
-        ? canonicalJson(fileMetadata(doc))
-        : canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report)),
-    );
+    const jsons = page.page.map((doc) => documentJson(sanitizer, table, doc, report));
     let bytes = 0;
     let fits = 0;
     for (const json of jsons) {
@@ -65,6 +74,7 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
     if (fits < jsons.length && jsons.length > 1) {
       return {
         entries: [],
+        requestBytes: 0,
         continueCursor: cursor ?? "",
         isDone: false,
         tooLarge: true,
@@ -73,16 +83,15 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
         redactionsCapped: [],
       };
     }
-    // Hashed together: one await per page, not per document.
-    const hashes = await Promise.all(jsons.map(sha256));
-    const entries: DocEntry[] = page.page.map((doc, i) => ({
-      id: doc._id,
-      creationTime: doc._creationTime,
-      hash: hashes[i]!,
-      json: jsons[i]!,
-    }));
+    const entries = await hashedEntries(page.page, jsons);
+    const requestBytes = pageRequestBytes(jsons);
+    const documents =
+      json === false
+        ? { entries: [], keys: entries.map(({ id, creationTime, hash }) => ({ id, creationTime, hash })) }
+        : { entries };
     return {
-      entries,
+      ...documents,
+      requestBytes,
       continueCursor: page.continueCursor,
       isDone: page.isDone,
       tooLarge: false,
@@ -93,7 +102,20 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
   },
 });
 
-type Row = { _id: string; _creationTime: number } & Record<string, Value>;
+export type Row = { _id: string; _creationTime: number } & Record<string, Value>;
+
+/** A document's JSON as the backup stores it: sanitized (redactions counted in `report` if given), keys sorted. */
+export function documentJson(sanitizer: Sanitizer, table: string, doc: Row, report?: RedactionReport): string {
+  return table === STORAGE_TABLE
+    ? canonicalJson(fileMetadata(doc))
+    : canonicalJson(sanitizer.sanitizeDocument(table, doc, report));
+}
+
+/** Documents with their JSON and its hash; hashed together: one await per call, not per document. */
+export async function hashedEntries(docs: readonly Row[], jsons: readonly string[]): Promise<DocEntry[]> {
+  const hashes = await Promise.all(jsons.map(sha256));
+  return docs.map((doc, i) => ({ id: doc._id, creationTime: doc._creationTime, hash: hashes[i]!, json: jsons[i]! }));
+}
 
 /** One page of `table` in key order; "_storage" through the system reader. */
 async function readTable(ctx: GenericQueryCtx<GenericDataModel>, table: string, cursor: string | null, numItems: number): Promise<PaginationResult<Row>> {
