@@ -30,14 +30,19 @@ function base32Length(bytes: number): number {
   return Math.floor(bytes / 5) * 8 + [0, 2, 4, 5, 7][bytes % 5]!;
 }
 
+/** Character code -> base32 digit, -1 for any other character (every document's id is decoded). */
+const DIGITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGITS[ALPHABET.charCodeAt(i)] = i;
+
 function base32Decode(id: string): Uint8Array {
   const out = new Uint8Array(Math.floor((id.length * 5) / 8));
   let buffer = 0;
   let bits = 0;
   let position = 0;
-  for (const [i, character] of [...id].entries()) {
-    const value = ALPHABET.indexOf(character);
-    if (value < 0) throw new InvalidDocumentIdError(id, `character "${character}" at ${i} is not base32`);
+  for (let i = 0; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    const value = code < 128 ? DIGITS[code]! : -1;
+    if (value < 0) throw new InvalidDocumentIdError(id, `character "${String.fromCodePoint(id.codePointAt(i)!)}" at ${[...id.slice(0, i)].length} is not base32`);
     buffer = ((buffer << 5) | value) & 0xffff;
     bits += 5;
     if (bits >= 8) {
