@@ -166,20 +166,43 @@ describe("runs driven by the change log", () => {
     await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
   });
 
-  test("a run that dies after the backup applied a page resumes and re-applies it without harm", async () => {
+  // What a restore point records of a table after a crash: the restore refuses a point whose documents differ from its count.
+  const recordedOrders = async () => (await d.backup.t.run((ctx) => ctx.db.query("runs").withIndex("by_seq").order("desc").first()))!.tables.find((t) => t.table === "orders")!.documents;
+
+  test("a run that dies after the backup applied part of a page resumes, re-applies it without harm, and counts right", async () => {
     await runNow();
-    await changeShop(d.primary, ids, { fraction: 0.1, deletes: 2, inserts: 2 });
-    // The backup applies the changes, then saving the cursor fails for good: the run dies.
-    d.backup.server.faults.add({ path: "runs:checkpoint", skip: 1, fault: { kind: "status", status: 503 }, times: Infinity });
+    await changeShop(d.primary, ids, { fraction: 0.1, deletes: 2, inserts: 5 });
+    // The page's first batch is applied; every other one fails for good: the run dies, its log rows stay.
+    d.backup.server.faults.add({ path: "sync:applyChanges", skip: 1, fault: { kind: "status", status: 503 }, times: Infinity });
     await expect(runNow()).rejects.toThrow(/HTTP 503/);
     expect(await logRows()).toBeGreaterThan(0);
     d.backup.server.faults.clear();
     const resumed = await runNow();
     expect(resumed).toMatchObject({ status: "completed", mode: "log" });
-    // Applied before the failure: the second time changes nothing.
-    expect(resumed.tables.every((t) => t.changed === 0 && t.deleted === 0)).toBe(true);
+    expect(resumed.tables.find((t) => t.table === "orders")!.documents).toBe(SIZE.orders + 5 - 2);
+    expect(await recordedOrders()).toBe(SIZE.orders + 5 - 2);
     expect(await logRows()).toBe(0);
     await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  });
+
+  test("a run that dies after dropping the log rows, before its cursor was saved, loses nothing and counts right", async () => {
+    await runNow();
+    await changeShop(d.primary, ids, { fraction: 0.1, deletes: 2, inserts: 5 });
+    // Everything is applied and the rows are dropped; completing the run fails for good.
+    d.backup.server.faults.add({ path: "runs:finishRun", fault: { kind: "status", status: 503 }, times: Infinity });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-25T10:00:00Z"));
+    await expect(runNow()).rejects.toThrow(/HTTP 503/);
+    expect(await logRows()).toBe(0);
+    d.backup.server.faults.clear();
+    // Once its lease expired, the run is resumed: it finds nothing left to read, yet records what the first attempt applied.
+    vi.setSystemTime(new Date("2026-11-25T11:00:00Z"));
+    const resumed = await runNow();
+    expect(resumed).toMatchObject({ status: "completed", mode: "log" });
+    expect(resumed.tables.every((t) => t.scanned === 0 && t.changed === 0)).toBe(true);
+    expect(await recordedOrders()).toBe(SIZE.orders + 5 - 2);
+    await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+    expect((await d.primary.t.action(internal.backup.verify, {})).ok).toBe(true);
   });
 
   test("a configuration change and the weekly schedule bring a reconciliation", async () => {

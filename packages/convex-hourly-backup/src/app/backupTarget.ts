@@ -21,6 +21,7 @@ import type {
   recentRunsArgs,
   RecentRunsResult,
   retireTableArgs,
+  TableCounts,
   vRetireTableResult,
 } from "../shared/protocol";
 import { utf8Length } from "../shared/digest";
@@ -128,7 +129,8 @@ export class BackupTarget {
     return this.call("mutation", "runs:releaseRun", args);
   }
 
-  finishRun(args: Args<typeof finishRunArgs>): Promise<null> {
+  /** Completes the run; returns the counts recorded with the restore point. */
+  finishRun(args: Args<typeof finishRunArgs>): Promise<TableCounts[]> {
     return this.call("mutation", "runs:finishRun", args);
   }
 

@@ -1,14 +1,15 @@
 // A change-log run's data path for every table at once: read the documents
 // the log names since the cursor (sanitized and hashed inside the primary,
-// backupLog.readChanges), send them to the backup by id, then save the
-// cursor on the backup and drop the drained rows, page after page. Applying
-// a page twice changes nothing, so a run that dies anywhere resumes from the
-// last saved cursor and loses nothing.
+// backupLog.readChanges), send them to the backup by id, then drop the
+// drained rows, page after page, saving the cursor on the backup every
+// CHECKPOINT_INTERVAL_MS (and with the finished run). Applying a page twice
+// changes nothing and a dropped row's changes are in the backup, so a run
+// that dies anywhere resumes from the last saved cursor and loses nothing.
 import type { ActionCtx } from "./appContext";
 import { MAX_CHANGES_PER_BATCH, zeroCounts, type LogCursor, type TableCounts } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import { compareKeys } from "../shared/keys";
-import type { RunLease } from "./syncTable";
+import { CHECKPOINT_INTERVAL_MS, type RunLease } from "./syncTable";
 import type { RedactionReport } from "./redaction/report";
 
 export type DrainResult = {
@@ -36,6 +37,7 @@ export async function drainLog(
   const counts = new Map(tables.map((table) => [table, { ...zeroCounts(table), created: 0 }]));
   const bytesAtStart = target.bytesSent;
   let cursor = from;
+  let lastSaved = Date.now();
   for (;;) {
     const page = await ctx.runQuery(ctx.backupFunctions.readChanges, { after: cursor, tables: [...tables] });
     report?.merge(page.redactions, page.redactionsCapped);
@@ -75,12 +77,20 @@ export async function drainLog(
     if (failed !== undefined) throw failed.reason;
     const moved = page.cursor !== null && cursorKey(page.cursor) !== cursorKey(cursor);
     cursor = page.cursor;
-    // Acknowledged: the backup learns the new cursor first, then the rows go.
+    const stopping = page.isDone || Date.now() >= deadline;
     if (moved && lease !== null) {
-      await saveCursor(cursor!);
+      // Acknowledged: the rows go. A run that dies before its cursor is saved
+      // resumes from an older cursor and finds these rows gone, which is
+      // right: the backup holds their changes. The cursor is saved now and
+      // then (a crash re-reads at most that much), and before a continuation;
+      // a finished drain's cursor is saved with the run (finishRun).
       if (page.drainedRows.length > 0) await ctx.runMutation(ctx.backupFunctions.deleteRows, { ids: page.drainedRows });
+      if ((stopping && !page.isDone) || Date.now() - lastSaved >= CHECKPOINT_INTERVAL_MS) {
+        await saveCursor(cursor!);
+        lastSaved = Date.now();
+      }
     }
-    if (page.isDone || Date.now() >= deadline) {
+    if (stopping) {
       // Bytes are counted per request, not per table: shared out by documents read.
       const sent = target.bytesSent - bytesAtStart;
       const read = [...counts.values()].reduce((sum, c) => sum + c.scanned, 0);

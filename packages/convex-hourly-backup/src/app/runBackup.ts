@@ -88,6 +88,8 @@ export async function runBackup(
   const retired = (begun?.previousTables ?? []).map((t) => t.table).filter((table) => !configured.has(table));
 
   const results: TableCounts[] = [];
+  // Tables whose documents the backup counts from this run's change-log batches (see finishRun).
+  const countedFromLog: string[] = [];
   // What redaction removed, from every page this run reads (a continuation goes on from its predecessor's).
   const report = new RedactionReport(MAX_RUN_REDACTIONS);
   report.merge(begun?.redactions ?? []);
@@ -103,7 +105,9 @@ export async function runBackup(
           { ...options, asked: options.reconcile, partial: tables.length < options.configuredTables.length, now: started },
           () => ctx.runQuery(ctx.backupFunctions.logEnd, {}),
         ));
-      if (begun.log === null) await target.checkpoint({ ...leaseArgs(begun.lease), log });
+      // A scan's starting point must survive a crash (a resumed scan must not
+      // re-choose it); a log run's needs not: resumed, it chooses again.
+      if (begun.log === null && log.mode === "scan") await target.checkpoint({ ...leaseArgs(begun.lease), log });
       console.log(`${label} run ${begun.lease.runId}: ${log.mode === "log" ? "reading the change log" : `reconciliation scan (${log.reason})`}`);
       if (!options.changeCapture) {
         // Say it plainly: without the log every hour costs a read of every document.
@@ -170,6 +174,7 @@ export async function runBackup(
       // (File storage was compared like a scan, and said so.)
       if (log.mode === "log" && fromScan === undefined) console.log(`${label} ${describeCounts(counts, { dryRun: options.dryRun, mode: "log" })}`);
       results.push(counts);
+      if (fromScan === undefined && fromLog !== undefined) countedFromLog.push(table);
     }
 
     // Step 6: tables no longer backed up leave the restore points from this run on.
@@ -197,15 +202,21 @@ export async function runBackup(
   // drain deleted (written before it began, or left by a run that died).
   if (lease !== null) {
     const schema = await runSchema(options, begun!.previousSchemaHash, label);
-    await target.finishRun({
+    const recorded = await target.finishRun({
       runId: lease.runId,
       holder: lease.holder,
       tables: results,
       configuredTables: options.configuredTables,
       log,
+      countedFromLog,
       redactions: report.entries(),
       ...(schema === null ? {} : { schema }),
     });
+    // The backup counts a change-log table's documents from what every attempt of the run applied.
+    for (const counts of results) {
+      const documents = recorded.find((t) => t.table === counts.table)?.documents;
+      if (documents !== undefined) counts.documents = documents;
+    }
     if (log.mode === "scan" && log.cursor !== null && options.changeCapture) await dropDrained(ctx, log.cursor);
   }
   // What the backup leaves out: per table, and each path seen for the first time (a dry run compares with nothing).

@@ -8,6 +8,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { requireSecret } from "./lib/auth";
 import { validateTableList, validateTableName } from "./lib/validateBatch";
 import { knownRedactions, storeSchema, validateRedactions } from "./lib/runRecords";
+import { countedFromLogBatches } from "./lib/logCounts";
 import { checkLabel, checkLabelFree, checkPinRoom } from "./lib/labels";
 import {
   beginRunArgs,
@@ -18,6 +19,7 @@ import {
   MIN_LEASE_MS,
   releaseRunArgs,
   vBeginRunResult,
+  vTableCounts,
   type TableCheckpoint,
   type TableCounts,
 } from "../shared/protocol";
@@ -142,8 +144,9 @@ export const releaseRun = mutation({
 
 export const finishRun = mutation({
   args: finishRunArgs,
-  returns: v.null(),
-  handler: async (ctx, { secret, runId, holder, tables, configuredTables, log, redactions, schema }) => {
+  // The counts recorded with the restore point (the backup's own document counts for countedFromLog).
+  returns: v.array(vTableCounts),
+  handler: async (ctx, { secret, runId, holder, tables, configuredTables, log, redactions, schema, countedFromLog }) => {
     await requireSecret(secret);
     validateTableList(tables.map((t) => t.table));
     validateTableList(configuredTables);
@@ -151,19 +154,23 @@ export const finishRun = mutation({
     const id = ctx.db.normalizeId("runs", runId);
     const existing = id === null ? null : await ctx.db.get("runs", id);
     // A resent finishRun whose first reply was lost: already done.
-    if (existing?.status === "completed" && existing.holder === holder) return null;
+    if (existing?.status === "completed" && existing.holder === holder) return existing.tables;
     const run = await getHeldRun(ctx.db, runId, holder);
     const planned = new Set(run.plannedTables ?? []);
     if (!tables.every((t) => planned.has(t.table))) {
       throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "The counts name a table this run does not back up." });
     }
+    if (countedFromLog !== undefined) validateTableList(countedFromLog);
+    const previous = await newestCompleted(ctx.db);
+    const counted = await countedFromLogBatches(ctx.db, run._id, previous?.tables ?? [], tables, countedFromLog ?? []);
+    const recorded = withUnscannedTables(previous, counted, configuredTables);
     await ctx.db.patch("runs", run._id, {
       status: "completed",
-      tables: await withUnscannedTables(ctx.db, tables, configuredTables),
+      tables: recorded,
       configuredTables,
       ...(log === undefined ? {} : { log }),
       // The paths known at this point (its own, then the previous point's) and its schema.
-      redactions: knownRedactions(redactions ?? run.redactions ?? [], (await newestCompleted(ctx.db))?.redactions ?? [], configuredTables),
+      redactions: knownRedactions(redactions ?? run.redactions ?? [], previous?.redactions ?? [], configuredTables),
       ...(schema === undefined ? {} : { schemaHash: await storeSchema(ctx.db, schema) }),
       finishedAt: Date.now(),
       leaseExpiresAt: 0,
@@ -171,7 +178,7 @@ export const finishRun = mutation({
       // Only a run still going resumes from them.
       checkpoints: undefined,
     });
-    return null;
+    return recorded;
   },
 });
 
@@ -207,12 +214,7 @@ function newestCompleted(db: DatabaseReader): Promise<Doc<"runs"> | null> {
  * the primary no longer backs up (excluded, or gone from its schema) is not
  * carried: from this run on, restore points leave it out.
  */
-async function withUnscannedTables(
-  db: DatabaseReader,
-  tables: TableCounts[],
-  configuredTables: readonly string[],
-): Promise<TableCounts[]> {
-  const previous = await newestCompleted(db);
+function withUnscannedTables(previous: Doc<"runs"> | null, tables: TableCounts[], configuredTables: readonly string[]): TableCounts[] {
   const scanned = new Set(tables.map((t) => t.table));
   const configured = new Set(configuredTables);
   const carried = (previous?.tables ?? [])

@@ -61,6 +61,8 @@ export const vBatchFields = {
   deleted: v.number(),
   docsWritten: v.number(),
   created: v.optional(v.number()),
+  /** A change-log batch's table (applyChanges): finishRun counts a table's documents from its batches. */
+  table: v.optional(v.string()),
 };
 
 export const vVersionFields = {
@@ -162,7 +164,9 @@ export default defineSchema({
   // One per applied batch: written by sync.applyRange so a resent batch (its
   // reply was lost) is answered from here instead of applied twice; deleted
   // with its run by retention.prune.
-  batches: defineTable(vBatchFields).index("by_run_batch", ["runId", "batchId"]),
+  // finishRun reads a run's change-log batches of a table to count its
+  // documents (whatever attempt of the run applied them).
+  batches: defineTable(vBatchFields).index("by_run_batch", ["runId", "batchId"]).index("by_run_table", ["runId", "table"]),
   // One per document version: written by sync.applyRange; the open ones
   // (toSeq null) are the backup's current state, read by sync.diffRange;
   // read by restore; deleted by retention.prune when no kept point needs it.

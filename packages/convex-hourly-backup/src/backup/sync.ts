@@ -167,7 +167,7 @@ export const applyChanges = mutation({
       digestChanges.push({ key: versionKey(open), hashes: [open.hash] });
     }
     await adjustRangeDigests(ctx.db, table, digestChanges);
-    await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
+    await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, table, ...result });
     return result;
   },
 });

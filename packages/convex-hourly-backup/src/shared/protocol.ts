@@ -220,6 +220,13 @@ export const finishRunArgs = {
   configuredTables: v.array(v.string()),
   /** Where the change log stands at this restore point; the next run starts there. */
   log: v.optional(vLogState),
+  /**
+   * Tables whose changes this run took from the change log only: the backup
+   * counts their documents itself (the previous point's count, plus what this
+   * run's change-log batches created, minus what they closed, in whichever
+   * attempt), so a run resumed after a crash records them right.
+   */
+  countedFromLog: v.optional(v.array(v.string())),
   /** Distinct paths this run redacted, with counts (at most MAX_RUN_REDACTIONS); never a value. */
   redactions: v.optional(v.array(vRedactedPath)),
   /** The primary's schema at this run, stored with the restore point (restores check documents against it). */

@@ -23,6 +23,7 @@ import type * as lib_files from "../lib/files.js";
 import type * as lib_history from "../lib/history.js";
 import type * as lib_historyProtocol from "../lib/historyProtocol.js";
 import type * as lib_labels from "../lib/labels.js";
+import type * as lib_logCounts from "../lib/logCounts.js";
 import type * as lib_rangeDigests from "../lib/rangeDigests.js";
 import type * as lib_rangePlan from "../lib/rangePlan.js";
 import type * as lib_restoreDocuments from "../lib/restoreDocuments.js";
@@ -62,6 +63,7 @@ declare const fullApi: ApiFromModules<{
   "lib/history": typeof lib_history;
   "lib/historyProtocol": typeof lib_historyProtocol;
   "lib/labels": typeof lib_labels;
+  "lib/logCounts": typeof lib_logCounts;
   "lib/rangeDigests": typeof lib_rangeDigests;
   "lib/rangePlan": typeof lib_rangePlan;
   "lib/restoreDocuments": typeof lib_restoreDocuments;
