@@ -3,10 +3,10 @@
 // (tests/install.test.ts).
 //
 // Offline install: `npm install --offline` of the package's tarball, with the
-// app's own dependencies on convex, convex-helpers and fflate given as
+// app's own dependencies on convex, convex-helpers, fflate and @noble/hashes given as
 // `file:` links to this repository's node_modules copies. npm links those
 // folders (it copies nothing and installs nothing into them), unpacks the
-// tarball, and finds the tarball's dependencies (convex-helpers, fflate; the
+// tarball, and finds the tarball's dependencies (convex-helpers, fflate, @noble/hashes; the
 // convex peer) already satisfied by the links, so it needs neither the
 // registry nor a populated cache (it runs with an empty one). Every `convex` import, the harness's and the app's,
 // then resolves to one real path: one copy of convex is loaded.
@@ -20,7 +20,7 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const PACKAGE_DIR = join(ROOT, "packages/convex-hourly-backup");
 export const PACKAGE_NAME = "convex-hourly-backup";
 /** Installed from this repository's node_modules as links: the app's and the package's dependencies. */
-export const LINKED_DEPENDENCIES = ["convex", "convex-helpers", "fflate"] as const;
+export const LINKED_DEPENDENCIES = ["convex", "convex-helpers", "fflate", "@noble/hashes"] as const;
 
 const exec = promisify(execFile);
 

@@ -5,9 +5,11 @@
 // updatable in place, so the backup keeps the digests of ranges it has seen
 // current as single documents change (a hash covers the document's _id, so
 // two documents never cancel out).
-// Runs in Convex's default runtime: TextEncoder only (SHA-256 in sha256.ts).
+// Runs in Convex's default runtime: TextEncoder and @noble/hashes (plain JS).
+// SHA-256 is synchronous: crypto.subtle's digest is one async job and promise
+// per call, which cost more than hashing a document of a few hundred bytes.
 import { convexToJson, type Value } from "convex/values";
-import { sha256Utf8 } from "./sha256";
+import { sha256 as sha256Digest } from "@noble/hashes/sha2.js";
 
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const BASE64URL_INDEX = new Int8Array(128).fill(-1);
@@ -35,6 +37,11 @@ const scratch = new Uint8Array(48 * 1024);
 
 export function utf8Length(text: string): number {
   return text.length * 3 <= scratch.length ? encoder.encodeInto(text, scratch).written : encoder.encode(text).length;
+}
+
+/** SHA-256 of the text's UTF-8 bytes (lone surrogates as U+FFFD, as TextEncoder writes them). */
+function sha256Utf8(text: string): Uint8Array {
+  return sha256Digest(encoder.encode(text));
 }
 
 /** SHA-256 of the text's UTF-8 bytes. */

@@ -3,7 +3,6 @@
 // the same query as the log rows, with secrets already removed. Then, once
 // the backup acknowledged them, the drained rows are dropped.
 import { v } from "convex/values";
-import type { Value } from "convex/values";
 import {
   internalMutationGeneric,
   internalQueryGeneric,
@@ -18,9 +17,9 @@ import type { GenericId } from "convex/values";
 import { RedactionReport, type Sanitizer } from "../sanitize";
 import { jsonStringBytes } from "../requestBytes";
 import { CHANGE_LOG_TABLE, type ChangeLogDataModel } from "../changeLog/schema";
-import { PAGE_MAX_BYTES, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES } from "./readPage";
-import { canonicalJson, sha256, utf8Length } from "../../shared/digest";
-import { MAX_PAGE_REDACTIONS, vDocEntry, vLogCursor, vRedactedPath, type DocEntry, type LogCursor } from "../../shared/protocol";
+import { documentJson, hashedEntries, PAGE_MAX_BYTES, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES, type Row } from "./readPage";
+import { utf8Length } from "../../shared/digest";
+import { MAX_PAGE_REDACTIONS, vDocEntry, vLogCursor, vRedactedPath, type LogCursor } from "../../shared/protocol";
 
 // A page of the log holds up to LOG_PAGE_MAX_DOCS documents (PAGE_MAX_BYTES
 // and PAGE_MAX_REQUEST_BYTES bound their size, as for a scan's page): an
@@ -63,7 +62,6 @@ export const vChangesPage = v.object({
 });
 
 type LogRow = DocumentByName<ChangeLogDataModel, typeof CHANGE_LOG_TABLE>;
-type AppDoc = DocumentByName<GenericDataModel, string>;
 
 // The app's builders, typed for the change log (the rest of its schema is unknown here).
 const internalQuery = internalQueryGeneric as QueryBuilder<ChangeLogDataModel, "internal">;
@@ -109,7 +107,7 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
   },
   returns: vChangesPage,
   handler: async (ctx, { after, tables }) => {
-    const byTable = new Map<string, { upserts: { doc: AppDoc; json: string }[]; deletedIds: string[] }>();
+    const byTable = new Map<string, { upserts: { doc: Row; json: string }[]; deletedIds: string[] }>();
     const seen = new Set<string>();
     let cursor = after;
     let docs = 0;
@@ -160,10 +158,10 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
             group.deletedIds.push(id);
             continue;
           }
-          const json = canonicalJson(sanitizer.sanitizeDocument(table, doc as { [key: string]: Value }, report));
+          const json = documentJson(sanitizer, table, doc as Row, report);
           bytesRead += utf8Length(json);
           requestBytes += jsonStringBytes(json);
-          group.upserts.push({ doc, json });
+          group.upserts.push({ doc: doc as Row, json });
         }
         if (full) break;
         drainedRows.push(row._id);
@@ -179,18 +177,11 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
       wanted = chunkSize();
       rows = await rowsAfterRow(ctx, rows.at(-1)!, wanted);
     }
-    // Hashed together: one await per page, not per document.
-    const out = [];
-    for (const [table, group] of byTable) {
-      const hashes = await Promise.all(group.upserts.map(({ json }) => sha256(json)));
-      const upserts: DocEntry[] = group.upserts.map(({ doc, json }, i) => ({
-        id: doc._id as string,
-        creationTime: doc._creationTime as number,
-        hash: hashes[i]!,
-        json,
-      }));
-      out.push({ table, upserts, deletedIds: group.deletedIds });
-    }
+    const out = [...byTable].map(([table, group]) => ({
+      table,
+      upserts: hashedEntries(group.upserts.map(({ doc }) => doc), group.upserts.map(({ json }) => json)),
+      deletedIds: group.deletedIds,
+    }));
     const isDone = logEnded;
     return { tables: out, cursor, isDone, idsRead, drainedRows, redactions: report.entries(), redactionsCapped: report.capped() };
   },

@@ -47,7 +47,7 @@ export const defineReadDocs = (sanitizer: Sanitizer) =>
         found.push(doc);
         jsons.push(json);
       }
-      const entries = await hashedEntries(found.filter((doc) => doc !== null), jsons);
+      const entries = hashedEntries(found.filter((doc) => doc !== null), jsons);
       let next = 0;
       return { docs: found.map((doc) => (doc === null ? null : entries[next++]!)) };
     },

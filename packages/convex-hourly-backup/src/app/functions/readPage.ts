@@ -9,7 +9,7 @@ import { v } from "convex/values";
 import type { Value } from "convex/values";
 import { internalQueryGeneric, type GenericDataModel, type GenericQueryCtx, type PaginationResult } from "convex/server";
 import { RedactionReport, type Sanitizer } from "../sanitize";
-import { canonicalJson, sha256 } from "../../shared/digest";
+import { canonicalJson, sha256Sync } from "../../shared/digest";
 import { jsonStringBytes, pageRequestBytes } from "../requestBytes";
 import { MAX_PAGE_REDACTIONS, vDocEntry, vRedactedPath, type DocEntry } from "../../shared/protocol";
 import { STORAGE_TABLE, type FileMetadata } from "../../shared/files";
@@ -83,7 +83,7 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
         redactionsCapped: [],
       };
     }
-    const entries = await hashedEntries(page.page, jsons);
+    const entries = hashedEntries(page.page, jsons);
     const requestBytes = pageRequestBytes(jsons);
     const documents =
       json === false
@@ -111,10 +111,9 @@ export function documentJson(sanitizer: Sanitizer, table: string, doc: Row, repo
     : canonicalJson(sanitizer.sanitizeDocument(table, doc, report));
 }
 
-/** Documents with their JSON and its hash; hashed together: one await per call, not per document. */
-export async function hashedEntries(docs: readonly Row[], jsons: readonly string[]): Promise<DocEntry[]> {
-  const hashes = await Promise.all(jsons.map(sha256));
-  return docs.map((doc, i) => ({ id: doc._id, creationTime: doc._creationTime, hash: hashes[i]!, json: jsons[i]! }));
+/** Documents with their JSON and its hash (synchronous: no promise per document). */
+export function hashedEntries(docs: readonly Row[], jsons: readonly string[]): DocEntry[] {
+  return docs.map((doc, i) => ({ id: doc._id, creationTime: doc._creationTime, hash: sha256Sync(jsons[i]!), json: jsons[i]! }));
 }
 
 /** One page of `table` in key order; "_storage" through the system reader. */
