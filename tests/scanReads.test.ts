@@ -6,9 +6,10 @@
 //
 // The action's runQuery is wrapped to see what crosses: runNow's own handler
 // runs in an inline action whose ctx.runQuery records each result.
-import { getFunctionName, type GenericActionCtx, type GenericDataModel } from "convex/server";
+import { fileURLToPath } from "node:url";
+import { getFunctionName, makeFunctionReference, type GenericActionCtx, type GenericDataModel } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { runNow } from "../convex/backup";
 import { startDeployments, type Deployments } from "../harness/deployments";
@@ -140,4 +141,24 @@ test("a document written or deleted between its page's read and its own: the pag
   expect(crossed.jsonPages.get("orders")).toBe(2);
   expect(counts(summary, "orders")).toMatchObject({ changed: 2, deleted: 1 });
   await expectRestoreEquals(d, "latest", await snapshotPrimary(d, TABLES));
+}, 120_000);
+
+test("an app whose convex/backup.ts does not export readDocs yet (upgraded from 0.2.0): a reconciliation still completes, and says what to add", async () => {
+  const fixture = fileURLToPath(new URL("./fixtures/noReadDocs", import.meta.url));
+  const old = await startDeployments({ primaryDir: fixture });
+  try {
+    const shop = await seedShop(old.primary, { users: 20, products: 20, orders: 1_200 });
+    const runNowRef = makeFunctionReference<"action", { reconcile?: boolean }, RunSummary>("backup:runNow");
+    expect((await old.primary.t.action(runNowRef, {})).status).toBe("completed");
+    await old.primary.t.run((ctx) => ctx.db.patch("orders", shop.orders[1_100]!, { status: "cancelled" }));
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void warnings.push(line));
+    const reconciled = await old.primary.t.action(runNowRef, { reconcile: true }).finally(() => warn.mockRestore());
+    expect(reconciled.status).toBe("completed");
+    expect(reconciled.tables.find((t) => t.table === "orders")).toMatchObject({ changed: 1, documents: 1_200 });
+    expect(warnings.filter((line) => line.includes("readDocs is not exported"))).toHaveLength(1);
+    expect((await old.primary.t.action(makeFunctionReference<"action", Record<string, never>, { ok: boolean }>("backup:verify"), {})).ok).toBe(true);
+  } finally {
+    await old.close();
+  }
 }, 120_000);

@@ -64,7 +64,12 @@ export async function documentsWithJson(ctx: Reader, table: string, entries: rea
   let rest = entries.filter((entry) => entry.json === undefined);
   while (rest.length > 0) {
     const ids = rest.slice(0, PAGE_MAX_DOCS).map((entry) => entry.id);
-    const { docs } = await ctx.runQuery(ctx.backupFunctions.readDocs, { table, ids });
+    const { docs } = await ctx.runQuery(ctx.backupFunctions.readDocs, { table, ids }).catch((error: unknown) => {
+      if (!isMissingReadDocs(error)) throw error;
+      warnMissingReadDocs(ctx);
+      // The range is read again whole, with JSON, as before readDocs existed.
+      throw new PageChanged(table);
+    });
     if (docs.length === 0) throw new Error(`${table}: readDocs answered no document`);
     docs.forEach((doc, i) => {
       if (doc === null || doc.hash !== rest[i]!.hash) throw new PageChanged(table);
@@ -73,4 +78,22 @@ export async function documentsWithJson(ctx: Reader, table: string, entries: rea
     rest = rest.slice(docs.length);
   }
   return entries.map((entry) => (entry.json !== undefined ? (entry as DocEntry) : read.get(entry.id)!));
+}
+
+// An app upgraded from 0.2 whose convex/backup.ts does not export readDocs
+// yet: its scans still work (changed pages are read again whole), and say so.
+const warned = new WeakSet<object>();
+
+function isMissingReadDocs(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.includes("readDocs") && /could not find|no such export/i.test(message);
+}
+
+function warnMissingReadDocs(ctx: object): void {
+  if (warned.has(ctx)) return;
+  warned.add(ctx);
+  console.warn(
+    "[backup] readDocs is not exported by your convex/backup.ts: add it to the names exported from defineBackup " +
+      "(README: Add it to your app). Until then a reconciliation reads each changed page twice.",
+  );
 }
