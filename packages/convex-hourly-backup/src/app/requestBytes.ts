@@ -3,7 +3,6 @@
 // is escaped once more. A page of 1 MiB documents full of quotes is about
 // twice its JSON on the wire; flow control and page sizes count this, not
 // the JSON alone.
-import type { DocEntry } from "../shared/protocol";
 import { utf8Length } from "../shared/digest";
 
 /** Fixed per-document overhead: the id, creation time, hash and field names. */
@@ -20,15 +19,7 @@ export function jsonStringBytes(text: string): number {
   return utf8Length(text) + extra;
 }
 
-export function requestBytes(entries: readonly DocEntry[]): number {
-  let total = 0;
-  for (const entry of entries) total += jsonStringBytes(entry.json) + ENTRY_OVERHEAD;
-  return total;
-}
-
-/** requestBytes of a page's documents from their JSON: readPage tells a page read without it what it weighs. */
-export function pageRequestBytes(jsons: readonly string[]): number {
-  let total = 0;
-  for (const json of jsons) total += jsonStringBytes(json) + ENTRY_OVERHEAD;
-  return total;
+/** What a page's `documents` weigh as a request body, given the jsonStringBytes of their JSON added up. */
+export function pageRequestBytes(jsonBytes: number, documents: number): number {
+  return jsonBytes + documents * ENTRY_OVERHEAD;
 }

@@ -84,7 +84,8 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
       };
     }
     const entries = hashedEntries(page.page, jsons);
-    const requestBytes = pageRequestBytes(jsons);
+    // The page fits (or is a single document): `bytes` counted every document's JSON.
+    const requestBytes = pageRequestBytes(bytes, jsons.length);
     const documents =
       json === false
         ? { entries: [], keys: entries.map(({ id, creationTime, hash }) => ({ id, creationTime, hash })) }
