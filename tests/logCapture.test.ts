@@ -12,9 +12,6 @@ import type { RunSummary } from "../packages/convex-hourly-backup/src/app/runRep
 import { CHANGE_LOG_TABLE } from "../packages/convex-hourly-backup/src/app/changeLog/schema";
 import type { Plan } from "./fixtures/captureApp/writes";
 import { currentBackup } from "./support/backupContents";
-import { Triggers } from "convex-helpers/server/triggers";
-import type { GenericDatabaseWriter, GenericDataModel } from "convex/server";
-import { ChangeRecorder } from "../packages/convex-hourly-backup/src/app/changeLog/recorder";
 import type { LogCursor } from "../packages/convex-hourly-backup/src/shared/protocol";
 import type { vChangesPage } from "../packages/convex-hourly-backup/src/app/functions/changeLog";
 import type { Infer } from "convex/values";
@@ -146,27 +143,3 @@ test("a wrapped mutation writing 15,998 documents commits (with its 2 log rows: 
   expect(delivered.size).toBe(15_998);
   expect([...delivered].sort()).toEqual(notes.sort());
 }, 60_000);
-
-test("composed with convex-helpers Triggers (the recorder innermost): the app's writes and the triggers' own are noted", async () => {
-  await runNow();
-  const product = ids.products[0]!;
-  const written = await d.primary.t.run(async (ctx) => {
-    const triggers = new Triggers<GenericDataModel>();
-    // A trigger that writes elsewhere: its write goes through the recorder too.
-    triggers.register("notes", async (tctx, change) => {
-      if (change.operation === "insert") await tctx.db.patch("products", product, { price: change.newDoc.n as number });
-    });
-    const recorder = new ChangeRecorder(ctx.db as unknown as GenericDatabaseWriter<GenericDataModel>);
-    const { db } = triggers.wrapDB({ ...ctx, db: recorder.db });
-    const note = await db.insert("notes", { n: 42 });
-    const gone = await db.insert("notes", { n: 43 });
-    await db.patch("notes", note, { n: 44 });
-    await db.delete("notes", gone);
-    await recorder.flush();
-    return [note, gone];
-  });
-  expect((await logRows()).flatMap((row) => row.ids).sort()).toEqual([...written, product].sort());
-  await runNow();
-  expect(await backedUpNotes()).toEqual(new Map([[written[0], 44]]));
-  expect((await backedUpPrices()).get(product)).toBe(43);
-});
