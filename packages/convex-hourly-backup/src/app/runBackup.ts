@@ -18,6 +18,7 @@ import type { GenericSchema, SchemaDefinition } from "convex/server";
 import type { RestorePlaceholders } from "./redaction/config";
 import { STORAGE_TABLE } from "../shared/files";
 import { FileCopier } from "./fileCopy";
+import { lackSkippedFiles } from "./fileLimits";
 
 export { formatBytes, sumCounts, vRunSummary, type RunSummary } from "./runReport";
 
@@ -113,7 +114,7 @@ export async function runBackup(
         // Say it plainly: without the log every hour costs a read of every document.
         console.warn(
           `${label} no change capture: this run reads every document of every table, as every run will. ` +
-            "Spread backupTables into your schema and build your mutations with withChangeCapture (README: Change capture) so hourly runs read only what changed.",
+            "Spread backupTables into your schema and build your mutations with withChangeCapture (README: Add it to your app, step 3) so hourly runs read only what changed.",
         );
       }
     }
@@ -330,6 +331,7 @@ function combine(
   if (fromScan?.filesCopied !== undefined) {
     counts.filesCopied = fromScan.filesCopied;
     counts.fileBytesCopied = fromScan.fileBytesCopied ?? 0;
+    lackSkippedFiles(counts, fromScan);
   }
   return counts;
 }
