@@ -2,7 +2,8 @@
 // projected from the measured runs, beside what Convex includes.
 import { HOUR_MS, planRetention, RETENTION_POLICY, type RunInfo } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
 import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionPrune";
-import { DEFAULT_RECONCILE_EVERY_MS } from "../packages/convex-hourly-backup/src/app/runMode";
+/** The weekly reconciliation this bench measured before rolling verification (issue 18). */
+const DEFAULT_RECONCILE_EVERY_MS = 7 * 24 * 60 * 60_000;
 import { billableOf, GIB, rawOf, ZERO_IO, type DeploymentIo, type RunIo } from "./ioFigures";
 
 /** Hourly runs in a 30-day month. */

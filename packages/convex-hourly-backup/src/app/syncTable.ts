@@ -15,7 +15,8 @@
 // reconciliation holds does not grow with its pages. Pages sent whole (the
 // backup holds nothing there) are read with their JSON.
 import type { ActionCtx } from "./appContext";
-import type { KeyRange } from "../shared/keys";
+import type { DocKey, KeyRange } from "../shared/keys";
+import type { CreatedWindow } from "./functions/readPage";
 import { ERROR_CODES, zeroCounts, type TableCheckpoint, type TableCounts } from "../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPageInParts } from "./rangeDiff";
@@ -49,6 +50,18 @@ export function emptyCheckpoint(table: string): TableCheckpoint {
   };
 }
 
+export type SyncOptions = {
+  fresh: boolean;
+  report?: RedactionReport;
+  files?: FileCopier;
+  backupEmpty?: boolean;
+  /** A verification slice: stop after this many documents (the checkpoint says where the next slice starts). */
+  maxDocs?: number;
+  /** The new-documents check: only documents created in this window, up to `until` (verification.ts). */
+  created?: CreatedWindow;
+  until?: DocKey;
+};
+
 /**
  * Syncs `table` from `start` until the end or `deadline`. Returns the table's
  * checkpoint: done, or where a continuation must pick up.
@@ -65,7 +78,7 @@ export async function syncTable(
    * backupEmpty: the backup held none of the table at its last restore point (a first run, a new table):
    * every page will be sent, so each is read with its JSON.
    */
-  options: { fresh: boolean; report?: RedactionReport; files?: FileCopier; backupEmpty?: boolean } = { fresh: false },
+  options: SyncOptions = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
   const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
@@ -106,13 +119,14 @@ export async function syncTable(
   };
 
   const hint: EmptyHint = { backupEmpty: false };
-  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files };
+  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files, created: options.created };
   // JSON only for pages that will be sent whole; a dry run sends nothing.
   const expectEmpty = options.backupEmpty ?? false;
   const json = () => lease !== null && (expectEmpty || hint.backupEmpty);
   const flow = new FlowControl(target);
   let no = 0;
-  for await (const page of start.done ? [] : tableRanges(ctx, table, start, { json })) {
+  const bounds = { json, maxDocs: options.maxDocs, created: options.created, until: options.until };
+  for await (const page of start.done ? [] : tableRanges(ctx, table, start, bounds)) {
     const { range, entries, startCursor, cursor, isDone, requestBytes: bytes } = page;
     options.report?.merge(page.redactions, page.redactionsCapped);
     const record: Page = { range, cursor, isDone };
@@ -198,6 +212,7 @@ type RangeScope = {
   hint: EmptyHint;
   diffOptions: { fresh: boolean; readOnly: boolean };
   files: FileCopier | undefined;
+  created: CreatedWindow | undefined;
 };
 
 type Applied = Omit<PageCounts, "scanned">;
@@ -238,7 +253,7 @@ async function syncRange(s: RangeScope, range: KeyRange, entries: PageEntry[], s
     // diff that; the backup then holds the range as read again.
     let again = 0;
     counts.scanned = 0;
-    for await (const reread of tableRanges(s.ctx, table, { cursor: startCursor, after: range.after }, { json: () => true, until: range.upTo })) {
+    for await (const reread of tableRanges(s.ctx, table, { cursor: startCursor, after: range.after }, { json: () => true, until: range.upTo, created: s.created })) {
       counts.scanned += reread.entries.length;
       await diffAndApply(s, reread.range, reread.entries, `${pageId}:again${again++}`, add);
     }
