@@ -13,6 +13,7 @@ import { drainLog, dropDrained, type DrainResult } from "./drainLog";
 import { chooseLogState, PARTIAL_RUN } from "./runMode";
 import { scannedState, verifyTables, type VerificationResult } from "./verification";
 import { addVerification, documentsAt } from "./verificationReport";
+import { describeAllHolds, pointHolds } from "../shared/pointHolds";
 import { describeCounts, firstSeen, redactionLines, sumCounts, type RunSummary } from "./runReport";
 import { RedactionReport } from "./redaction/report";
 import { schemaRecord } from "./schemaRecord";
@@ -260,6 +261,10 @@ export async function runBackup(
   if (lease !== null && (options.label !== undefined || options.pin === true)) {
     const what = [options.label === undefined ? null : `labelled "${options.label}"`, options.pin === true ? "pinned (retention keeps it until unpinned)" : null];
     console.log(`${label} run ${lease.runId} is a restore point ${what.filter((w) => w !== null).join(" and ")}`);
+  }
+  if (lease !== null) {
+    // What this restore point holds, per table, in plain words (the run's last lines).
+    for (const line of describeAllHolds(pointHolds(log, started, results.map((t) => t.table)))) console.log(`${label} run ${lease.runId} holds ${line}`);
   }
   return {
     runId: lease?.runId ?? null,

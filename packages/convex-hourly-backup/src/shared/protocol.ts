@@ -2,6 +2,7 @@
 // deployment's public functions. Validators are defined once here: the backup
 // uses them as args/returns, the primary derives its types from them.
 import { v, type Infer } from "convex/values";
+import { vTableHolds } from "./pointHolds";
 
 export const vDocKey = v.object({ creationTime: v.number(), id: v.string() });
 export const vKeyRange = v.object({
@@ -384,6 +385,8 @@ export const recentRunsArgs = {
    * validates its result and would refuse fields it does not know.
    */
   withPins: v.optional(v.boolean()),
+  /** Also what the newest restore point holds per table (`holds`): asked for by primaries that know the field. */
+  withHolds: v.optional(v.boolean()),
 };
 export const vRunReport = v.object({
   runId: v.string(),
@@ -422,6 +425,8 @@ export const vRecentRunsResult = v.object({
   newestCompleted: v.union(vRunReport, v.null()),
   /** Every pinned run, oldest first (withPins only; at most MAX_PINNED). */
   pins: v.optional(v.array(vPinReport)),
+  /** What the newest restore point holds, per table, with missedByLog7d (withHolds only). */
+  holds: v.optional(v.array(vTableHolds)),
 });
 export type RecentRunsResult = Infer<typeof vRecentRunsResult>;
 

@@ -24,6 +24,7 @@ import type * as lib_history from "../lib/history.js";
 import type * as lib_historyProtocol from "../lib/historyProtocol.js";
 import type * as lib_labels from "../lib/labels.js";
 import type * as lib_logCounts from "../lib/logCounts.js";
+import type * as lib_pointHolds from "../lib/pointHolds.js";
 import type * as lib_rangeDigests from "../lib/rangeDigests.js";
 import type * as lib_rangePlan from "../lib/rangePlan.js";
 import type * as lib_restoreDocuments from "../lib/restoreDocuments.js";
@@ -64,6 +65,7 @@ declare const fullApi: ApiFromModules<{
   "lib/historyProtocol": typeof lib_historyProtocol;
   "lib/labels": typeof lib_labels;
   "lib/logCounts": typeof lib_logCounts;
+  "lib/pointHolds": typeof lib_pointHolds;
   "lib/rangeDigests": typeof lib_rangeDigests;
   "lib/rangePlan": typeof lib_rangePlan;
   "lib/restoreDocuments": typeof lib_restoreDocuments;

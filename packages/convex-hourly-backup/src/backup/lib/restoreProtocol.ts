@@ -3,6 +3,7 @@
 // args/returns and the restore script derives its types from them.
 import { v, type Infer } from "convex/values";
 import { vRedactedPath } from "../../shared/protocol";
+import { vTableHolds } from "../../shared/pointHolds";
 
 /**
  * Which completed run to restore: the newest, a run id, a run's sequence
@@ -50,6 +51,8 @@ export const vRestorePoint = v.object({
    * most MAX_RUN_REDACTIONS): a required field among them needs a placeholder.
    */
   redactions: v.array(vRedactedPath),
+  /** Per table, how the point was made and when every document was last verified (absent from older backups). */
+  holds: v.optional(v.array(vTableHolds)),
   /** The point's label (runNow's label, pin --label), if any. */
   label: v.optional(v.string()),
   /** Retention keeps the point until it is unpinned. */

@@ -26,6 +26,7 @@
 // and no ZIP is left.
 // Used by the CLI (commands/restore.ts), the tests, the demo and the benchmark.
 import type { RestorePage, RestorePoint, RestoreTable, RunSelector } from "../../backup/lib/restoreProtocol";
+import type { TableHolds } from "../../shared/pointHolds";
 import { MAX_VERSIONS_PER_PAGE } from "../../backup/lib/restorePage";
 import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
@@ -126,6 +127,8 @@ export type RestoreResult = {
   files: RestoredFiles | null;
   /** `files: false` left out the files the point holds. */
   filesLeftOut: boolean;
+  /** How the point was made, per table it holds (empty from a backup older than this field). */
+  holds: TableHolds[];
 };
 
 const INITIAL_NUM_ITEMS = 200;
@@ -156,6 +159,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
     runId: point.runId,
     seq: point.seq,
     label: point.label ?? null,
+    holds: point.holds ?? [],
     startedAt: point.startedAt,
     finishedAt: point.finishedAt,
     missingTables: [...absent.missing],
