@@ -55,7 +55,7 @@ export const RESTORE_PLACEHOLDERS: RestorePlaceholders = {
 // could not see (dashboard edits, `npx convex import`, mutations not built
 // with withChangeCapture), reporting it as missedByLog. 24 (the default):
 // such a write reaches a restore point within a day; 1 compares everything
-// every run; 168 weekly (see README, Cost). A full reconciliation still runs
+// every run; 168 weekly (see docs/cost-and-performance.md). A full reconciliation still runs
 // when the tables backed up, OMITTED_FIELDS or REDACTION change, and on
 // demand: npx convex run backup:runNow '{"reconcile": true}'.
 export const VERIFY_EVERY_HOURS = 24;

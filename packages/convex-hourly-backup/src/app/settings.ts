@@ -7,6 +7,7 @@ import type { RedactionConfig, RestorePlaceholders } from "./redaction/config";
 import { DEFAULT_REDACTION } from "./redaction/defaults";
 import { Sanitizer } from "./sanitize";
 import { STORAGE_TABLE } from "../shared/files";
+import { configProblems, envExcludedTables } from "./configCheck";
 
 /** Every document is compared with the backup at least once a day by default. */
 export const DEFAULT_VERIFY_EVERY_HOURS = 24;
@@ -78,6 +79,11 @@ export type BackupSettings = {
    * of it; once its last file is deleted, "_storage" leaves the restore points).
    */
   configuredTables(hasFiles: boolean): string[];
+  /**
+   * Names in the configuration the schema lacks (configCheck.ts), with the
+   * environment as it is now: runNow refuses to run while there are any.
+   */
+  configProblems(): string[];
   /** `requested` checked against the tables that may be named (configuredTables(hasFiles) when undefined). */
   chooseTables(requested: readonly string[] | undefined, hasFiles: boolean): string[];
 };
@@ -105,7 +111,7 @@ export function backupSettings(options: BackupOptions): BackupSettings {
   const omittedFields = options.omittedFields ?? {};
   const redaction = options.redaction ?? DEFAULT_REDACTION;
   const backedUpTables = () => {
-    const fromEnv = (process.env.BACKUP_EXCLUDED_TABLES ?? "").split(",").map((table) => table.trim());
+    const fromEnv = envExcludedTables(process.env);
     // The change log is the backup's own bookkeeping, never backed up.
     const excluded = new Set([...(options.excludedTables ?? []), ...fromEnv, CHANGE_LOG_TABLE]);
     return schemaTables.filter((table) => !excluded.has(table));
@@ -125,6 +131,7 @@ export function backupSettings(options: BackupOptions): BackupSettings {
     fileStorage,
     backedUpTables,
     configuredTables,
+    configProblems: () => configProblems(options.schema, options, process.env),
     chooseTables(requested, hasFiles) {
       if (requested === undefined) return configuredTables(hasFiles);
       const all = configuredTables(true);
