@@ -60,6 +60,16 @@ export type SyncOptions = {
   /** The new-documents check: only documents created in this window, up to `until` (verification.ts). */
   created?: CreatedWindow;
   until?: DocKey;
+  /**
+   * Starts the ids of this call's batches: a run that syncs a table more than once (a
+   * verification's check, slice and widened pass) must not have a batch answered from another's record.
+   */
+  batchPrefix?: string;
+  /**
+   * false: save no table checkpoint on the run (a verification: its position is kept in the
+   * log state with the finished run; a scan resuming this run must never start from it).
+   */
+  checkpoints?: boolean;
 };
 
 /**
@@ -113,7 +123,7 @@ export async function syncTable(
     }
   };
   const saveCheckpoint = async () => {
-    if (lease === null) return;
+    if (lease === null || options.checkpoints === false) return;
     await target.checkpoint({ runId: lease.runId, holder: lease.holder, leaseMs: lease.leaseMs, checkpoint: committed });
     lastCheckpoint = Date.now();
   };
@@ -134,7 +144,7 @@ export async function syncTable(
     // Counted with its JSON whether read or not: what it sends can be that much.
     while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
     flow.bytesInFlight += bytes;
-    const task = syncRange(scope, range, entries, startCursor, `${table}:${no}`)
+    const task = syncRange(scope, range, entries, startCursor, `${options.batchPrefix ?? ""}${table}:${no}`)
       .then((counts) => {
         record.counts = counts;
         advance();

@@ -9,9 +9,10 @@
 //      ends CREATED_MARGIN_MS before the run so every transaction that
 //      started in it has committed (a document's _creationTime is its
 //      transaction's start, not its commit);
-//   2. a slice of each table, ceil(documents / verifyEveryHours) documents
-//      from where the previous slice stopped: a pass over the whole table
-//      every verifyEveryHours runs. When a pass reaches the table's end, its
+//   2. a slice of each table, floor(documents / verifyEveryHours) + 1
+//      documents (the previous point's count) from where the previous slice
+//      stopped: a pass over the whole table within verifyEveryHours runs
+//      (more often for a table of fewer than verifyEveryHours documents). When a pass reaches the table's end, its
 //      start is the table's "verified through" time (verifiedAt).
 // What either finds is repaired in the same run and counted as missedByLog.
 // A table where the log missed something is then compared whole, from its
@@ -83,7 +84,7 @@ export async function verifyTables(
     results.set(table, result);
     const sync = async (start: TableVerify | null, bounds: SyncOptions) => {
       const from = { ...emptyCheckpoint(table), cursor: start?.cursor ?? null, after: start?.after ?? null };
-      const reached = await syncTable(ctx, target, lease, from, deadline, { ...bounds, report: options.report });
+      const reached = await syncTable(ctx, target, lease, from, deadline, { ...bounds, report: options.report, checkpoints: false });
       const c = reached.counts;
       result.verified += c.scanned;
       result.missed += c.changed + c.deleted;
@@ -100,6 +101,7 @@ export async function verifyTables(
       const until = { creationTime: createdUpTo, id: AFTER_EVERY_ID };
       const { reached } = await sync({ table, cursor: null, after, passStartedAt: startedAt, verifiedAt: null }, {
         fresh: false,
+        batchPrefix: "created:",
         created: { after: createdAfter, upTo: createdUpTo },
         until,
       });
@@ -111,14 +113,16 @@ export async function verifyTables(
     if (state.cursor === null && state.after === null) state = { ...state, passStartedAt: startedAt };
     const widenedBefore = state.widened === true;
     if (result.missed > 0 && !widenedBefore) state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
-    const sliceDocs = Math.max(1, Math.ceil(options.documents(table) / everyHours));
+    // Over verifyEveryHours slices by one more than the table's share, so a pass reaches the
+    // table's end (and says so) within verifyEveryHours runs; at least one document a run.
+    const sliceDocs = Math.floor(options.documents(table) / everyHours) + 1;
     if (Date.now() < deadline) {
-      const { reached, missed } = await sync(state, { fresh: false, ...(state.widened === true ? {} : { maxDocs: sliceDocs }) });
+      const { reached, missed } = await sync(state, { fresh: false, batchPrefix: "slice:", ...(state.widened === true ? {} : { maxDocs: sliceDocs }) });
       state = passReached(state, reached);
       if (missed > 0 && !widenedBefore && state.widened !== true && Date.now() < deadline) {
         // The slice found what the log missed: the whole table is compared now.
         state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
-        state = passReached(state, (await sync(state, { fresh: false })).reached);
+        state = passReached(state, (await sync(state, { fresh: false, batchPrefix: "whole:" })).reached);
       } else if (missed > 0 && state.widened !== true && !reached.done) {
         state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
       }
