@@ -5,10 +5,12 @@
 // idle day reads each document about once. Small tables and simulated hours
 // keep it cheap.
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
-import { api } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import { api, internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
 import { formatTime, type TableHolds } from "../packages/convex-hourly-backup/src/shared/pointHolds";
@@ -139,3 +141,43 @@ test("status and restore --dry-run say what a point made from the log after a ve
   // Tables whose sentences agree share a line.
   expect(out).toContain(`  users, products, ${sentence}\n`);
 });
+
+test("a drift alert goes out once per incident (consecutive runs with finds) and names tables, never values", async () => {
+  // A webhook standing in for Slack: the texts it received.
+  const delivered: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      delivered.push((JSON.parse(body) as { text: string }).text);
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  d.backup.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const check = () => d.backup.t.action(backupInternal.alerts.check, {});
+  const secretName = "a value that never leaves the app";
+  try {
+    // Incident 1: two consecutive runs find raw inserts, then a quiet run ends it.
+    for (const run of [1, 2]) {
+      await d.primary.t.mutation(raw.insertProduct, { name: `${secretName} ${run}` });
+      expect((await nextHour()).tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1 });
+      await check();
+    }
+    await nextHour();
+    await check();
+    expect(delivered).toHaveLength(1);
+    // Incident 2: a dashboard-style insert, found by the next run, between two checks.
+    await d.primary.t.run((ctx) => ctx.db.insert("products", { name: secretName, description: "", price: 1, category: "c", images: [], stock: 1n, sizes: [], colors: [] }));
+    await nextHour();
+    await nextHour();
+    await check();
+    await check();
+    expect(delivered).toHaveLength(2);
+    expect(delivered[0]).toMatch(/^Convex backup: run 2 of \S+ found writes the change log had not delivered in products \(1\): /);
+    expect(delivered[1]).toMatch(/run 5 .* in products \(1\): /);
+    for (const text of delivered) expect(text).not.toContain(secretName);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}, 30_000);
