@@ -174,7 +174,6 @@ export async function runBackup(
           everyHours: options.verifyEveryHours,
           startedAt: started,
           deadline,
-          report,
         });
         log.verify = verification.state;
       } else {
