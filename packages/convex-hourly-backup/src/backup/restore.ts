@@ -3,6 +3,7 @@
 // the shared secret; nothing here writes. Pages of a point retention starts
 // pruning may come back short: the restore asks for the point again once it
 // has read everything and fails whole unless it is still completed.
+import { lackingFilesOf } from "../shared/files";
 import { query } from "./_generated/server";
 import { requireRestoreAccess } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
@@ -39,6 +40,7 @@ export const getRestorePoint = query({
       redactions: run.redactions ?? [],
       // How the point was made, per table (a full reconciliation, or the change log with its verification time).
       holds: pointHolds(run.log, run.startedAt, run.tables.map((t) => t.table)),
+      ...lackingFilesField(run.tables),
       ...(run.label === undefined ? {} : { label: run.label }),
       ...(run.pinned === true ? { pinned: true } : {}),
     };
@@ -76,3 +78,9 @@ export const readDocuments = query({
     return await readDocumentsAt(ctx.db, { seq, table, ids });
   },
 });
+
+/** The point's lackingFiles field, absent when it lacks none. */
+function lackingFilesField(tables: Parameters<typeof lackingFilesOf>[0]) {
+  const lacking = lackingFilesOf(tables);
+  return lacking === null ? {} : { lackingFiles: lacking };
+}

@@ -4,6 +4,7 @@
 import { v, type Infer } from "convex/values";
 import { vRedactedPath } from "../../shared/protocol";
 import { vTableHolds } from "../../shared/pointHolds";
+import { vLackingFiles } from "../../shared/files";
 
 /**
  * Which completed run to restore: the newest, a run id, a run's sequence
@@ -53,6 +54,11 @@ export const vRestorePoint = v.object({
   redactions: v.array(vRedactedPath),
   /** Per table, how the point was made and when every document was last verified (absent from older backups). */
   holds: v.optional(v.array(vTableHolds)),
+  /**
+   * Files of the primary this point lacks (too large, or their copy failed):
+   * their rows are not in the point; documents naming them point at no file.
+   */
+  lackingFiles: v.optional(vLackingFiles),
   /** The point's label (runNow's label, pin --label), if any. */
   label: v.optional(v.string()),
   /** Retention keeps the point until it is unpinned. */

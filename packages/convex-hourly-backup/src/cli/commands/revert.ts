@@ -56,8 +56,8 @@ document larger than that alone is refused before any call runs.
 
 Exit codes: 0 every document reverted (or already as the point held it); 1 a
 document was deleted since or did not exist at the point, a field could not
-be restored (named), or a command failed (nothing reverted by a failed call);
-2 bad usage.`;
+be restored (named), or a command failed (nothing reverted by a failed
+call); 2 bad usage.`;
 
 async function run(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
