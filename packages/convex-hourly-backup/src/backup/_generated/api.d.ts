@@ -19,6 +19,7 @@ import type * as files from "../files.js";
 import type * as history from "../history.js";
 import type * as lib_alertRules from "../lib/alertRules.js";
 import type * as lib_auth from "../lib/auth.js";
+import type * as lib_driftAlerts from "../lib/driftAlerts.js";
 import type * as lib_files from "../lib/files.js";
 import type * as lib_history from "../lib/history.js";
 import type * as lib_historyProtocol from "../lib/historyProtocol.js";
@@ -60,6 +61,7 @@ declare const fullApi: ApiFromModules<{
   history: typeof history;
   "lib/alertRules": typeof lib_alertRules;
   "lib/auth": typeof lib_auth;
+  "lib/driftAlerts": typeof lib_driftAlerts;
   "lib/files": typeof lib_files;
   "lib/history": typeof lib_history;
   "lib/historyProtocol": typeof lib_historyProtocol;
