@@ -27,7 +27,8 @@ export const OMITTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 // How secrets are recognised at any depth: the package's vocabulary
 // (DEFAULT_REDACTION: secretWords, keepWords, countingWords, cardWords,
-// genericWords, urlParamWords), which the shop needs no change to. To
+// genericWords, qualifierWords, abbreviations, contextWords, entryKeys,
+// urlParamWords), which the shop needs no change to. To
 // extend: { ...DEFAULT_REDACTION, secretWords: [...DEFAULT_REDACTION.secretWords, "pan"] }.
 // Per table: perTable: { recipes: { keepWords: ["salt"] } }. Per path:
 // keepPaths / redactPaths ("users.notes").
