@@ -6,7 +6,7 @@
 import { query } from "./_generated/server";
 import { requireRestoreAccess } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
-import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
+import { droppedTables, findRestorePoint, isWhole, missingTables, restoreTables } from "./lib/restorePoint";
 import { readRestorePage } from "./lib/restorePage";
 import { checkIds, readDocumentsAt } from "./lib/restoreDocuments";
 import { readSchema } from "./lib/runRecords";
@@ -34,6 +34,8 @@ export const getRestorePoint = query({
       finishedAt: run.finishedAt ?? null,
       tables: await restoreTables(ctx.db, run),
       missingTables: missingTables(run),
+      droppedTables: await droppedTables(ctx.db, run),
+      whole: isWhole(run),
       schemaHash: run.schemaHash ?? null,
       redactions: run.redactions ?? [],
       ...(run.label === undefined ? {} : { label: run.label }),
