@@ -263,7 +263,9 @@ async function run(args: string[]): Promise<number> {
   const progress = progressReporter();
   let result: RestoreResult;
   try {
-    result = await writeRestoreZip({ ...options, ...connection, placeholderOverrides: placeholders, onProgress: progress.onProgress });
+    // A dry run's per-table lines would only repeat its report: it shows the bar on a terminal only.
+    const onProgress = options.dryRun && process.stderr.isTTY !== true ? undefined : progress.onProgress;
+    result = await writeRestoreZip({ ...options, ...connection, placeholderOverrides: placeholders, onProgress });
   } finally {
     progress.finish();
   }
