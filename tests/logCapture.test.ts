@@ -21,6 +21,7 @@ const runNowRef = makeFunctionReference<"action", { reconcile?: boolean }, RunSu
 const wrappedPlan = makeFunctionReference<"mutation", Plan, null>("writes:wrappedPlan");
 type ChangesPage = Infer<typeof vChangesPage>;
 const readChangesRef = makeFunctionReference<"query", { after: LogCursor | null; tables: string[] }, ChangesPage>("backup:readChanges");
+const dropChangesRef = makeFunctionReference<"mutation", { through: LogCursor }, { deleted: number; done: boolean }>("backup:dropChanges");
 const rawPlan = makeFunctionReference<"mutation", Plan, null>("writes:rawPlan");
 
 let d: Deployments;
@@ -143,3 +144,27 @@ test("a wrapped mutation writing 15,998 documents commits (with its 2 log rows: 
   expect(delivered.size).toBe(15_998);
   expect([...delivered].sort()).toEqual(notes.sort());
 }, 60_000);
+
+test("the sweep of drained log rows stays within a mutation's 16 MiB read, whatever the rows' size", async () => {
+  // 30 full rows left behind by runs that died (8,192 real-length ids each, about 320 KB): 9.6 MB of log.
+  const id = (row: number, i: number) => `k1${String(row).padStart(2, "0")}${String(i).padStart(5, "0")}${"q".repeat(28)}`;
+  await d.primary.t.run(async (ctx) => {
+    for (const row of await ctx.db.query(CHANGE_LOG_TABLE).collect()) await ctx.db.delete(CHANGE_LOG_TABLE, row._id);
+  });
+  await d.primary.t.run(async (ctx) => {
+    for (let part = 0; part < 30; part++) {
+      const ids = Array.from({ length: 8_192 }, (_, i) => id(part, i));
+      await ctx.db.insert(CHANGE_LOG_TABLE, { ts: ctx.db.vars.commitTs, part, ids });
+    }
+  });
+  const rows = await logRows();
+  expect(rows[0]!.ids[0]).toHaveLength(37);
+  d.primary.io.reset();
+  let calls = 0;
+  for (let done = false; !done; calls++) {
+    ({ done } = await d.primary.t.mutation(dropChangesRef, { through: { ts: rows[0]!.ts as bigint, part: 29, offset: 8_192 } }));
+  }
+  expect(await logRows()).toHaveLength(0);
+  expect(calls).toBeGreaterThan(1);
+  expect(d.primary.io.largest.read!.amount).toBeLessThanOrEqual(16 * 1024 * 1024);
+});
