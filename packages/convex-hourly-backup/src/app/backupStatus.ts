@@ -3,6 +3,7 @@
 import { v, type Infer } from "convex/values";
 import { vPinReport, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
+import { describeHolds, vTableHolds } from "../shared/pointHolds";
 import { lackingFilesOf, vLackingFiles } from "../shared/files";
 import { lackingFilesText } from "./fileLimits";
 
@@ -41,11 +42,16 @@ export const vBackupStatus = v.object({
   stale: v.boolean(),
   /** Pinned restore points (kept by retention until unpinned), oldest first, with their labels. */
   pins: v.array(vPinReport),
+  /**
+   * What the newest restore point holds, per table: how it was made, when every document was
+   * last verified and how long ago (null: never), and missedByLog7d. Empty from an older backup.
+   */
+  tables: v.array(v.object({ ...vTableHolds.fields, sinceVerifiedMs: v.union(v.number(), v.null()) })),
 });
 export type BackupStatus = Infer<typeof vBackupStatus>;
 
 export async function readBackupStatus(target: BackupTarget, limit: number, now: () => number): Promise<BackupStatus> {
-  return summarizeStatus(await target.recentRuns({ limit, withPins: true }), now());
+  return summarizeStatus(await target.recentRuns({ limit, withPins: true, withHolds: true }), now());
 }
 
 export function summarizeStatus(result: RecentRunsResult, now: number): BackupStatus {
@@ -62,6 +68,7 @@ export function summarizeStatus(result: RecentRunsResult, now: number): BackupSt
     stale: newestCompleted === null || newestCompleted.ageMs > STALE_AFTER_MS,
     // An older backup deployment does not send them.
     pins: result.pins ?? [],
+    tables: (result.holds ?? []).map((h) => ({ ...h, sinceVerifiedMs: h.verifiedAt === null ? null : Math.max(0, now - h.verifiedAt) })),
   };
 }
 
@@ -77,6 +84,12 @@ function withTotals(run: RunReport): RunStatusLine {
 export function statusLines(status: BackupStatus): { warning: boolean; text: string }[] {
   const lines = [...status.runs].reverse().map((run) => ({ warning: false, text: describeRun(run) }));
   if (status.pins.length > 0) lines.push({ warning: false, text: `[backup status] pinned (kept until unpinned): ${status.pins.map(describePin).join(", ")}` });
+  // What the newest restore point holds, per table, and what the change log missed in the last 7 days.
+  for (const t of status.tables) {
+    const since = t.sinceVerifiedMs === null ? "" : `; last full verification ${formatAge(t.sinceVerifiedMs)} ago`;
+    const missed = t.missedByLog7d === undefined ? "" : `; missed by the change log in 7 days: ${t.missedByLog7d}`;
+    lines.push({ warning: (t.missedByLog7d ?? 0) > 0, text: `[backup status] ${describeHolds(t)}${since}${missed}` });
+  }
   const newest = status.newestCompleted;
   if (newest === null) {
     lines.push({ warning: true, text: "[backup status] WARNING: the backup holds no completed run yet (no restore point)." });

@@ -22,12 +22,14 @@ import {
   type Observation,
 } from "./lib/alertRules";
 import { parseWebhook, postMessage } from "./lib/webhook";
+import { observeDrift } from "./lib/driftAlerts";
 import { canonicalJson } from "../shared/digest";
 
 /** How long a check holds the right to post: more than two posts' timeouts, far less than the 15 minutes between checks. */
 export const POST_CLAIM_MS = 60_000;
 
-const vPostKind = v.union(v.literal("incident"), v.literal("recovery"));
+// "drift": a run found writes the change log had missed (lib/driftAlerts.ts).
+const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("drift"));
 const vPost = v.object({ kind: vPostKind, openedAt: v.number(), text: v.string() });
 
 const vEvaluation = v.object({
@@ -42,6 +44,8 @@ const vEvaluation = v.object({
   due: v.array(vPost),
   /** Set when this check may post `due` (no other check is posting): the claim to release. */
   claim: v.union(v.number(), v.null()),
+  /** WARNING lines of change-log drift incidents this check opened. */
+  drift: v.array(v.string()),
 });
 
 const vCheckResult = v.object({
@@ -73,6 +77,7 @@ export const check = internalAction({
     if (stale) console.error(evaluation.line);
     else console.log(evaluation.line);
     if (evaluation.recovered !== null) console.log(evaluation.recovered);
+    for (const line of evaluation.drift) console.warn(line);
     if (evaluation.opened && webhook === null && problem === null) {
       console.log("[backup alert] ALERT_WEBHOOK_URL is not set: these log lines are the only alert.");
     }
@@ -118,7 +123,10 @@ export const evaluate = internalMutation({
     const verdict = judge(observation);
     // Step 2: the incident's next state and the messages it leaves due.
     const next = nextState(state, verdict, observation);
-    const due = duePosts(next.state, verdict, observation);
+    const drift = await observeDrift(ctx.db, state.drift, observation.source);
+    next.state = { ...next.state, drift: drift.state };
+    const driftPosts = drift.state.pending.map((post) => ({ kind: "drift" as const, ...post }));
+    const due = [...duePosts(next.state, verdict, observation), ...driftPosts];
     const claimed = deliver && due.length > 0 && !((next.state.postingUntil ?? 0) > now);
     const claim = claimed ? now + POST_CLAIM_MS : null;
     const written: AlertState = claim === null ? next.state : { ...next.state, postingUntil: claim };
@@ -134,6 +142,7 @@ export const evaluate = internalMutation({
       recovered: next.closed && state.incident !== null ? recoveredLine(state.incident, observation) : null,
       due,
       claim,
+      drift: drift.opened,
     };
   },
 });
@@ -148,6 +157,9 @@ export const recordDelivered = internalMutation({
       await ctx.db.patch("alertState", state._id, { incident: { ...state.incident, notified: true } });
     } else if (kind === "recovery" && state.recovery?.openedAt === openedAt) {
       await ctx.db.patch("alertState", state._id, { recovery: null });
+    } else if (kind === "drift" && state.drift !== undefined) {
+      const pending = state.drift.pending.filter((post) => post.openedAt !== openedAt);
+      await ctx.db.patch("alertState", state._id, { drift: { ...state.drift, pending } });
     }
     return null;
   },

@@ -4,6 +4,7 @@ import { getConvexSize } from "convex/values";
 import { query, type DatabaseReader } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { requireStatusAccess } from "./lib/auth";
+import { newestPointHolds } from "./lib/pointHolds";
 import {
   MAX_PINNED,
   MAX_STATUS_RUNS,
@@ -24,7 +25,7 @@ export const MAX_STATUS_BYTES = 4 * 1024 * 1024;
 export const recentRuns = query({
   args: recentRunsArgs,
   returns: vRecentRunsResult,
-  handler: async (ctx, { secret, limit, withPins }) => {
+  handler: async (ctx, { secret, limit, withPins, withHolds }) => {
     await requireStatusAccess(secret);
     const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
     const { page: runs } = await ctx.db
@@ -43,6 +44,7 @@ export const recentRuns = query({
       runs: runs.map((run) => report(run, now, marks)),
       newestCompleted: newest === null ? null : report(newest, now, marks),
       ...(marks ? { pins: await pins(ctx.db) } : {}),
+      ...(withHolds === true && newest !== null ? { holds: await newestPointHolds(ctx.db, newest) } : {}),
     };
   },
 });
