@@ -1,7 +1,7 @@
 // Benchmark only: the ideal hourly run, and a month of hourly backups
 // projected from the measured runs, beside what Convex includes.
 import { HOUR_MS, planRetention, RETENTION_POLICY, type RunInfo } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
-import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionPrune";
+import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionBudget";
 import { DEFAULT_RECONCILE_EVERY_MS } from "../packages/convex-hourly-backup/src/app/runMode";
 import { billableOf, GIB, rawOf, ZERO_IO, type DeploymentIo, type RunIo } from "./ioFigures";
 
@@ -71,7 +71,7 @@ export function steadyStateRunRecords(): number {
   const hours = weeks * 7 * 24;
   const runs: RunInfo[] = Array.from({ length: hours }, (_, i) => ({ seq: i + 1, startedAt: start + i * HOUR_MS, status: "completed" }));
   const now = start + hours * HOUR_MS;
-  const plan = planRetention(runs, RETENTION_POLICY, now, { complete: true, newestCompletedSeq: hours });
+  const plan = planRetention(runs, RETENTION_POLICY, now, { newestCompletedSeq: hours, highestSeq: hours, following: null });
   return plan.kept.size + 1;
 }
 
