@@ -53,7 +53,7 @@ export const RESTORE_PLACEHOLDERS: RestorePlaceholders = {
 // instead of reading only what the change log names. It catches writes the
 // log cannot see: dashboard edits, `npx convex import`, mutations not built
 // with withChangeCapture. Weekly by default: such a write reaches the backup
-// within a week, for a seventh of the cost of a daily scan (see README, Cost).
+// within a week, for a seventh of the cost of a daily scan (see docs/cost-and-performance.md).
 // Runs also reconcile when the tables backed up, OMITTED_FIELDS or REDACTION
 // change, and on demand: npx convex run backup:runNow '{"reconcile": true}'.
 export const RECONCILE_EVERY_HOURS = 7 * 24;

@@ -113,7 +113,7 @@ export async function runBackup(
         // Say it plainly: without the log every hour costs a read of every document.
         console.warn(
           `${label} no change capture: this run reads every document of every table, as every run will. ` +
-            "Spread backupTables into your schema and build your mutations with withChangeCapture (README: Change capture) so hourly runs read only what changed.",
+            "Spread backupTables into your schema and build your mutations with withChangeCapture (README: Add it to your app, step 3) so hourly runs read only what changed.",
         );
       }
     }

@@ -8,6 +8,7 @@ import { DEFAULT_REDACTION } from "./redaction/defaults";
 import { DEFAULT_RECONCILE_EVERY_MS } from "./runMode";
 import { Sanitizer } from "./sanitize";
 import { STORAGE_TABLE } from "../shared/files";
+import { configProblems, envExcludedTables } from "./configCheck";
 
 export type BackupOptions = {
   /** The app's schema (convex/schema.ts): every table in it is backed up unless excluded. */
@@ -60,6 +61,11 @@ export type BackupSettings = {
    * of it; once its last file is deleted, "_storage" leaves the restore points).
    */
   configuredTables(hasFiles: boolean): string[];
+  /**
+   * Names in the configuration the schema lacks (configCheck.ts), with the
+   * environment as it is now: runNow refuses to run while there are any.
+   */
+  configProblems(): string[];
   /** `requested` checked against the tables that may be named (configuredTables(hasFiles) when undefined). */
   chooseTables(requested: readonly string[] | undefined, hasFiles: boolean): string[];
 };
@@ -81,7 +87,7 @@ export function backupSettings(options: BackupOptions): BackupSettings {
   const omittedFields = options.omittedFields ?? {};
   const redaction = options.redaction ?? DEFAULT_REDACTION;
   const backedUpTables = () => {
-    const fromEnv = (process.env.BACKUP_EXCLUDED_TABLES ?? "").split(",").map((table) => table.trim());
+    const fromEnv = envExcludedTables(process.env);
     // The change log is the backup's own bookkeeping, never backed up.
     const excluded = new Set([...(options.excludedTables ?? []), ...fromEnv, CHANGE_LOG_TABLE]);
     return schemaTables.filter((table) => !excluded.has(table));
@@ -100,6 +106,7 @@ export function backupSettings(options: BackupOptions): BackupSettings {
     fileStorage,
     backedUpTables,
     configuredTables,
+    configProblems: () => configProblems(options.schema, options, process.env),
     chooseTables(requested, hasFiles) {
       if (requested === undefined) return configuredTables(hasFiles);
       const all = configuredTables(true);

@@ -35,6 +35,11 @@ export function defineActions(settings: BackupSettings) {
     handler: async (ctx, args): Promise<RunSummary> => {
       // A bad label is refused before anything is read or written (the backup checks that it is free).
       const marks = restorePointMarks(args);
+      // So is a configuration naming what the schema lacks (a dry run says so too): never a silent no-op.
+      const problems = settings.configProblems();
+      if (problems.length > 0) {
+        throw new Error(`runNow: the backup's configuration names what the schema does not have, so nothing was backed up. ${problems.join(" ")}`);
+      }
       const hasFiles = await primaryHasFiles(ctx, settings);
       const configuredTables = settings.configuredTables(hasFiles);
       const options = {

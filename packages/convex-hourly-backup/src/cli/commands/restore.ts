@@ -60,7 +60,10 @@ then: to read back (or undo) a bad write without restoring a table.
                        as the point held it; fails, writing nothing, if the table
                        did not hold one of them then (history shows which points
                        do). Never import such a ZIP with --replace: see below
-  --dry-run            print the run, its tables and document counts; write nothing
+  --dry-run            read and check every document exactly as the restore does
+                       (schema, placeholders, counts), then write nothing: a dry
+                       run that passes means the restore writes its ZIP (file
+                       bytes aside: they are not read)
   --no-files           leave the point's files (file storage, _storage) out of the
                        ZIP; import then leaves the deployment's files as they are
   --placeholders <file.json>
@@ -209,18 +212,17 @@ function describe(result: RestoreResult): string {
   const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
   lines.push(
     result.schemaChecked
-      ? `Documents ${result.dryRun ? "will be" : "were"} checked against the app's schema as run ${result.seq} stored it.`
+      ? `Documents ${result.dryRun ? "were read and" : "were"} checked against the app's schema as run ${result.seq} stored it.`
       : `Run ${result.seq} stored no schema the app enforces (older than stored schemas, or schemaValidation off): documents are not checked.`,
   );
   for (const p of result.placeholders) {
-    const count = result.dryRun ? "" : ` (${p.documents} documents)`;
-    lines.push(`  ${p.table}.${p.path} ${result.dryRun ? "will get" : "got"} its placeholder${count}: the backup never holds it.`);
+    lines.push(`  ${p.table}.${p.path} ${result.dryRun ? "will get" : "got"} its placeholder (${p.documents} documents): the backup never holds it.`);
   }
   if (result.dryRun) {
     if (result.missingTables.length > 0) {
       lines.push(`Run ${result.seq} holds no data for ${result.missingTables.join(", ")}: its ZIP would be partial (import with --replace).`);
     }
-    lines.push("Dry run: nothing written.");
+    lines.push("Dry run: nothing written. Every document was read and checked as the restore does: the restore would write this ZIP.");
   } else {
     lines.push(
       `Wrote ${result.out} (${formatBytes(result.bytes)}).`,

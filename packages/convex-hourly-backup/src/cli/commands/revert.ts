@@ -14,9 +14,13 @@ import { parseRunSelector, RestoreSource } from "../restore/restoreSource";
 import { idList } from "../restore/writeDocumentsZip";
 
 // Documents per `npx convex run` call: its arguments travel on the command
-// line, which holds about 128 KiB per argument on Linux.
+// line as one argument, which Linux limits to 128 KiB in BYTES (MAX_ARG_STRLEN,
+// the terminating NUL included; a longer one fails with E2BIG). The convex
+// 1.48 CLI reads a function's arguments from that argument only (no file, no
+// stdin), so each call's JSON is kept under MAX_CALL_BYTES of UTF-8, and a
+// document that cannot fit alone is refused before any call runs.
 const MAX_CALL_DOCUMENTS = 100;
-const MAX_CALL_CHARS = 96 * 1024;
+export const MAX_CALL_BYTES = 120 * 1024;
 
 const USAGE = `Usage: ${BIN} revert --table <table> --ids <id,id> --run <run> | --label <label> [--dry-run] [--prod]
 
@@ -25,7 +29,9 @@ app's deployment, under their own ids: the undo of a bad write, without
 restoring the table. It reads them from the backup deployment, then runs
 \`npx convex run ${DEFAULT_FUNCTION_MODULE}:revertDocuments\` from the app's folder. Fields the backup never
 holds (omitted fields, secret keys, secrets inside text) keep their live
-values; every other top-level field becomes what the point held. A document
+values; where the live document lacks such a field, it is not restored (the
+output names it; exit code 1), so "[redacted]" never reaches live data.
+Every other top-level field becomes what the point held. A document
 deleted since is reported and left deleted (Convex gives ids on insert only:
 restore its table, or re-create it by hand). The change is one mutation, all
 or nothing, checked against the app's schema; the next backup run records it.
@@ -44,9 +50,14 @@ or nothing, checked against the app's schema; the next backup run records it.
   --secret <secret>            its BACKUP_RESTORE_SECRET (default: from the same places)
   -h, --help                   this text
 
+Each call's arguments travel on the command line, at most ${MAX_CALL_BYTES / 1024} KiB of
+UTF-8 per call: larger sets go in several calls (each all or nothing), and a
+document larger than that alone is refused before any call runs.
+
 Exit codes: 0 every document reverted (or already as the point held it); 1 a
-document was deleted since or did not exist at the point, or a command
-failed (nothing reverted by a failed call); 2 bad usage.`;
+document was deleted since or did not exist at the point, a field could not
+be restored (named), or a command failed (nothing reverted by a failed
+call); 2 bad usage.`;
 
 async function run(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
@@ -92,15 +103,25 @@ async function run(args: string[]): Promise<number> {
   }
 
   const dryRun = values["dry-run"];
+  // Nested paths the point's report says redaction removed: a field above one is held in part (revertDocuments).
+  const prefix = `${table}.`;
+  const redactedPaths = [
+    ...new Set(point.redactions.filter((r) => r.kind !== "value" && r.path.startsWith(prefix)).map((r) => r.path.slice(prefix.length))),
+  ].filter((path) => /[.[]/.test(path));
+  const callArgs = (batch: string[]) => ({ table, documents: batch, dryRun, ...(redactedPaths.length === 0 ? {} : { redactedPaths }) });
+  // Every call is sized before the first runs: a document too large is refused with nothing written.
+  const calls = batches(table, documents, callArgs);
   const totals: RevertReport = { reverted: [], unchanged: [], deleted: [], dryRun };
-  for (const batch of batches(documents)) {
-    const report = (await convexRun(`${module}:revertDocuments`, { table, documents: batch, dryRun }, { prod: values.prod })) as RevertReport;
+  for (const batch of calls) {
+    const report = (await convexRun(`${module}:revertDocuments`, callArgs(batch), { prod: values.prod })) as RevertReport;
     totals.reverted.push(...report.reverted);
     totals.unchanged.push(...report.unchanged);
     totals.deleted.push(...report.deleted);
+    if (report.notRestored !== undefined) (totals.notRestored ??= []).push(...report.notRestored);
   }
   for (const line of revertLines(table, title, totals)) console.log(line);
-  return totals.deleted.length === 0 ? EXIT_OK : EXIT_FAILED;
+  const incomplete = totals.reverted.some((r) => (r.notRestored ?? []).length > 0) || (totals.notRestored ?? []).length > 0;
+  return totals.deleted.length === 0 && !incomplete ? EXIT_OK : EXIT_FAILED;
 }
 
 function selectorOf(text: string) {
@@ -119,25 +140,39 @@ function usageIds(text: string): string[] {
   }
 }
 
-/** Calls of at most MAX_CALL_DOCUMENTS documents and MAX_CALL_CHARS of arguments; a larger document cannot go. */
-function batches(documents: readonly string[]): string[][] {
+const utf8Bytes = (text: string) => Buffer.byteLength(text, "utf8");
+
+/**
+ * Calls of at most MAX_CALL_DOCUMENTS documents whose whole JSON argument is
+ * at most MAX_CALL_BYTES in UTF-8; a document that does not fit alone is
+ * refused (CliError) before anything runs, naming its id and size.
+ */
+export function batches(table: string, documents: readonly string[], argsOf: (batch: string[]) => Record<string, unknown>): string[][] {
+  const base = utf8Bytes(JSON.stringify(argsOf([])));
+  if (base > MAX_CALL_BYTES / 2) {
+    throw new CliError(`The point's redaction report for ${table} is too long to pass to \`npx convex run\` (${base} bytes), so nothing was reverted.`);
+  }
   const out: string[][] = [];
   let current: string[] = [];
-  let chars = 0;
+  let bytes = base;
   for (const document of documents) {
-    const size = JSON.stringify(document).length;
-    if (size > MAX_CALL_CHARS) {
+    // Its share of the argument: the quoted, escaped string and a comma.
+    const size = utf8Bytes(JSON.stringify(document)) + 1;
+    if (base + size > MAX_CALL_BYTES) {
+      const id = (JSON.parse(document) as { _id?: unknown })._id;
       throw new CliError(
-        `A document is ${Math.ceil(size / 1024)} KiB as command-line JSON, more than \`npx convex run\` can pass (${MAX_CALL_CHARS / 1024} KiB): restore it with \`${BIN} restore --ids\` and put it back by hand.`,
+        `Document ${String(id)} is ${size} bytes as command-line JSON (UTF-8), more than one \`npx convex run\` argument can carry ` +
+          `(${MAX_CALL_BYTES} bytes; Linux refuses a longer one with E2BIG), so nothing was reverted. ` +
+          `Restore it with \`${BIN} restore --table ${table} --ids ${String(id)}\` and put its fields back by hand (the dashboard's editor, or a mutation).`,
       );
     }
-    if (current.length > 0 && (current.length >= MAX_CALL_DOCUMENTS || chars + size > MAX_CALL_CHARS)) {
+    if (current.length > 0 && (current.length >= MAX_CALL_DOCUMENTS || bytes + size > MAX_CALL_BYTES)) {
       out.push(current);
       current = [];
-      chars = 0;
+      bytes = base;
     }
     current.push(document);
-    chars += size;
+    bytes += size;
   }
   if (current.length > 0) out.push(current);
   return out;
@@ -149,12 +184,25 @@ export function revertLines(table: string, pointTitle: string, report: RevertRep
   for (const r of report.reverted) {
     const kept = r.keptFields.length === 0 ? "" : `; kept live (the backup never holds them): ${r.keptFields.join(", ")}`;
     lines.push(`  ${r.id}: ${verb} ${r.changedFields.join(", ")}${kept}`);
+    if ((r.notRestored ?? []).length > 0) lines.push(`    ${notRestoredLine(r.notRestored!)}`);
   }
-  for (const id of report.unchanged) lines.push(`  ${id}: already as at that point`);
+  const unchangedButIncomplete = new Map((report.notRestored ?? []).map((n) => [n.id, n.fields]));
+  for (const id of report.unchanged) {
+    const fields = unchangedButIncomplete.get(id);
+    lines.push(`  ${id}: already as at that point${fields === undefined ? "" : `; ${notRestoredLine(fields)}`}`);
+  }
   for (const id of report.deleted) lines.push(`  ${id}: deleted since: not recreated (restore the table, or re-create it by hand)`);
   if (report.dryRun) lines.push("Dry run: nothing written.");
   else if (report.reverted.length > 0) lines.push("The app's next backup run records the reverted documents.");
   return lines;
+}
+
+/** Fields left absent: the live document lacks them and the point holds them only in part. Names, never values. */
+function notRestoredLine(fields: readonly string[]): string {
+  return (
+    `NOT restored: ${fields.join(", ")} (the live document lacks it and the backup holds it only in part: redacted secrets ` +
+    "or a placeholder inside). Left absent, never written with [redacted] in it: put it back by hand."
+  );
 }
 
 export const revert: Command = {

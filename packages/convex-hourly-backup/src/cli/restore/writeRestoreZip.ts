@@ -25,19 +25,19 @@
 // --placeholders file; a document that would not import stops the restore,
 // and no ZIP is left.
 // Used by the CLI (commands/restore.ts), the tests, the demo and the benchmark.
-import type { RestorePage, RestorePoint, RestoreTable, RunSelector } from "../../backup/lib/restoreProtocol";
-import { MAX_VERSIONS_PER_PAGE } from "../../backup/lib/restorePage";
+import type { RestorePoint, RestoreTable, RunSelector } from "../../backup/lib/restoreProtocol";
 import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
-import { formatEncodedJson } from "./exportJson";
 import { importAdvice, importCommand, isPartial, type AbsentTables } from "./importAdvice";
 import { parseRunSelector, RestoreError, RestoreSource } from "./restoreSource";
 import { checkZipTarget, ZipFileWriter } from "./zipFileWriter";
 import { pointSchemaCheck, type RestorePlaceholders, type SchemaCheck } from "./schemaCheck";
 import { filesAdvice, writeStorage, type RestoredFiles } from "./restoreFiles";
 import { STORAGE_TABLE } from "../../shared/files";
+import { DiscardSink, restorePages, writeTables, type TableProgress } from "./tableWriter";
 
 export { importAdvice, importCommand };
+export { exportLine, restorePages } from "./tableWriter";
 
 export type RestoreOptions = {
   /** The backup deployment. */
@@ -51,7 +51,7 @@ export type RestoreOptions = {
   out?: string;
   /** Only these tables (default: every table the run backed up). */
   tables?: readonly string[];
-  /** Resolve the run and report tables and recorded counts; write nothing. */
+  /** Read and check every document as the restore does (one code path), then write nothing. */
   dryRun?: boolean;
   /** Values for required fields redaction removed (default: the app's restorePlaceholders, stored with the run's schema). */
   placeholders?: RestorePlaceholders;
@@ -62,25 +62,11 @@ export type RestoreOptions = {
   files?: boolean;
 };
 
-export type RestoreProgress = {
-  table: string;
-  /** 0-based position of the table among those restored. */
-  tableIndex: number;
-  tableCount: number;
-  /** Documents of this table written so far, and the count the run recorded. */
-  documents: number;
-  expected: number;
-  /** Over all tables. */
-  totalDocuments: number;
-  totalExpected: number;
-  /** ZIP bytes written so far. */
-  bytes: number;
-  tableDone: boolean;
-};
+export type RestoreProgress = TableProgress;
 
 export type RestoredTable = {
   table: string;
-  /** Documents written (on a dry run: the count the run recorded). */
+  /** Documents written (on a dry run: read and checked). */
   documents: number;
   /** The count the run recorded; a written ZIP always holds exactly this many. */
   expected: number;
@@ -115,7 +101,7 @@ export type RestoreResult = {
   schemaChecked: boolean;
   /**
    * Placeholders given (restorePlaceholders, --placeholders): per table and field, how many
-   * documents got one. A dry run lists the fields it knows need one, with 0.
+   * documents got one (a dry run counts the same; a field known to need one that no document needed is listed with 0).
    */
   placeholders: { table: string; path: string; documents: number }[];
   /**
@@ -127,10 +113,6 @@ export type RestoreResult = {
   /** `files: false` left out the files the point holds. */
   filesLeftOut: boolean;
 };
-
-const INITIAL_NUM_ITEMS = 200;
-/** Content bytes one page should carry: a few MiB, far inside Convex's 16 MiB return limit. */
-const TARGET_PAGE_BYTES = 2 * 1024 * 1024;
 
 export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreResult> {
   const dryRun = options.dryRun ?? false;
@@ -164,8 +146,18 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
     schemaChecked: check.checked,
   };
   if (dryRun) {
-    const listed = tables.map((t) => ({ table: t.table, documents: t.documents, expected: t.documents, tableNumber: null }));
-    const placeholders = expectedPlaceholders.map((field) => ({ ...field, documents: 0 }));
+    // The same reads and checks as the restore, every document through the
+    // same schema check, into a sink that keeps nothing: a dry run that
+    // passes means the restore writes its ZIP (files aside: their bytes are not read).
+    const counts = await writeTables(source, new DiscardSink(), point, tables, new TableNumbering(), check, options.onProgress);
+    await confirmWhole(source, point, tables, counts);
+    const listed = tables.map((t, i) => ({ table: t.table, documents: counts[i]!, expected: t.documents, tableNumber: null }));
+    // Fields known to need a placeholder are listed even where no document needed one.
+    const filled = check.filled();
+    const placeholders = [
+      ...filled,
+      ...expectedPlaceholders.filter((e) => !filled.some((f) => f.table === e.table && f.path === e.path)).map((e) => ({ ...e, documents: 0 })),
+    ];
     const files = withFiles ? { files: storage.documents, bytes: 0 } : null;
     return { ...base, tables: listed, bytes: 0, out: null, dryRun: true, placeholders, files, ...fileResult };
   }
@@ -173,28 +165,11 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   const zip = await ZipFileWriter.open(options.out!);
   try {
     const numbering = new TableNumbering();
-    const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0) + (withFiles ? storage.documents : 0);
+    const fileCount = withFiles ? storage.documents : 0;
+    const counts = await writeTables(source, zip, point, tables, numbering, check, options.onProgress, withFiles ? fileCount : null);
+    const totalDocuments = counts.reduce((sum, n) => sum + n, 0);
+    const totalExpected = tables.reduce((sum, t) => sum + t.documents, 0) + fileCount;
     const tableCount = tables.length + (withFiles ? 1 : 0);
-    let totalDocuments = 0;
-    const counts: number[] = [];
-    for (const [tableIndex, table] of tables.entries()) {
-      const report = (documents: number, tableDone: boolean) =>
-        options.onProgress?.({
-          table: table.table,
-          tableIndex,
-          tableCount,
-          documents,
-          expected: table.documents,
-          totalDocuments: totalDocuments + documents,
-          totalExpected,
-          bytes: zip.bytesWritten,
-          tableDone,
-        });
-      const written = await writeTable(source, zip, point.seq, table.table, numbering, check, report);
-      await zip.writeEntry(`${table.table}/generated_schema.jsonl`, '"uniform"\n');
-      totalDocuments += written;
-      counts.push(written);
-    }
     const files = withFiles ? await writeStorage(source, zip, () => restorePages(source, point.seq, STORAGE_TABLE), numbering, (n, done) =>
       options.onProgress?.({
         table: STORAGE_TABLE, tableIndex: tables.length, tableCount, documents: n, expected: storage.documents,
@@ -288,86 +263,6 @@ function chooseTables(point: RestorePoint, requested: readonly string[] | undefi
     );
   }
   return point.tables.filter((t) => requested.includes(t.table));
-}
-
-/**
- * A table's documents at restore point `seq`, page by page, as stored
- * (canonical JSON). The next page is requested while the caller handles the
- * current one; a stretch too large for one query is asked again, smaller.
- */
-export async function* restorePages(source: RestoreSource, seq: number, table: string): AsyncGenerator<string[]> {
-  let numItems = INITIAL_NUM_ITEMS;
-  const request = (cursor: string | null): Promise<RestorePage> => {
-    const page = source.readPage({ seq, table, cursor, numItems });
-    // A prefetched page may be abandoned when writing fails: never an unhandled rejection.
-    page.catch(() => undefined);
-    return page;
-  };
-  let cursor: string | null = null;
-  let pending = request(cursor);
-  for (;;) {
-    const page = await pending;
-    if (page.kind === "retry") {
-      // The stretch held more than one query should read: the same cursor, fewer versions.
-      numItems = page.numItems;
-      pending = request(cursor);
-      continue;
-    }
-    numItems = nextNumItems(numItems, page.bytes);
-    cursor = page.continueCursor;
-    if (!page.isDone) pending = request(cursor);
-    yield page.documents;
-    if (page.isDone) return;
-  }
-}
-
-/** Streams one table's documents into `<table>/documents.jsonl`. Returns how many were written. */
-async function writeTable(
-  source: RestoreSource,
-  zip: ZipFileWriter,
-  seq: number,
-  table: string,
-  numbering: TableNumbering,
-  check: SchemaCheck,
-  report: (documents: number, tableDone: boolean) => void,
-): Promise<number> {
-  zip.startEntry(`${table}/documents.jsonl`);
-  let written = 0;
-  for await (const documents of restorePages(source, seq, table)) {
-    await zip.write(documents.map((text) => exportLine(table, text, numbering, check)).join(""));
-    written += documents.length;
-    report(written, false);
-  }
-  report(written, true);
-  await zip.closeEntry();
-  return written;
-}
-
-/** Sizes the next request so a page carries about TARGET_PAGE_BYTES of content. */
-function nextNumItems(numItems: number, bytes: number): number {
-  const ideal = bytes > 0 ? Math.floor((numItems * TARGET_PAGE_BYTES) / bytes) : numItems * 2;
-  return Math.max(1, Math.min(ideal, numItems * 2, MAX_VERSIONS_PER_PAGE));
-}
-
-/** A stored document (canonical JSON with $integer/$bytes/$float), checked against the point's schema, as a line of the export. */
-export function exportLine(table: string, text: string, numbering: TableNumbering, check: SchemaCheck): string {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new RestoreError(`A stored document of table "${table}" is not valid JSON: the backup is damaged.`);
-  }
-  const id = (doc as Record<string, unknown> | null)?._id;
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc) || typeof id !== "string") {
-    throw new RestoreError(`A stored document of table "${table}" has no _id: the backup is damaged.`);
-  }
-  numbering.observe(table, id);
-  const checked = check.document(table, doc as Record<string, unknown>);
-  try {
-    return `${formatEncodedJson(checked)}\n`;
-  } catch {
-    throw new RestoreError(`A stored document of table "${table}" holds a value Convex cannot read: the backup is damaged.`);
-  }
 }
 
 function readme(point: RestorePoint, absent: AbsentTables, check: SchemaCheck, files: RestoredFiles | null): string {
