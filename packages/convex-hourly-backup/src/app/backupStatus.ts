@@ -1,9 +1,10 @@
 // backup:status - the backup's recent runs as one report and a few log lines,
 // with the age of the newest restore point flagged when backups have stopped.
 import { v, type Infer } from "convex/values";
-import { vPinReport, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
+import { vPinReport, vRetentionHealth, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import { formatBytes } from "./runBackup";
+import { retentionLines } from "./retentionStatus";
 
 // Runs are hourly: two hours without a new restore point means one was missed.
 export const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
@@ -30,11 +31,13 @@ export const vBackupStatus = v.object({
   stale: v.boolean(),
   /** Pinned restore points (kept by retention until unpinned), oldest first, with their labels. */
   pins: v.array(vPinReport),
+  /** Retention's health; null from a backup deployment that does not report it. */
+  retention: v.union(vRetentionHealth, v.null()),
 });
 export type BackupStatus = Infer<typeof vBackupStatus>;
 
 export async function readBackupStatus(target: BackupTarget, limit: number, now: () => number): Promise<BackupStatus> {
-  return summarizeStatus(await target.recentRuns({ limit, withPins: true }), now());
+  return summarizeStatus(await target.recentRuns({ limit, withPins: true, withRetention: true }), now());
 }
 
 export function summarizeStatus(result: RecentRunsResult, now: number): BackupStatus {
@@ -51,6 +54,7 @@ export function summarizeStatus(result: RecentRunsResult, now: number): BackupSt
     stale: newestCompleted === null || newestCompleted.ageMs > STALE_AFTER_MS,
     // An older backup deployment does not send them.
     pins: result.pins ?? [],
+    retention: result.retention ?? null,
   };
 }
 
@@ -66,6 +70,7 @@ function withTotals(run: RunReport): RunStatusLine {
 export function statusLines(status: BackupStatus): { warning: boolean; text: string }[] {
   const lines = [...status.runs].reverse().map((run) => ({ warning: false, text: describeRun(run) }));
   if (status.pins.length > 0) lines.push({ warning: false, text: `[backup status] pinned (kept until unpinned): ${status.pins.map(describePin).join(", ")}` });
+  if (status.retention !== null && status.runs.length > 0) lines.push(...retentionLines(status.retention, status.checkedAt, formatAge));
   const newest = status.newestCompleted;
   if (newest === null) {
     lines.push({ warning: true, text: "[backup status] WARNING: the backup holds no completed run yet (no restore point)." });

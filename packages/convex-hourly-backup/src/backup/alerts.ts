@@ -22,12 +22,15 @@ import {
   type Observation,
 } from "./lib/alertRules";
 import { parseWebhook, postMessage } from "./lib/webhook";
+import { checkRetention, retentionDelivered } from "./lib/retentionHealth";
+import { parseRetention } from "./lib/retentionConfig";
 import { canonicalJson } from "../shared/digest";
 
 /** How long a check holds the right to post: more than two posts' timeouts, far less than the 15 minutes between checks. */
 export const POST_CLAIM_MS = 60_000;
 
-const vPostKind = v.union(v.literal("incident"), v.literal("recovery"));
+// "retention": retention has made no progress for a day while work waits (lib/retentionHealth.ts).
+const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("retention"));
 const vPost = v.object({ kind: vPostKind, openedAt: v.number(), text: v.string() });
 
 const vEvaluation = v.object({
@@ -42,6 +45,8 @@ const vEvaluation = v.object({
   due: v.array(vPost),
   /** Set when this check may post `due` (no other check is posting): the claim to release. */
   claim: v.union(v.number(), v.null()),
+  /** Retention's WARNING while it is stalled, and the line of the check that saw the stall end. */
+  retention: v.object({ line: v.union(v.string(), v.null()), recovered: v.union(v.string(), v.null()) }),
 });
 
 const vCheckResult = v.object({
@@ -73,6 +78,8 @@ export const check = internalAction({
     if (stale) console.error(evaluation.line);
     else console.log(evaluation.line);
     if (evaluation.recovered !== null) console.log(evaluation.recovered);
+    if (evaluation.retention.line !== null) console.warn(evaluation.retention.line);
+    if (evaluation.retention.recovered !== null) console.log(evaluation.retention.recovered);
     if (evaluation.opened && webhook === null && problem === null) {
       console.log("[backup alert] ALERT_WEBHOOK_URL is not set: these log lines are the only alert.");
     }
@@ -118,7 +125,8 @@ export const evaluate = internalMutation({
     const verdict = judge(observation);
     // Step 2: the incident's next state and the messages it leaves due.
     const next = nextState(state, verdict, observation);
-    const due = duePosts(next.state, verdict, observation);
+    const retention = await checkRetention(ctx.db, now, parseRetention(env.BACKUP_RETENTION), next.state.firstCheckAt);
+    const due = [...duePosts(next.state, verdict, observation), ...retention.due];
     const claimed = deliver && due.length > 0 && !((next.state.postingUntil ?? 0) > now);
     const claim = claimed ? now + POST_CLAIM_MS : null;
     const written: AlertState = claim === null ? next.state : { ...next.state, postingUntil: claim };
@@ -134,6 +142,7 @@ export const evaluate = internalMutation({
       recovered: next.closed && state.incident !== null ? recoveredLine(state.incident, observation) : null,
       due,
       claim,
+      retention: { line: retention.line, recovered: retention.recovered },
     };
   },
 });
@@ -143,6 +152,7 @@ export const recordDelivered = internalMutation({
   returns: v.null(),
   handler: async (ctx, { kind, openedAt }) => {
     const state = await ctx.db.query("alertState").first();
+    if (kind === "retention") await retentionDelivered(ctx.db, openedAt);
     if (state === null) return null;
     if (kind === "incident" && state.incident?.openedAt === openedAt) {
       await ctx.db.patch("alertState", state._id, { incident: { ...state.incident, notified: true } });

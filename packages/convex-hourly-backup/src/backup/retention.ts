@@ -14,6 +14,7 @@ import { checkPolicy, vRetentionPolicy } from "./retentionPolicy";
 import { retentionPolicyFrom } from "./lib/retentionConfig";
 import { pruneStep } from "./lib/retentionPrune";
 import { deleteUnreferencedFiles } from "./lib/files";
+import { recordStep } from "./lib/retentionState";
 
 const vResume = v.object({
   from: v.number(),
@@ -61,9 +62,12 @@ export const prune = internalMutation({
   handler: async (ctx, args): Promise<PruneStepResult> => {
     const policy = args.policy ?? retentionPolicyFrom(env.BACKUP_RETENTION);
     checkPolicy(policy);
-    const step = await pruneStep(ctx.db, policy, Date.now(), args.resume ?? null);
+    const now = Date.now();
+    const step = await pruneStep(ctx.db, policy, now, args.resume ?? null);
     const { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, page, read, resume } = step;
     const deletedFiles = await deleteUnreferencedFiles(ctx, step.releasedFiles);
+    // What status and the stall alert read (lib/retentionHealth.ts).
+    await recordStep(ctx.db, now, { ...step, deletedFiles, done: resume === null }, args.resume === undefined);
     if (resume !== null) {
       const next = args.policy === undefined ? { resume } : { resume, policy: args.policy };
       await ctx.scheduler.runAfter(0, internal.retention.prune, next);

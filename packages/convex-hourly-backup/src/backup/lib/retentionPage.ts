@@ -5,6 +5,7 @@
 // run of the page exactly from these, so a prune pass walks the runs table
 // page by page and each step makes progress: it deletes what its page drops,
 // or moves the cursor on.
+import { getConvexSize } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 import { planRetention, type RetentionPlan, type RetentionPolicy } from "../retentionPolicy";
@@ -30,11 +31,7 @@ export async function planPage(
   cursor: PageCursor,
   budget: Budget,
 ): Promise<PlannedPage> {
-  const read = await db
-    .query("runs")
-    .withIndex("by_seq", (q) => q.gte("seq", cursor.from))
-    .order("asc")
-    .paginate({ cursor: null, numItems: MAX_RUN_RECORDS, maximumBytesRead: MAX_RUN_BYTES });
+  const read = await readRuns(db, cursor.from);
   const runs = read.page;
   budget.read(runs);
   const last = runs.at(-1);
@@ -70,4 +67,20 @@ export async function planPage(
       ? null
       : { from: last.seq + 1, keptBelow: Math.max(cursor.keptBelow, ...keptSeqs.filter((seq) => seq <= last.seq)) };
   return { runs, plan, gaps, next };
+}
+
+/**
+ * Run records from `from` on, in seq order, up to MAX_RUN_RECORDS and
+ * MAX_RUN_BYTES (the record that crosses it included). Read by iteration, not
+ * paginate: status runs it beside its own paginated read.
+ */
+async function readRuns(db: DatabaseReader, from: number): Promise<{ page: Doc<"runs">[]; isDone: boolean }> {
+  const page: Doc<"runs">[] = [];
+  let bytes = 0;
+  for await (const run of db.query("runs").withIndex("by_seq", (q) => q.gte("seq", from))) {
+    page.push(run);
+    bytes += getConvexSize(run);
+    if (page.length >= MAX_RUN_RECORDS || bytes >= MAX_RUN_BYTES) return { page, isDone: false };
+  }
+  return { page, isDone: true };
 }
