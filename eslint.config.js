@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 import convexPlugin from "@convex-dev/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["**/_generated/**", "node_modules/**", "**/*.d.ts", "packages/*/dist/**"] },
+  { ignores: ["**/_generated/**", "node_modules/**", "**/*.d.ts", "packages/*/dist/**", "tests/fixtures/apps/ordinary/**", "tests/fixtures/apps/problems/**"] },
   ...tseslint.configs.recommended,
   ...convexPlugin.configs.recommended,
   {

@@ -13,9 +13,18 @@
 // beside its /api/query|mutation|action; the primary gets a server of its
 // own (serveStorage), since nothing else of it is reached over HTTP. Bytes of
 // files in and out are counted apart from function calls.
+//
+// As Convex does, an upload still arriving after UPLOAD_CUT_MS (about 2
+// minutes, docs file-storage/upload-files) is cut: the connection is dropped
+// and nothing is stored. Faults (faults.ts) apply to "storage:upload" and
+// "storage:download" requests: `routes.faults.add({ path: "storage:upload", ... })`.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GenericDataModel, GenericMutationCtx, StorageActionWriter } from "convex/server";
+import { FaultPlan, type Fault } from "./faults";
+
+/** Convex cuts an upload to an upload URL at about 2 minutes. */
+export const UPLOAD_CUT_MS = 120_000;
 
 /** The part of a convex-test instance the routes use: `t.run`, a mutation context with an action's storage. */
 export type StorageDeployment = {
@@ -31,9 +40,11 @@ export type StorageTraffic = {
   bytesIn: number;
   /** Uploads refused (unknown or used token). */
   refused: number;
+  /** Uploads cut because they were still arriving at the upload cut. */
+  cut: number;
 };
 
-export const emptyStorageTraffic = (): StorageTraffic => ({ downloads: 0, bytesOut: 0, uploads: 0, bytesIn: 0, refused: 0 });
+export const emptyStorageTraffic = (): StorageTraffic => ({ downloads: 0, bytesOut: 0, uploads: 0, bytesIn: 0, refused: 0, cut: 0 });
 
 const UPLOAD_PATH = "/api/storage/upload";
 const FILE_PATH = /^\/api\/storage\/([^/?]+)$/;
@@ -41,6 +52,10 @@ const FILE_PATH = /^\/api\/storage\/([^/?]+)$/;
 export class StorageRoutes {
   private readonly tokens = new Set<string>();
   private readonly counters: () => StorageTraffic;
+  /** Faults for "storage:upload" and "storage:download" requests. */
+  readonly faults = new FaultPlan();
+  /** How long an upload may take before it is cut (Convex: about 2 minutes). */
+  uploadCutMs = UPLOAD_CUT_MS;
 
   /** `counters`: where the traffic is counted (a server's stats); its own by default. */
   constructor(
@@ -70,15 +85,34 @@ export class StorageRoutes {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? "/", "http://loopback");
     if (req.method === "POST" && url.pathname === UPLOAD_PATH) {
+      if (await this.injected(this.faults.take("storage:upload"), req, res)) return true;
       await this.upload(req, res, url.searchParams.get("token"));
       return true;
     }
     const match = FILE_PATH.exec(url.pathname);
     if (req.method === "GET" && match !== null && url.pathname !== UPLOAD_PATH) {
+      if (await this.injected(this.faults.take("storage:download"), req, res)) return true;
       await this.download(res, decodeURIComponent(match[1]!));
       return true;
     }
     return false;
+  }
+
+  /** Applies a fault; true when it answered (or dropped) the request instead of the route. */
+  private async injected(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (fault === undefined) return false;
+    if (fault.kind === "delay") {
+      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      return false;
+    }
+    if (fault.kind === "hang") return true;
+    if (fault.kind === "cut" || fault.kind === "loseReply") {
+      req.socket.destroy();
+      return true;
+    }
+    for await (const _chunk of req) void _chunk;
+    sendJson(res, fault.status, { code: "InjectedFault", message: `Injected HTTP ${fault.status}` });
+    return true;
   }
 
   private async upload(req: IncomingMessage, res: ServerResponse, token: string | null): Promise<void> {
@@ -90,10 +124,23 @@ export class StorageRoutes {
     }
     // Convex keeps the file in its own storage; the harness keeps it where convex-test does.
     const chunks: Uint8Array<ArrayBuffer>[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      chunks.push(new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.length));
-      this.traffic.bytesIn += chunk.length;
+    let cut = false;
+    const timer = setTimeout(() => {
+      cut = true;
+      this.traffic.cut += 1;
+      req.socket.destroy();
+    }, this.uploadCutMs);
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        chunks.push(new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.length));
+        this.traffic.bytesIn += chunk.length;
+      }
+    } catch {
+      // The client went away, or the cut dropped the connection: nothing stored.
+    } finally {
+      clearTimeout(timer);
     }
+    if (cut || !req.complete) return;
     const type = req.headers["content-type"] ?? "";
     const blob = new Blob(chunks, { type });
     chunks.length = 0;

@@ -8,7 +8,8 @@
 //   3. README's steps as its <!-- install:... --> markers give them: files
 //      written verbatim, the schema edit applied, each command run or
 //      replaced by its offline equivalent (below, `readmeCommand`);
-//   4. tsc over the app with Convex's tsconfig (the package's published types);
+//   4. tsc over the app with Convex's tsconfig (the package's published types),
+//      and a consumer of those types under bundler, node16 and nodenext resolution;
 //   5. two backups and two restores in a child process (plain tsx, so the app
 //      loads the package's dist/ as a user's app would; tests/support/
 //      installedAppRun.ts), with the app's and the scaffolded project's modules.
@@ -37,6 +38,7 @@ import {
   type CommandResult,
 } from "./support/installApp";
 import { commandChain, fillPlaceholders, readInstallSteps, SECTION, type ReadmeStep } from "./support/installReadme";
+import { checkPublishedTypes } from "./support/packageTypes";
 import { parseInstalledAppResult, type InstalledAppConfig, type InstalledAppResult, type TableDocs } from "./support/installResult";
 import { backupProjectFiles } from "../packages/convex-hourly-backup/src/cli/initBackup/projectFiles";
 
@@ -263,6 +265,11 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     expect(typechecks.map((t) => relative(work, t.project)).sort()).toEqual(["app", "app/backup-deployment"]);
     for (const { result: tsc } of typechecks) expect(tsc.stdout + tsc.stderr).toBe("");
     expect(existsSync(join(app, "convex/_generated/api.d.ts"))).toBe(true);
+  });
+
+  test("the installed package's types check under moduleResolution bundler, node16 and nodenext", () => {
+    // A consumer importing the entry and every backup module (tests/support/packageTypes.ts).
+    expect(checkPublishedTypes(app, PACKAGE_NAME)).toEqual({ bundler: [], node16: [], nodenext: [] });
   });
 
   test("README's dry run reaches the backup and writes nothing", () => {

@@ -8,7 +8,7 @@
 // Dependencies and peers (convex, convex-helpers, fflate) stay imports.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,6 +82,32 @@ try {
 mkdirSync(at("dist/types/backup/_generated"), { recursive: true });
 for (const name of readdirSync(at("src/backup/_generated")).filter((n) => n.endsWith(".d.ts"))) {
   copyFileSync(at("src/backup/_generated", name), at("dist/types/backup/_generated", name));
+}
+addDeclarationExtensions(at("dist/types"));
+
+/**
+ * The sources import each other without extensions (bundler resolution), and
+ * tsc copies those specifiers into the declarations. An app whose tsconfig says
+ * moduleResolution node16 or nodenext reads the package as ESM ("type":
+ * "module") and needs explicit extensions: "./settings" becomes "./settings.js"
+ * (or "./x/index.js" for a folder), the file the specifier names in dist/types.
+ * A relative specifier that names no declaration file stops the build.
+ */
+function addDeclarationExtensions(dir) {
+  const specifier = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}\/[^"']*)\2/g;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8");
+    const fixed = text.replace(specifier, (whole, keyword, quote, path) => {
+      if (/\.(js|mjs|cjs|json)$/.test(path)) return whole;
+      const target = join(dirname(file), path);
+      const withExt = existsSync(`${target}.d.ts`) ? `${path}.js` : existsSync(join(target, "index.d.ts")) ? `${path}/index.js` : null;
+      if (withExt === null) throw new Error(`build: ${file} imports "${path}", which names no declaration file in dist/types`);
+      return `${keyword}${quote}${withExt}${quote}`;
+    });
+    if (fixed !== text) writeFileSync(file, fixed);
+  }
 }
 
 console.log(`convex-hourly-backup: built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -3,7 +3,7 @@
 // (tests/install.test.ts).
 //
 // Offline install: `npm install --offline` of the package's tarball, with the
-// app's own dependencies on convex, convex-helpers, fflate and @noble/hashes given as
+// app's own dependencies on convex, convex-helpers, fflate, @noble/hashes and ts-morph given as
 // `file:` links to this repository's node_modules copies. npm links those
 // folders (it copies nothing and installs nothing into them), unpacks the
 // tarball, and finds the tarball's dependencies (convex-helpers, fflate, @noble/hashes; the
@@ -20,7 +20,7 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const PACKAGE_DIR = join(ROOT, "packages/convex-hourly-backup");
 export const PACKAGE_NAME = "convex-hourly-backup";
 /** Installed from this repository's node_modules as links: the app's and the package's dependencies. */
-export const LINKED_DEPENDENCIES = ["convex", "convex-helpers", "fflate", "@noble/hashes"] as const;
+export const LINKED_DEPENDENCIES = ["convex", "convex-helpers", "fflate", "@noble/hashes", "ts-morph"] as const;
 
 const exec = promisify(execFile);
 
@@ -96,6 +96,12 @@ export async function npmInstallOffline(
   // --ignore-scripts: the linked folders are this repository's node_modules,
   // where no lifecycle script may run; the package itself has none that runs
   // on install (tests/install.test.ts checks its installed package.json).
+  // --legacy-peer-deps, for the backup project only: there the links reach npm
+  // as command-line specs, and npm 11's arborist, placing the package's peer
+  // convex-helpers against such a link, fails at random ("Cannot read
+  // properties of null (reading 'matches')", 2 runs in 3 here). The specs give
+  // every peer explicitly; the app's install (links in its package.json) keeps
+  // npm's peer handling.
   const specs = options.save ? [tarball] : [tarball, ...Object.values(linkedDependencySpecs())];
   return run(
     "npm",
@@ -109,7 +115,7 @@ export async function npmInstallOffline(
       "--no-audit",
       "--no-fund",
       "--ignore-scripts",
-      options.save ? "--save" : "--no-save",
+      ...(options.save ? ["--save"] : ["--no-save", "--legacy-peer-deps"]),
       ...specs,
     ],
     { cwd: dir, timeoutMs: 60_000 },

@@ -3,6 +3,13 @@
 import { v, type Infer } from "convex/values";
 import { vPinReport, vRetentionHealth, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
+import { lackingFilesOf, vLackingFiles } from "../shared/files";
+import { lackingFilesText } from "./fileLimits";
+
+const lackingField = (run: RunReport) => {
+  const lacking = lackingFilesOf(run.tables);
+  return lacking === null ? {} : { lackingFiles: lacking };
+};
 import { formatBytes } from "./runBackup";
 import { retentionLines } from "./retentionStatus";
 
@@ -24,7 +31,11 @@ export const vBackupStatus = v.object({
   /** Newest first. */
   runs: v.array(vRunStatusLine),
   newestCompleted: v.union(
-    v.object({ runId: v.string(), seq: v.number(), startedAt: v.number(), finishedAt: v.number(), ageMs: v.number() }),
+    v.object({
+      runId: v.string(), seq: v.number(), startedAt: v.number(), finishedAt: v.number(), ageMs: v.number(),
+      /** Files of the primary the point lacks (too large, or their copy failed): ids and sizes. */
+      lackingFiles: v.optional(vLackingFiles),
+    }),
     v.null(),
   ),
   /** No restore point finished within STALE_AFTER_MS (or none at all). */
@@ -46,7 +57,7 @@ export function summarizeStatus(result: RecentRunsResult, now: number): BackupSt
   const newestCompleted =
     newest === null || finishedAt === undefined
       ? null
-      : { runId: newest.runId, seq: newest.seq, startedAt: newest.startedAt, finishedAt, ageMs: Math.max(0, now - finishedAt) };
+      : { runId: newest.runId, seq: newest.seq, startedAt: newest.startedAt, finishedAt, ageMs: Math.max(0, now - finishedAt), ...lackingField(newest) };
   return {
     checkedAt: now,
     runs: result.runs.map(withTotals),
@@ -87,6 +98,8 @@ export function statusLines(status: BackupStatus): { warning: boolean; text: str
       text: `[backup status] newest restore point: run ${newest.seq}, finished ${formatAge(newest.ageMs)} ago.`,
     });
   }
+  const lacking = newest?.lackingFiles;
+  if (lacking !== undefined) lines.push({ warning: true, text: `[backup status] WARNING: the newest restore point (run ${newest!.seq}) lacks ${lackingFilesText(lacking)}` });
   return lines;
 }
 

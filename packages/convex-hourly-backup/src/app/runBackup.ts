@@ -18,6 +18,7 @@ import type { GenericSchema, SchemaDefinition } from "convex/server";
 import type { RestorePlaceholders } from "./redaction/config";
 import { STORAGE_TABLE } from "../shared/files";
 import { FileCopier } from "./fileCopy";
+import { lackSkippedFiles } from "./fileLimits";
 
 export { formatBytes, sumCounts, vRunSummary, type RunSummary } from "./runReport";
 
@@ -330,6 +331,7 @@ function combine(
   if (fromScan?.filesCopied !== undefined) {
     counts.filesCopied = fromScan.filesCopied;
     counts.fileBytesCopied = fromScan.fileBytesCopied ?? 0;
+    lackSkippedFiles(counts, fromScan);
   }
   return counts;
 }

@@ -76,7 +76,8 @@ export function describeCounts(c: TableCounts, options: { dryRun: boolean; mode:
   const read = options.mode === "log" ? "read" : "scanned";
   const changed = options.dryRun ? "would change" : "changed";
   const deleted = options.dryRun ? "would delete" : "deleted";
-  const files = c.filesCopied === undefined ? "" : `, files copied ${c.filesCopied} (${formatBytes(c.fileBytesCopied ?? 0)})`;
+  const skipped = (c.filesSkipped ?? 0) === 0 ? "" : `, WARNING: ${c.filesSkipped} not copied (${formatBytes(c.fileBytesSkipped ?? 0)}; the point lacks them, the next run tries again)`;
+  const files = c.filesCopied === undefined ? "" : `, files copied ${c.filesCopied} (${formatBytes(c.fileBytesCopied ?? 0)})${skipped}`;
   return `${c.table}: ${read} ${c.scanned}, ${changed} ${c.changed}, ${deleted} ${c.deleted}, sent ${formatBytes(c.bytesSent)}${files}`;
 }
 

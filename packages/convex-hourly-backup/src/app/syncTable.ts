@@ -25,6 +25,7 @@ import { documentsWithJson, PageChanged, withJson, type PageEntry } from "./page
 import type { RedactionReport } from "./redaction/report";
 import type { FileCopier } from "./fileCopy";
 import { FILE_ERROR_CODES } from "../shared/files";
+import { withSkippedFiles } from "./fileLimits";
 
 export const MAX_PAGES_IN_FLIGHT = 4;
 // Request bodies being sent at once. Each costs about three times its size
@@ -97,6 +98,7 @@ export async function syncTable(
     if (files !== undefined) {
       committed.counts.filesCopied = (start.counts.filesCopied ?? 0) + files.filesCopied - filesAtStart.copied;
       committed.counts.fileBytesCopied = (start.counts.fileBytesCopied ?? 0) + files.fileBytesCopied - filesAtStart.bytes;
+      withSkippedFiles(committed.counts, start.counts, files.skippedRows);
     }
   };
   const saveCheckpoint = async () => {
@@ -221,7 +223,7 @@ async function syncRange(s: RangeScope, range: KeyRange, entries: PageEntry[], s
         upserts: entries,
         deletedIdTags: [],
         replace: true,
-      });
+      }, entries);
       hint.backupEmpty = applied.changed === entries.length && applied.deleted === 0;
       add(applied);
       return counts;
@@ -265,31 +267,48 @@ async function diffAndApply(s: RangeScope, range: KeyRange, entries: PageEntry[]
     const base = { runId: lease.runId, holder: lease.holder, table, range: diff.range, digest: diff.digest };
     const batchId = `${lease.holder}:${pageId}:${part++}`;
     try {
-      add(await applyRange(s, { ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }));
+      add(await applyRange(s, { ...base, batchId, upserts, deletedIdTags: diff.extraIdTags, replace: false }, diff.entries));
     } catch (error) {
       // Tags are short; on the rare collision the digest check refuses the
       // batch and the part is sent again whole, replacing what the backup has
       // (a page read without JSON is read again whole for it).
       if (!isCode(error, ERROR_CODES.rangeMismatch)) throw error;
       if (!withJson(diff.entries)) throw new PageChanged(table);
-      add(await applyRange(s, { ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }));
+      add(await applyRange(s, { ...base, batchId: `${batchId}:replace`, upserts: diff.entries, deletedIdTags: [], replace: true }, diff.entries));
     }
   }, s.diffOptions);
 }
 
-/** Files first, then the rows naming them. A file the backup lost since it said it held it (retention, in between) is copied again, once. */
-async function applyRange(s: RangeScope, args: Parameters<BackupTarget["applyRange"]>[0]) {
+type ApplyArgs = Parameters<BackupTarget["applyRange"]>[0];
+
+/**
+ * Files first, then the rows naming them. A file the backup lost since it
+ * said it held it (retention, in between) is copied again, once. `inRange`:
+ * the primary's entries the batch's digest covers.
+ */
+async function applyRange(s: RangeScope, args: ApplyArgs, inRange: readonly PageEntry[]) {
   const { target, files } = s;
   if (files === undefined) return await target.applyRange(args);
-  await files.ensure(args.upserts);
   try {
-    return await target.applyRange(args);
+    return await target.applyRange(await withoutSkipped(args, inRange, await files.ensure(args.upserts)));
   } catch (error) {
     if (!isCode(error, FILE_ERROR_CODES.fileMissing)) throw error;
     files.forget(args.upserts);
-    await files.ensure(args.upserts);
-    return await target.applyRange(args);
+    return await target.applyRange(await withoutSkipped(args, inRange, await files.ensure(args.upserts)));
   }
+}
+
+/**
+ * The batch without the rows whose file was skipped (fileCopy.ts): the range
+ * is written as if the primary had no such rows, its digest computed without
+ * them, so the restore point never names a file the backup does not hold.
+ * The next run's diff finds them missing and copies them again.
+ */
+async function withoutSkipped(args: ApplyArgs, inRange: readonly PageEntry[], skipped: ReadonlySet<string>): Promise<ApplyArgs> {
+  if (skipped.size === 0) return args;
+  const kept = inRange.filter((entry) => !skipped.has(entry.id));
+  const upserts = args.upserts.filter((entry) => !skipped.has(entry.id));
+  return { ...args, upserts, digest: await rangeDigest(kept.map((entry) => entry.hash)) };
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -3,6 +3,7 @@
 // the shared secret; nothing here writes. Pages of a point retention starts
 // pruning may come back short: the restore asks for the point again once it
 // has read everything and fails whole unless it is still completed.
+import { lackingFilesOf } from "../shared/files";
 import { query } from "./_generated/server";
 import { requireRestoreAccess } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
@@ -36,6 +37,7 @@ export const getRestorePoint = query({
       missingTables: missingTables(run),
       schemaHash: run.schemaHash ?? null,
       redactions: run.redactions ?? [],
+      ...lackingFilesField(run.tables),
       ...(run.label === undefined ? {} : { label: run.label }),
       ...(run.pinned === true ? { pinned: true } : {}),
     };
@@ -73,3 +75,9 @@ export const readDocuments = query({
     return await readDocumentsAt(ctx.db, { seq, table, ids });
   },
 });
+
+/** The point's lackingFiles field, absent when it lacks none. */
+function lackingFilesField(tables: Parameters<typeof lackingFilesOf>[0]) {
+  const lacking = lackingFilesOf(tables);
+  return lacking === null ? {} : { lackingFiles: lacking };
+}

@@ -17,6 +17,40 @@ export const STORAGE_TABLE = "_storage";
 /** SHA-256s one files:missing or files:downloadUrls call takes: a page of files. */
 export const MAX_FILES_PER_CALL = 1_000;
 
+/**
+ * A file of the primary the backup could not copy this run: larger than the
+ * size limit (BACKUP_MAX_FILE_MB), or its copy failed after its retries.
+ * Its `_storage` row is left out of the restore point (which never names a
+ * file it does not hold) and every later run tries again. Id and size only,
+ * never content.
+ */
+export const vSkippedFile = v.object({
+  id: v.string(),
+  size: v.number(),
+  reason: v.union(v.literal("tooLarge"), v.literal("copyFailed")),
+});
+export type SkippedFile = Infer<typeof vSkippedFile>;
+/** What a restore point lacks of the primary's files: how many, their bytes, the first MAX_SKIPPED_FILES_LISTED. */
+export const vLackingFiles = v.object({ count: v.number(), bytes: v.number(), files: v.array(vSkippedFile) });
+export type LackingFiles = Infer<typeof vLackingFiles>;
+
+/** The files a run's counts say it lacks ("_storage" counts), or null when it lacks none. */
+export function lackingFilesOf(tables: readonly { table: string; filesSkipped?: number; fileBytesSkipped?: number; skippedFiles?: SkippedFile[] }[]): LackingFiles | null {
+  const counts = tables.find((t) => t.table === STORAGE_TABLE);
+  if (counts === undefined || (counts.filesSkipped ?? 0) === 0) return null;
+  return { count: counts.filesSkipped!, bytes: counts.fileBytesSkipped ?? 0, files: counts.skippedFiles ?? [] };
+}
+
+/** Skipped files a run record lists by id (all are counted): a run record stays far inside 1 MiB. */
+export const MAX_SKIPPED_FILES_LISTED = 50;
+
+/**
+ * Files larger than this are not copied (default; BACKUP_MAX_FILE_MB on the
+ * primary changes it): Convex cuts an upload to a storage upload URL at about
+ * 2 minutes, so a copy must finish in 120 s; 1 GiB needs about 9 MB/s.
+ */
+export const DEFAULT_MAX_FILE_MB = 1024;
+
 /** Error codes of the files module (beside shared/protocol's ERROR_CODES). */
 export const FILE_ERROR_CODES = {
   /** A `_storage` version for a file the backup does not hold: copy the file, then send the version again. */

@@ -2,6 +2,7 @@
 // deployment's public functions. Validators are defined once here: the backup
 // uses them as args/returns, the primary derives its types from them.
 import { v, type Infer } from "convex/values";
+import { vSkippedFile } from "./files";
 
 export const vDocKey = v.object({ creationTime: v.number(), id: v.string() });
 export const vKeyRange = v.object({
@@ -36,6 +37,14 @@ export const vTableCounts = v.object({
   /** "_storage" (the primary's files): files the backup stored this run (each distinct content once), and their bytes. */
   filesCopied: v.optional(v.number()),
   fileBytesCopied: v.optional(v.number()),
+  /**
+   * "_storage": files this restore point lacks (their rows are left out of it):
+   * larger than the size limit, or their copy failed after its retries. Later
+   * runs try again. Counted, with their bytes; the first MAX_SKIPPED_FILES_LISTED listed.
+   */
+  filesSkipped: v.optional(v.number()),
+  fileBytesSkipped: v.optional(v.number()),
+  skippedFiles: v.optional(v.array(vSkippedFile)),
 });
 export type TableCounts = Infer<typeof vTableCounts>;
 

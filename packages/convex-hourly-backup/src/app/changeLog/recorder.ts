@@ -1,13 +1,20 @@
 // Change capture for the app's mutations: a thin wrapper around ctx.db that
 // notes the id of every document the mutation inserts, patches, replaces or
-// deletes, then writes them as log rows when the mutation succeeds, in the
-// same transaction. It reads nothing (no extra document reads are billed)
-// and writes one small row per mutation (one per MAX_IDS_PER_ROW documents).
-// A patch that sets only fields the backup omits is not noted.
+// deletes (through ctx.db or the table-scoped ctx.db.table(name)), then writes
+// them as log rows when the mutation succeeds, in the same transaction. It
+// reads nothing (no extra document reads are billed) and writes one small row
+// per mutation (one per MAX_IDS_PER_ROW documents). A patch that sets only
+// fields the backup omits is not noted.
+import { getConvexSize } from "convex/values";
 import type { GenericDatabaseWriter, GenericDataModel } from "convex/server";
-import { CHANGE_LOG_TABLE, MAX_IDS_PER_ROW } from "./schema";
+import { CHANGE_LOG_TABLE, MAX_ID_BYTES_PER_ROW, MAX_IDS_PER_ROW, PARTS_PER_RECORDER } from "./schema";
 
 type Writer = GenericDatabaseWriter<GenericDataModel>;
+type Write = (...args: unknown[]) => Promise<unknown>;
+type TableWriter = Record<"insert" | "patch" | "replace" | "delete", Write>;
+
+/** A random multiple of PARTS_PER_RECORDER below 2^53 (Convex seeds Math.random per function call, nested calls included). */
+const partBase = () => Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER / PARTS_PER_RECORDER)) * PARTS_PER_RECORDER;
 
 export class ChangeRecorder {
   private readonly ids = new Set<string>();
@@ -19,45 +26,64 @@ export class ChangeRecorder {
     /** Per table, the top-level fields the backup drops (withChangeCapture's omittedFields). */
     private readonly omittedFields: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
   ) {
-    const note = (id: string) => this.ids.add(id);
-    // Both call forms are supported: (table, id, ...) and the legacy (id, ...).
-    const idArg = (args: unknown[], withValue: boolean) => (args.length === (withValue ? 3 : 2) ? args[1] : args[0]) as string;
-    // The table a patch writes: named, or found from the id (no read) among the tables with omitted fields.
-    const patchedTable = (args: unknown[]): string | undefined => {
-      if (args.length === 3) return args[0] as string;
-      const id = args[0] as string;
-      return [...this.omittedFields.keys()].find((table) => raw.normalizeId(table as never, id) !== null);
-    };
-    const onlyOmitted = (args: unknown[]) => {
-      const fields = this.omittedFields.get(patchedTable(args) ?? "");
-      const value = args.at(-1);
+    const note = (id: unknown) => this.ids.add(id as string);
+    // A patch's table: named, or found from the id (no read) among the tables with omitted fields.
+    const tableOf = (id: string) => [...this.omittedFields.keys()].find((table) => raw.normalizeId(table as never, id) !== null);
+    const onlyOmitted = (table: string | undefined, value: unknown) => {
+      const fields = this.omittedFields.get(table ?? "");
       if (fields === undefined || typeof value !== "object" || value === null) return false;
       const keys = Object.keys(value);
       return keys.length > 0 && keys.every((key) => fields.has(key));
     };
-    const wrapped: Partial<Writer> = {
-      insert: (async (table: string, value: never) => {
-        const id = await raw.insert(table, value);
+    const call = (name: keyof TableWriter, args: unknown[]) => (raw[name] as Write)(...args);
+    // ctx.db's writes, in both call forms: (table, id, ...) and the legacy (id, ...).
+    const wrapped: Record<string, unknown> = {
+      insert: async (...args: unknown[]) => {
+        const id = await call("insert", args);
         note(id);
         return id;
-      }) as Writer["insert"],
-      patch: (async (...args: unknown[]) => {
-        await (raw.patch as (...a: unknown[]) => Promise<void>)(...args);
-        if (!onlyOmitted(args)) note(idArg(args, true));
-      }) as Writer["patch"],
-      replace: (async (...args: unknown[]) => {
-        await (raw.replace as (...a: unknown[]) => Promise<void>)(...args);
-        note(idArg(args, true));
-      }) as Writer["replace"],
-      delete: (async (...args: unknown[]) => {
-        await (raw.delete as (...a: unknown[]) => Promise<void>)(...args);
-        note(idArg(args, false));
-      }) as Writer["delete"],
+      },
+      patch: async (...args: unknown[]) => {
+        await call("patch", args);
+        const [table, id] = args.length === 3 ? [args[0] as string, args[1]] : [tableOf(args[0] as string), args[0]];
+        if (!onlyOmitted(table, args.at(-1))) note(id);
+      },
+      replace: async (...args: unknown[]) => {
+        await call("replace", args);
+        note(args.length === 3 ? args[1] : args[0]);
+      },
+      delete: async (...args: unknown[]) => {
+        await call("delete", args);
+        note(args.length === 2 ? args[1] : args[0]);
+      },
+      // ctx.db.table(name): the same writes, scoped to one table.
+      table: (name: string) => {
+        const scoped = (raw as unknown as { table(name: string): TableWriter }).table(name);
+        const writes: TableWriter = {
+          insert: async (value) => {
+            const id = await scoped.insert(value);
+            note(id);
+            return id;
+          },
+          patch: async (id, value) => {
+            await scoped.patch(id, value);
+            if (!onlyOmitted(name, value)) note(id);
+          },
+          replace: async (id, value) => {
+            await scoped.replace(id, value);
+            note(id);
+          },
+          delete: async (id) => {
+            await scoped.delete(id);
+            note(id);
+          },
+        };
+        return new Proxy(scoped, { get: (target, prop, receiver) => (prop in writes ? writes[prop as keyof TableWriter] : Reflect.get(target, prop, receiver)) });
+      },
     };
     // Reads, system tables, normalizeId and vars pass through untouched.
     this.db = new Proxy(raw, {
-      get: (target, prop, receiver) =>
-        prop in wrapped ? wrapped[prop as keyof Writer] : Reflect.get(target, prop, receiver),
+      get: (target, prop, receiver) => (typeof prop === "string" && prop in wrapped ? wrapped[prop] : Reflect.get(target, prop, receiver)),
     });
   }
 
@@ -65,9 +91,20 @@ export class ChangeRecorder {
   async flush(): Promise<void> {
     const ids = [...this.ids];
     this.ids.clear();
-    for (let part = 0; part * MAX_IDS_PER_ROW < ids.length; part++) {
-      const chunk = ids.slice(part * MAX_IDS_PER_ROW, (part + 1) * MAX_IDS_PER_ROW);
-      await this.raw.insert(CHANGE_LOG_TABLE, { ts: this.raw.vars.commitTs, part, ids: chunk } as never);
+    if (ids.length === 0) return;
+    const base = partBase();
+    let part = 0;
+    for (let at = 0; at < ids.length; part++) {
+      // Up to MAX_IDS_PER_ROW ids, and MAX_ID_BYTES_PER_ROW of them (at least one).
+      const chunk: string[] = [];
+      let bytes = 0;
+      while (at < ids.length && chunk.length < MAX_IDS_PER_ROW) {
+        const size = getConvexSize(ids[at]!);
+        if (chunk.length > 0 && bytes + size > MAX_ID_BYTES_PER_ROW) break;
+        bytes += size;
+        chunk.push(ids[at++]!);
+      }
+      await this.raw.insert(CHANGE_LOG_TABLE, { ts: this.raw.vars.commitTs, part: base + part, ids: chunk } as never);
     }
   }
 }

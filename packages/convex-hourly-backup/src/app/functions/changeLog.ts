@@ -2,31 +2,30 @@
 // documents the app's wrapped mutations wrote since the cursor, read by id in
 // the same query as the log rows, with secrets already removed. Then, once
 // the backup acknowledged them, the drained rows are dropped.
-import { v } from "convex/values";
+import { getConvexSize, v, type GenericId } from "convex/values";
 import {
   internalMutationGeneric,
   internalQueryGeneric,
-  type DocumentByName,
   type GenericDatabaseReader,
   type GenericDataModel,
-  type GenericQueryCtx,
   type MutationBuilder,
   type QueryBuilder,
 } from "convex/server";
-import type { GenericId } from "convex/values";
 import { RedactionReport, type Sanitizer } from "../sanitize";
 import { jsonStringBytes } from "../requestBytes";
-import { CHANGE_LOG_TABLE, type ChangeLogDataModel } from "../changeLog/schema";
-import { documentJson, hashedEntries, PAGE_MAX_BYTES, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES, type Row } from "./readPage";
-import { utf8Length } from "../../shared/digest";
-import { MAX_PAGE_REDACTIONS, vDocEntry, vLogCursor, vRedactedPath, type LogCursor } from "../../shared/protocol";
+import { CHANGE_LOG_TABLE, LOG_ROW_MAX_BYTES, type ChangeLogDataModel } from "../changeLog/schema";
+import { documentJson, hashedEntries, PAGE_MAX_DOCS, PAGE_MAX_REQUEST_BYTES, type Row } from "./readPage";
+import { ReadBudget, rowsAfter, rowsAfterRow, tsOf, type LogRow } from "./logRead";
+import { MAX_PAGE_REDACTIONS, vDocEntry, vLogCursor, vRedactedPath } from "../../shared/protocol";
 
-// A page of the log holds up to LOG_PAGE_MAX_DOCS documents (PAGE_MAX_BYTES
-// and PAGE_MAX_REQUEST_BYTES bound their size, as for a scan's page): an
-// hour's changes usually fit in one page, so they reach the backup in a few
-// large batches, each stored range digest is adjusted once per batch, and
-// few requests pay the network's latency.
+// A page of the log holds up to LOG_PAGE_MAX_DOCS documents and stops after
+// LOG_PAGE_MAX_READ_BYTES read (documents and log rows, at their stored size)
+// or PAGE_MAX_REQUEST_BYTES of JSON to send: an hour's changes usually fit in
+// one page, so they reach the backup in a few large batches, each stored
+// range digest is adjusted once per batch, and few requests pay the
+// network's latency. ReadBudget keeps every page inside a query's limits.
 const LOG_PAGE_MAX_DOCS = 2 * PAGE_MAX_DOCS;
+const LOG_PAGE_MAX_READ_BYTES = 8 * 1024 * 1024;
 // Log rows are read in chunks until the page is full. A row holds up to
 // MAX_IDS_PER_ROW ids (duplicates and other tables' ids count too), so a page
 // also stops after LOG_PAGE_MAX_IDS ids and LOG_PAGE_MAX_ROWS rows: deleteRows
@@ -36,8 +35,11 @@ const LOG_ROWS_PER_CHUNK = 100;
 const LOG_FIRST_CHUNK = 1;
 const LOG_PAGE_MAX_ROWS = LOG_PAGE_MAX_DOCS;
 const LOG_PAGE_MAX_IDS = 4 * LOG_PAGE_MAX_DOCS;
-// Rows dropped per mutation (each delete is a read, a write and an index range).
+// The sweep (dropChanges) reads rows in chunks of DROP_CHUNK and deletes each
+// (a second read of it): up to DROP_ROWS_PER_CALL rows and DROP_MAX_READ_BYTES a call.
 const DROP_ROWS_PER_CALL = 1_000;
+const DROP_CHUNK = 16;
+const DROP_MAX_READ_BYTES = 15 * 1024 * 1024;
 
 export const vTableChanges = v.object({
   table: v.string(),
@@ -61,37 +63,9 @@ export const vChangesPage = v.object({
   redactionsCapped: v.array(v.string()),
 });
 
-type LogRow = DocumentByName<ChangeLogDataModel, typeof CHANGE_LOG_TABLE>;
-
 // The app's builders, typed for the change log (the rest of its schema is unknown here).
 const internalQuery = internalQueryGeneric as QueryBuilder<ChangeLogDataModel, "internal">;
 const internalMutation = internalMutationGeneric as MutationBuilder<ChangeLogDataModel, "internal">;
-
-/** A committed row's timestamp (only the writing mutation itself sees the placeholder). */
-const tsOf = (row: LogRow) => row.ts as bigint;
-
-/** Log rows after `cursor` in commit order, the cursor's own row first when it is not drained yet. */
-async function rowsAfter(ctx: GenericQueryCtx<ChangeLogDataModel>, cursor: LogCursor | null, limit: number): Promise<LogRow[]> {
-  const log = () => ctx.db.query(CHANGE_LOG_TABLE);
-  if (cursor === null) return log().withIndex("by_ts").take(limit);
-  const rows: LogRow[] = [];
-  const own = await log()
-    .withIndex("by_ts", (q) => q.eq("ts", cursor.ts).eq("part", cursor.part))
-    .first();
-  if (own !== null && cursor.offset < own.ids.length) rows.push(own);
-  rows.push(...(await log().withIndex("by_ts", (q) => q.eq("ts", cursor.ts).gt("part", cursor.part)).take(limit - rows.length)));
-  if (rows.length < limit) rows.push(...(await log().withIndex("by_ts", (q) => q.gt("ts", cursor.ts)).take(limit - rows.length)));
-  return rows;
-}
-
-/** Log rows after the row (ts, part), in commit order: the next chunk of a page. */
-async function rowsAfterRow(ctx: GenericQueryCtx<ChangeLogDataModel>, row: LogRow, limit: number): Promise<LogRow[]> {
-  const log = () => ctx.db.query(CHANGE_LOG_TABLE);
-  const ts = tsOf(row);
-  const rows = await log().withIndex("by_ts", (q) => q.eq("ts", ts).gt("part", row.part)).take(limit);
-  if (rows.length < limit) rows.push(...(await log().withIndex("by_ts", (q) => q.gt("ts", ts)).take(limit - rows.length)));
-  return rows;
-}
 
 /** The app's internal functions that read and drain the change log. */
 export function defineChangeLogFunctions(sanitizer: Sanitizer) {
@@ -107,11 +81,12 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
   },
   returns: vChangesPage,
   handler: async (ctx, { after, tables }) => {
+    // Per table: what the page sends (the documents' keys and JSON, never the documents themselves: they may be large).
     const byTable = new Map<string, { upserts: { doc: Row; json: string }[]; deletedIds: string[] }>();
     const seen = new Set<string>();
+    const budget = new ReadBudget();
     let cursor = after;
     let docs = 0;
-    let bytesRead = 0;
     let requestBytes = 0;
     let idsRead = 0;
     let rowsRead = 0;
@@ -122,18 +97,20 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
     const db = ctx.db as unknown as GenericDatabaseReader<GenericDataModel>;
     const report = new RedactionReport(MAX_PAGE_REDACTIONS);
     // Few rows more than the page can take are read (each is billed): the next
-    // chunk is sized from the ids per row seen so far, and shrinks as the page fills.
+    // chunk is sized from the ids per row seen so far, shrinks as the page
+    // fills, and is never more rows of the largest size than the budget has room for.
     const chunkSize = () => {
       const idsPerRow = Math.max(1, idsRead / Math.max(1, rowsRead));
       const fits = Math.ceil(Math.min(LOG_PAGE_MAX_DOCS - docs, LOG_PAGE_MAX_IDS - idsRead) / idsPerRow);
-      return Math.max(1, Math.min(LOG_ROWS_PER_CHUNK, LOG_PAGE_MAX_ROWS - rowsRead, fits));
+      return Math.min(budget.rowsThatFit(), Math.max(1, Math.min(LOG_ROWS_PER_CHUNK, LOG_PAGE_MAX_ROWS - rowsRead, fits)));
     };
-    // A page holds at least one id (and one document), then stops at its budget.
+    // A page holds at least one id (and one document), then stops at its budget; never past a query's limits.
     const pageFull = () =>
       idsRead >= LOG_PAGE_MAX_IDS ||
-      (docs > 0 && (docs >= LOG_PAGE_MAX_DOCS || bytesRead >= PAGE_MAX_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES));
+      !budget.roomForDocument() ||
+      (docs > 0 && (docs >= LOG_PAGE_MAX_DOCS || budget.bytes >= LOG_PAGE_MAX_READ_BYTES || requestBytes >= PAGE_MAX_REQUEST_BYTES));
     let wanted = LOG_FIRST_CHUNK;
-    let rows = await rowsAfter(ctx, after, wanted);
+    let rows: LogRow[] = await rowsAfter(ctx, budget, after, wanted);
     for (;;) {
       for (const row of rows) {
         const ts = tsOf(row);
@@ -152,16 +129,16 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
           if (table === undefined) continue;
           const group = byTable.get(table) ?? { upserts: [], deletedIds: [] };
           byTable.set(table, group);
-          const doc = await db.get(table, id as GenericId<string>);
+          const doc = (await db.get(table, id as GenericId<string>)) as Row | null;
+          budget.read(doc);
           docs += 1;
           if (doc === null) {
             group.deletedIds.push(id);
             continue;
           }
-          const json = documentJson(sanitizer, table, doc as Row, report);
-          bytesRead += utf8Length(json);
+          const json = documentJson(sanitizer, table, doc, report);
           requestBytes += jsonStringBytes(json);
-          group.upserts.push({ doc: doc as Row, json });
+          group.upserts.push({ doc: { _id: doc._id, _creationTime: doc._creationTime }, json });
         }
         if (full) break;
         drainedRows.push(row._id);
@@ -175,7 +152,8 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
       // Full at a row's end: the next chunk would not be used.
       if (rowsRead >= LOG_PAGE_MAX_ROWS || pageFull()) break;
       wanted = chunkSize();
-      rows = await rowsAfterRow(ctx, rows.at(-1)!, wanted);
+      if (wanted === 0) break;
+      rows = await rowsAfterRow(ctx, budget, rows.at(-1)!, wanted);
     }
     const out = [...byTable].map(([table, group]) => ({
       table,
@@ -187,15 +165,18 @@ const defineReadChanges = (sanitizer: Sanitizer) =>
   },
 });
 
-/** The log's current end: a reconciliation scan that starts now covers every row up to it. */
+/**
+ * Where the log stands now: the snapshot's timestamp, on the clock of the
+ * rows' commit timestamps. Every row committed so far is at or before it and
+ * every later one after it, so a reconciliation scan that starts now covers
+ * every row up to it, and the next run drains from there: a cursor even when
+ * the log is empty (an idle app, or data from an import).
+ */
 const defineLogEnd = () =>
   internalQuery({
   args: {},
   returns: v.union(vLogCursor, v.null()),
-  handler: async (ctx) => {
-    const last = await ctx.db.query(CHANGE_LOG_TABLE).withIndex("by_ts").order("desc").first();
-    return last === null ? null : { ts: tsOf(last), part: last.part, offset: last.ids.length };
-  },
+  handler: async (ctx) => ({ ts: ctx.meta.getSnapshotTs(), part: 0, offset: 0 }),
 });
 
 /** Deletes log rows a page read to their end, once the backup acknowledged the page (at most a page's rows). */
@@ -219,25 +200,32 @@ const defineDeleteRows = () =>
 /**
  * Deletes every drained row up to `through`, reading the log from its start:
  * the sweep for rows left behind when a run died between saving its cursor
- * and deleting them. Run by reconciliations; bounded per call.
+ * and deleting them. Run by reconciliations; bounded per call (rows and bytes).
  */
 const defineDropChanges = () =>
   internalMutation({
   args: { through: vLogCursor },
   returns: v.object({ deleted: v.number(), done: v.boolean() }),
   handler: async (ctx, { through }) => {
-    const rows = await ctx.db
-      .query(CHANGE_LOG_TABLE)
-      .withIndex("by_ts", (q) => q.lte("ts", through.ts))
-      .take(DROP_ROWS_PER_CALL + 1);
+    // Rows not drained yet are all at `through.ts`, after its part: the end of the range.
+    const drained = (row: LogRow) =>
+      tsOf(row) < through.ts || row.part < through.part || (row.part === through.part && through.offset >= row.ids.length);
     let deleted = 0;
-    for (const row of rows.slice(0, DROP_ROWS_PER_CALL)) {
-      const drained =
-        tsOf(row) < through.ts || row.part < through.part || (row.part === through.part && through.offset >= row.ids.length);
-      if (!drained) continue;
-      await ctx.db.delete(CHANGE_LOG_TABLE, row._id);
-      deleted += 1;
+    let bytesRead = 0;
+    for (;;) {
+      const rows = await ctx.db
+        .query(CHANGE_LOG_TABLE)
+        .withIndex("by_ts", (q) => q.lte("ts", through.ts))
+        .take(DROP_CHUNK);
+      for (const row of rows) {
+        if (!drained(row)) return { deleted, done: true };
+        // Read by the query, and again by the delete.
+        bytesRead += 2 * getConvexSize(row);
+        await ctx.db.delete(CHANGE_LOG_TABLE, row._id);
+        deleted += 1;
+      }
+      if (rows.length < DROP_CHUNK) return { deleted, done: true };
+      if (deleted >= DROP_ROWS_PER_CALL || bytesRead + 2 * DROP_CHUNK * LOG_ROW_MAX_BYTES > DROP_MAX_READ_BYTES) return { deleted, done: false };
     }
-    return { deleted, done: rows.length <= DROP_ROWS_PER_CALL };
   },
 });

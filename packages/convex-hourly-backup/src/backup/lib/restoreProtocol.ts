@@ -3,6 +3,7 @@
 // args/returns and the restore script derives its types from them.
 import { v, type Infer } from "convex/values";
 import { vRedactedPath } from "../../shared/protocol";
+import { vLackingFiles } from "../../shared/files";
 
 /**
  * Which completed run to restore: the newest, a run id, a run's sequence
@@ -50,6 +51,11 @@ export const vRestorePoint = v.object({
    * most MAX_RUN_REDACTIONS): a required field among them needs a placeholder.
    */
   redactions: v.array(vRedactedPath),
+  /**
+   * Files of the primary this point lacks (too large, or their copy failed):
+   * their rows are not in the point; documents naming them point at no file.
+   */
+  lackingFiles: v.optional(vLackingFiles),
   /** The point's label (runNow's label, pin --label), if any. */
   label: v.optional(v.string()),
   /** Retention keeps the point until it is unpinned. */

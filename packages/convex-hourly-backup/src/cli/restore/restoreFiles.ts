@@ -22,7 +22,8 @@ import { createHash } from "node:crypto";
 import { formatFloat } from "./exportJson";
 import { RestoreError, type RestoreSource } from "./restoreSource";
 import type { ZipFileWriter } from "./zipFileWriter";
-import { MAX_FILES_PER_CALL, parseFileMetadata, STORAGE_TABLE, type FileMetadata } from "../../shared/files";
+import { MAX_FILES_PER_CALL, parseFileMetadata, STORAGE_TABLE, type FileMetadata, type LackingFiles } from "../../shared/files";
+import { lackingFilesText } from "../../app/fileLimits";
 import type { TableNumbering } from "./documentIds";
 
 export type RestoredFiles = {
@@ -30,6 +31,8 @@ export type RestoredFiles = {
   files: number;
   /** Bytes of the files (as stored, before the ZIP). */
   bytes: number;
+  /** Files of the app the point lacks (too large, or their copy failed): not in the ZIP. */
+  lacking?: LackingFiles;
 };
 
 /**
@@ -39,8 +42,13 @@ export type RestoredFiles = {
  */
 export function filesAdvice(files: RestoredFiles | null, filesLeftOut: boolean): string[] {
   if (files !== null) {
+    const lacking = files.lacking === undefined ? [] : [
+      `  WARNING: this restore point lacks ${lackingFilesText(files.lacking)} ` +
+        "They are not in the ZIP: documents that name them will point at no file after import; a newer restore point may hold them.",
+    ];
     return [
       `  The ZIP holds ${files.files} file${files.files === 1 ? "" : "s"} (_storage): import replaces the deployment's file storage with them, ids kept, so v.id("_storage") fields still point at their files.`,
+      ...lacking,
     ];
   }
   if (filesLeftOut) return ["  The ZIP holds no files (--no-files): import leaves the deployment's file storage as it is."];

@@ -126,6 +126,8 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   const storage = takeStorage(point);
   const withFiles = storage !== null && options.files !== false;
   const fileResult = { filesLeftOut: storage !== null && !withFiles };
+  // Files the point lacks (their copy failed): said in the output and the ZIP's README.
+  const lacking = point.lackingFiles === undefined ? {} : { lacking: point.lackingFiles };
   const tables = chooseTables(point, options.tables);
   // The point's schema: checked before any page is read (required fields the report says were removed need a placeholder).
   const check = await pointSchemaCheck(source, point, options);
@@ -158,7 +160,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
       ...filled,
       ...expectedPlaceholders.filter((e) => !filled.some((f) => f.table === e.table && f.path === e.path)).map((e) => ({ ...e, documents: 0 })),
     ];
-    const files = withFiles ? { files: storage.documents, bytes: 0 } : null;
+    const files = withFiles ? { files: storage.documents, bytes: 0, ...lacking } : null;
     return { ...base, tables: listed, bytes: 0, out: null, dryRun: true, placeholders, files, ...fileResult };
   }
 
@@ -176,6 +178,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
         totalDocuments: totalDocuments + n, totalExpected, bytes: zip.bytesWritten, tableDone: done,
       }),
     ) : null;
+    if (files !== null) Object.assign(files, lacking);
     const numbers = numbering.assign(tables);
     // In table-number order, as the export writes it.
     const tableLines = [...numbers]

@@ -1,65 +1,48 @@
-// A ZIP written as it is produced: fflate's streaming Zip into a file
-// stream, each entry deflated by Node's zlib (ZlibDeflateEntry) or stored
-// (fflate's ZipPassThrough, for files that are compressed already), waiting
-// for the compressor and the stream to drain so memory stays flat however
-// large the restore. The ZIP goes to a temporary file next to the target and
-// is renamed over it only once complete; abort() removes it.
+// A ZIP written as it is produced, into a file stream: each entry deflated
+// by Node's zlib or stored (for files that are compressed already), its
+// local header, data and data descriptor written as they come, waiting for
+// the compressor and the stream to drain so memory stays flat however large
+// the restore; the central directory (ZIP64 where the ZIP needs it:
+// zipRecords.ts) is written at the end. The ZIP goes to a temporary file next
+// to the target and is renamed over it only once complete; abort() removes it.
 //
 // zlib compresses on libuv's thread pool: a restore's deflate runs beside the
 // main thread (which reads pages and builds lines) instead of on it, where
 // fflate's JavaScript deflate was a sixth of the restore's time.
 //
-// fflate writes no ZIP64 records, so an entry or the whole ZIP must stay
-// under 4 GiB: past that the writer fails rather than produce a broken file.
+// Why not a library: fflate's Zip writes no ZIP64 records (more than 65,535
+// entries wrap its count; an entry or offset past 4 GiB cannot be written);
+// yazl writes them but computes every CRC-32 in JavaScript through five piped
+// streams per entry and fixes zlib's chunk size, where this writer uses
+// zlib's native crc32 and 256 KiB chunks. The container is the few records of
+// zipRecords.ts, read back in the tests by fflate, Python's zipfile and
+// Info-ZIP's unzip.
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { createDeflateRaw, crc32, type DeflateRaw } from "node:zlib";
-import { Zip, ZipPassThrough, type AsyncFlateStreamHandler, type FlateError, type ZipInputFile } from "fflate";
+import {
+  centralRecord,
+  dataDescriptor,
+  dosDateTime,
+  endRecords,
+  localHeader,
+  STREAMED_UTF8_FLAG,
+  SUPER_FAST_FLAG,
+  type CentralEntry,
+} from "./zipRecords";
 
-export const ZIP32_LIMIT = 0xffff_ffff;
 /** Deflate level 1: the fastest; a restore's JSON lines still shrink about tenfold. */
 const DEFLATE_LEVEL = 1;
-/** The ZIP's general-purpose flag bits 1-2 for level 1 ("super fast"), as fflate writes them. */
-const SUPER_FAST_FLAG = 3;
 /** zlib's output chunk: larger than its 16 KiB default, fewer hops back to the main thread. */
 const DEFLATE_CHUNK = 256 * 1024;
+/** A name's length field has 16 bits. */
+const MAX_NAME_BYTES = 0xffff;
 
-/**
- * A deflated ZIP entry fed to fflate's Zip (which writes the headers and the
- * data descriptor from `crc` and `size`), compressed by a zlib raw-deflate
- * stream on the thread pool.
- */
-class ZlibDeflateEntry implements ZipInputFile {
-  readonly compression = 8;
-  readonly flag = SUPER_FAST_FLAG;
-  size = 0;
-  crc = 0;
-  ondata?: AsyncFlateStreamHandler;
-  readonly deflate: DeflateRaw;
-
-  constructor(readonly filename: string) {
-    this.deflate = createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: DEFLATE_CHUNK });
-    this.deflate.on("data", (chunk: Uint8Array<ArrayBuffer>) => this.ondata!(null, chunk, false));
-    // crc and size are final before the last chunk: Zip writes them into the data descriptor then.
-    this.deflate.on("end", () => this.ondata!(null, new Uint8Array(0), true));
-    // Zip passes an error on to the writer's onZipData (which only keeps it) and terminates.
-    this.deflate.on("error", (error) => this.ondata!(error as FlateError, new Uint8Array(0), true));
-  }
-
-  push(bytes: Uint8Array, final = false): void {
-    this.crc = crc32(bytes, this.crc);
-    this.size += bytes.length;
-    if (bytes.length > 0) this.deflate.write(bytes);
-    if (final) this.deflate.end();
-  }
-
-  terminate = (): void => {
-    this.deflate.destroy();
-  };
-}
+/** The entry being written: what its central record will say, and its compressor (none: stored). */
+type OpenEntry = { record: CentralEntry; deflate: DeflateRaw | null; nameText: string };
 
 /**
  * Refuses a target that can never be written (a directory, a missing
@@ -80,14 +63,18 @@ export async function checkZipTarget(target: string): Promise<void> {
 
 export class ZipFileWriter {
   private failure: Error | null = null;
-  private entry: { name: string; file: ZlibDeflateEntry | ZipPassThrough; bytes: number } | null = null;
+  private entry: OpenEntry | null = null;
+  /** Central records of the entries closed so far. */
+  private readonly entries: CentralEntry[] = [];
+  /** Bytes handed to the file stream so far: the next record's offset. */
+  private offset = 0;
   private ended = false;
+  private readonly dosTime = dosDateTime(new Date());
 
   private constructor(
     readonly target: string,
     readonly tempPath: string,
     private readonly stream: WriteStream,
-    private readonly zip: Zip,
   ) {}
 
   /** Opens a temporary file beside `target` (which is not touched until commit). */
@@ -102,16 +89,19 @@ export class ZipFileWriter {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new Error(`Cannot write the ZIP in ${dirname(absolute)}: ${reason}.`);
     }
-    let writer: ZipFileWriter | undefined = undefined;
-    const zip = new Zip((error, chunk, final) => writer!.onZipData(error, chunk, final));
-    writer = new ZipFileWriter(absolute, tempPath, stream, zip);
+    const writer = new ZipFileWriter(absolute, tempPath, stream);
     stream.on("error", (error) => writer.fail(error));
     return writer;
   }
 
-  /** Bytes of ZIP written to disk so far. */
+  /** Bytes of ZIP written to disk so far (or queued for it). */
   get bytesWritten(): number {
-    return this.stream.bytesWritten + this.stream.writableLength;
+    return this.offset;
+  }
+
+  /** Entries in the ZIP so far (the open one included). */
+  get entryCount(): number {
+    return this.entries.length + (this.entry === null ? 0 : 1);
   }
 
   /**
@@ -121,10 +111,31 @@ export class ZipFileWriter {
   startEntry(name: string, options: { stored?: boolean } = {}): void {
     this.check();
     if (this.ended) throw new Error("The ZIP is already finished.");
-    if (this.entry !== null) throw new Error(`ZIP entry ${this.entry.name} is still open.`);
-    const file = options.stored === true ? new ZipPassThrough(name) : new ZlibDeflateEntry(name);
-    this.zip.add(file);
-    this.entry = { name, file, bytes: 0 };
+    if (this.entry !== null) throw new Error(`ZIP entry ${this.entry.nameText} is still open.`);
+    const nameBytes = Buffer.from(name, "utf8");
+    if (nameBytes.length > MAX_NAME_BYTES) throw new Error(`ZIP entry name ${name.slice(0, 80)}... is longer than 65,535 bytes.`);
+    const stored = options.stored === true;
+    const record: CentralEntry = {
+      name: nameBytes,
+      method: stored ? 0 : 8,
+      flag: STREAMED_UTF8_FLAG | (stored ? 0 : SUPER_FAST_FLAG),
+      crc: 0,
+      compressedSize: 0,
+      size: 0,
+      offset: this.offset,
+      dosTime: this.dosTime,
+    };
+    this.emit(localHeader(record));
+    let deflate: DeflateRaw | null = null;
+    if (!stored) {
+      deflate = createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: DEFLATE_CHUNK });
+      deflate.on("data", (chunk: Buffer) => {
+        record.compressedSize += chunk.length;
+        this.emit(chunk);
+      });
+      deflate.on("error", (error) => this.fail(error));
+    }
+    this.entry = { record, deflate, nameText: name };
   }
 
   /** Appends text to the open entry, then waits while the compressor or the file stream is full. */
@@ -134,22 +145,33 @@ export class ZipFileWriter {
 
   /** Appends bytes to the open entry, then waits while the compressor or the file stream is full. */
   async writeBytes(bytes: Uint8Array): Promise<void> {
-    const entry = this.openEntry();
-    entry.bytes += bytes.length;
-    if (entry.bytes > ZIP32_LIMIT) {
-      throw new Error(`ZIP entry ${entry.name} would exceed 4 GiB, which this ZIP writer (no ZIP64) cannot store.`);
+    const { record, deflate } = this.openEntry();
+    if (bytes.length === 0) return;
+    record.crc = crc32(bytes, record.crc);
+    record.size += bytes.length;
+    if (deflate === null) {
+      record.compressedSize += bytes.length;
+      this.emit(bytes);
+    } else {
+      deflate.write(bytes);
+      // At most one write held by the compressor.
+      if (deflate.writableNeedDrain) await once(deflate, "drain").catch((error: Error) => this.fail(error));
     }
-    entry.file.push(bytes);
-    await this.drain(entry.file);
+    await this.drain();
   }
 
   async closeEntry(): Promise<void> {
-    const entry = this.openEntry();
-    entry.file.push(new Uint8Array(0), true);
+    const { record, deflate } = this.openEntry();
     this.entry = null;
-    // The whole entry compressed (its data descriptor written) before the next one starts.
-    if (entry.file instanceof ZlibDeflateEntry) await finished(entry.file.deflate).catch((error: Error) => this.fail(error));
-    await this.drain(null);
+    if (deflate !== null) {
+      // The whole entry compressed (every chunk emitted) before its descriptor.
+      deflate.end();
+      await finished(deflate).catch((error: Error) => this.fail(error));
+      this.check();
+    }
+    this.emit(dataDescriptor(record));
+    this.entries.push(record);
+    await this.drain();
   }
 
   /** Writes a whole small entry. */
@@ -159,23 +181,28 @@ export class ZipFileWriter {
     await this.closeEntry();
   }
 
-  /** Finishes the ZIP and renames it to the target. Returns its size in bytes. */
+  /** Writes the central directory, finishes the ZIP and renames it to the target. Returns its size in bytes. */
   async commit(): Promise<number> {
     if (this.entry !== null) await this.closeEntry();
     this.check();
     this.ended = true;
-    this.zip.end();
-    await finished(this.stream);
+    const start = this.offset;
+    for (const record of this.entries) {
+      this.emit(centralRecord(record));
+      if (this.stream.writableNeedDrain) await this.drain();
+    }
+    this.emit(endRecords(this.entries.length, this.offset - start, start));
+    this.stream.end();
+    await finished(this.stream).catch((error: Error) => this.fail(error));
     this.check();
-    const size = this.stream.bytesWritten;
-    if (size > ZIP32_LIMIT) throw new Error("The ZIP would exceed 4 GiB, which this ZIP writer (no ZIP64) cannot store.");
     await rename(this.tempPath, this.target);
-    return size;
+    return this.offset;
   }
 
   /** Stops writing and removes the temporary file; the target is left as it was. */
   async abort(): Promise<void> {
-    this.zip.terminate();
+    this.entry?.deflate?.destroy();
+    this.entry = null;
     if (!this.stream.destroyed) {
       this.stream.destroy();
       await once(this.stream, "close").catch(() => undefined);
@@ -185,11 +212,11 @@ export class ZipFileWriter {
     });
   }
 
-  private onZipData(error: Error | null, chunk: Uint8Array, final: boolean): void {
-    if (error !== null) return this.fail(error);
+  /** Hands bytes to the file stream, in order, counting them. */
+  private emit(bytes: Uint8Array): void {
     if (this.failure !== null || this.stream.destroyed) return;
-    this.stream.write(chunk);
-    if (final) this.stream.end();
+    this.stream.write(bytes);
+    this.offset += bytes.length;
   }
 
   private fail(error: Error): void {
@@ -200,19 +227,17 @@ export class ZipFileWriter {
     if (this.failure !== null) throw this.failure;
   }
 
-  private openEntry() {
+  private openEntry(): OpenEntry {
     this.check();
     if (this.ended) throw new Error("The ZIP is already finished.");
     if (this.entry === null) throw new Error("No ZIP entry is open.");
     return this.entry;
   }
 
-  /** Waits until the compressor has taken in what was written (so at most one write is held), then for the file stream. */
-  private async drain(file: ZlibDeflateEntry | ZipPassThrough | null): Promise<void> {
-    if (file instanceof ZlibDeflateEntry && file.deflate.writableNeedDrain) {
-      await once(file.deflate, "drain").catch((error: Error) => this.fail(error));
-    }
-    if (this.stream.writableNeedDrain) await once(this.stream, "drain");
+  /** Waits while the file stream's buffer is full. */
+  private async drain(): Promise<void> {
+    // (once() rejects if the stream fails meanwhile; its "error" listener has kept the error.)
+    if (this.stream.writableNeedDrain && !this.stream.destroyed) await once(this.stream, "drain").catch(() => undefined);
     this.check();
   }
 }
