@@ -110,8 +110,9 @@ export async function pruneStep(
 /**
  * Step 3: the gap's versions, one toSeq value at a time: an exact index range
  * each, which reads only versions to delete (never the ones the kept run
- * below still needs). Null when the gap is empty, else the toSeq where the
- * budget ran out.
+ * below still needs). A toSeq with nothing to delete is followed by a probe
+ * for the next toSeq any version has, so quiet stretches cost one read. Null
+ * when the gap is empty, else the toSeq where the budget ran out.
  */
 async function pruneGap(
   db: DatabaseWriter,
@@ -120,8 +121,9 @@ async function pruneGap(
   budget: Budget,
   result: PruneStep,
 ): Promise<number | null> {
-  const first = hint !== null && hint.after === gap.after ? Math.max(hint.toSeq, gap.after + 1) : gap.after + 1;
-  for (let toSeq = first; toSeq <= gap.upTo; toSeq++) {
+  let toSeq = hint !== null && hint.after === gap.after ? Math.max(hint.toSeq, gap.after + 1) : gap.after + 1;
+  while (toSeq <= gap.upTo) {
+    let found = 0;
     for (;;) {
       if (budget.exhausted()) return toSeq;
       const wanted = Math.max(1, Math.min(MAX_ROWS_PER_READ, MAX_ROWS_PER_STEP - budget.rows));
@@ -130,11 +132,25 @@ async function pruneGap(
         .withIndex("by_to_seq", (q) => q.eq("toSeq", toSeq).gt("fromSeq", gap.after))
         .take(wanted);
       budget.read(versions);
+      found += versions.length;
       for (const version of versions) {
         if (!(await deleteVersion(db, version, budget, result))) return toSeq;
       }
       if (versions.length < wanted) break;
     }
+    if (found > 0) {
+      toSeq += 1;
+      continue;
+    }
+    if (budget.exhausted()) return toSeq;
+    const from = toSeq;
+    const next = await db
+      .query("versions")
+      .withIndex("by_to_seq", (q) => q.gt("toSeq", from).lte("toSeq", gap.upTo))
+      .first();
+    budget.read(next === null ? [] : [next]);
+    if (next === null || next.toSeq === null) break;
+    toSeq = next.toSeq;
   }
   return null;
 }
