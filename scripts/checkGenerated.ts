@@ -5,7 +5,8 @@
 //   compared with what was there before;
 // - backup-convex/: it must be exactly what `convex-hourly-backup init-backup
 //   backup-convex` writes here (backupProjectFiles with the installed convex
-//   and the package's version), no file more or less besides convex/_generated.
+//   and the package from its workspace folder, as the root installs it), no
+//   file more or less besides convex/_generated.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -62,7 +63,7 @@ for (const [project, generatedDir] of PROJECTS) {
 }
 
 // backup-convex/ against init-backup's output, as it would be written from the repository root.
-const expected = backupProjectFiles(BACKUP_PROJECT, projectVersions(process.cwd()));
+const expected = backupProjectFiles(BACKUP_PROJECT, projectVersions(process.cwd(), join(process.cwd(), BACKUP_PROJECT)));
 const present = existsSync(BACKUP_PROJECT) ? listFiles(BACKUP_PROJECT) : [];
 const differing = [
   ...Object.entries(expected)

@@ -4,7 +4,7 @@
 // restore --placeholders, and verify/run through a stand-in `npx` on PATH.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { api as backupApi } from "../packages/convex-hourly-backup/src/backup/_generated/api";
@@ -65,18 +65,22 @@ describe("help and usage errors", () => {
 });
 
 describe("init-backup", () => {
-  test("writes the backup project with the installed convex and this package's version, and refuses to overwrite it without --force", async () => {
+  test("writes the backup project with the installed convex and the package as the app installs it, and refuses to overwrite it without --force", async () => {
     const target = join(dir, "my-backup");
     const first = await cli(["init-backup", target]);
     expect(first.code).toBe(0);
-    const expected = backupProjectFiles("my-backup", { convex: CONVEX_VERSION, package: PACKAGE_VERSION });
+    // Run from the repository root, whose node_modules links the package's workspace folder:
+    // the backup project links the same folder (tests/initBackupSource.test.ts has every source).
+    const linked = `file:${relative(target, join(ROOT, "packages/convex-hourly-backup")).split(sep).join("/")}`;
+    const expected = backupProjectFiles("my-backup", { convex: CONVEX_VERSION, package: linked });
     expect(Object.keys(expected)).toContain("convex/sync.ts");
     for (const [path, contents] of Object.entries(expected)) expect(readFileSync(join(target, path), "utf8"), path).toBe(contents);
     expect(JSON.parse(readFileSync(join(target, "package.json"), "utf8")).dependencies).toEqual({
       convex: CONVEX_VERSION,
-      "convex-hourly-backup": PACKAGE_VERSION,
+      "convex-hourly-backup": linked,
     });
     expect(first.stdout).toContain(`cd ${target} && npm install`);
+    expect(first.stdout).toContain("npx convex init");
     expect(first.stdout).toContain("npx convex deploy");
     expect(first.stdout).toContain(`setup --backup-url https://<backup-name>.convex.cloud --backup-dir ${target}`);
 
@@ -98,7 +102,10 @@ describe("init-backup", () => {
     const peer = (JSON.parse(readFileSync(join(ROOT, "packages/convex-hourly-backup/package.json"), "utf8")) as {
       peerDependencies: { convex: string };
     }).peerDependencies.convex;
-    expect(JSON.parse(readFileSync(join(dir, "fresh/package.json"), "utf8")).dependencies.convex).toBe(peer);
+    const dependencies = JSON.parse(readFileSync(join(dir, "fresh/package.json"), "utf8")).dependencies;
+    expect(dependencies.convex).toBe(peer);
+    // No app here names the package: this package's own version, from the registry.
+    expect(dependencies["convex-hourly-backup"]).toBe(PACKAGE_VERSION);
     expect(result.stdout).toContain("convex is not installed here");
   }, 30_000);
 });

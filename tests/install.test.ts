@@ -120,6 +120,8 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
   let restoreSecret: string | null = null;
   let setupOutput = "";
   const typechecks: { project: string; result: CommandResult }[] = [];
+  /** Folders with a Convex project: the app (its own `npx convex dev` made one), and where README runs `npx convex init`. */
+  const configured = new Set<string>();
   const calls: InstalledAppConfig["calls"] = [];
   const timings: Record<string, number> = {};
   let child: CommandResult;
@@ -163,7 +165,17 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
       }
       return cwd;
     }
+    if (program === "npx" && args[0] === "convex" && args[1] === "init" && args.length === 2) {
+      // Configures (creates or picks) the folder's Convex project and pushes nothing: offline, it only marks the folder.
+      configured.add(cwd);
+      return cwd;
+    }
     if (program === "npx" && args[0] === "convex" && args[1] === "deploy") {
+      // convex 1.48's deploy creates no project: in a folder without CONVEX_DEPLOYMENT it stops
+      // with "No CONVEX_DEPLOYMENT set, run `npx convex dev` to configure a Convex project".
+      if (!configured.has(cwd)) {
+        throw new Error(`README runs "${line}" in ${relative(work, cwd)}, which has no Convex project yet: run npx convex init there first.`);
+      }
       // Offline: codegen instead of a push, then the typecheck deploy runs,
       // with Convex's tsconfig where the project has none (deploy writes it).
       await timed("convex codegen", () => convexCodegen(cwd));
@@ -190,8 +202,9 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     // 1. The package as npm would publish it (INSTALL_TEST_TARBALL: a tarball built elsewhere).
     const tarball =
       process.env.INSTALL_TEST_TARBALL ?? (await timed("npm pack", async () => (await packPackage(join(work, "pack"))).tarball));
-    // 2. The app before README's steps.
+    // 2. The app before README's steps (a Convex project already: the user ran `npx convex dev` in it).
     writeApp(app);
+    configured.add(app);
     // 3. README's steps, in order (4., tsc, runs where README says `npx convex deploy`).
     for (const step of steps) {
       if (step.kind === "file") writeFiles(app, { [step.path]: step.contents });
@@ -237,7 +250,7 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     expect(new Set(result.convexRealPaths)).toEqual(new Set([realpathSync(join(ROOT, "node_modules/convex/package.json"))]));
   });
 
-  test("init-backup wrote the backup project, and its npm install left its package.json as written", () => {
+  test("init-backup wrote the backup project, installing the app's tarball, and its npm install left its package.json as written", () => {
     const dir = backupProject!;
     const expected = backupProjectFiles("backup-deployment", { convex: "", package: "" });
     for (const path of Object.keys(expected)) expect(existsSync(join(dir, path)), path).toBe(true);
@@ -246,7 +259,12 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     }
     const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     expect(Object.keys(manifest.dependencies).sort()).toEqual(["convex", PACKAGE_NAME]);
-    expect(manifest.dependencies[PACKAGE_NAME]).not.toMatch(/^file:/);
+    // The app installed the package from a tarball: the backup project names the same file (tests/initBackupSource.test.ts).
+    const appManifest = JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    expect(appManifest.dependencies[PACKAGE_NAME]).toMatch(/^file:.*\.tgz$/);
+    expect(resolve(dir, manifest.dependencies[PACKAGE_NAME]!.slice("file:".length))).toBe(
+      resolve(app, appManifest.dependencies[PACKAGE_NAME]!.slice("file:".length)),
+    );
     expect(existsSync(join(dir, "convex/_generated/api.d.ts"))).toBe(true);
   });
 

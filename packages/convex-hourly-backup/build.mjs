@@ -5,7 +5,7 @@
 //   dist/cli.js                              the convex-hourly-backup command (Node)
 //   dist/types/**                            declarations (tsc -p tsconfig.build.json),
 //                                            mirroring src/, with the backup's _generated
-// Dependencies and peers (convex, convex-helpers, fflate) stay imports.
+// Dependencies and peers (convex, convex-helpers, @noble/hashes) stay imports.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

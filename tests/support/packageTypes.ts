@@ -46,8 +46,8 @@ export function checkPublishedTypes(dir: string, packageName: string): Record<Re
   const consumer = join(folder, "consumer.mts");
   writeFileSync(consumer, consumerSource(packageName));
   const packageRoot = realpathSync(join(dir, "node_modules", packageName)) + sep;
-  // Declaration files are parsed once per resolution; their text is read once.
-  const texts = new Map<string, string | undefined>();
+  // A file parses the same under each resolution that gives it the same module format: parsed once.
+  const parsed = new Map<string, ts.SourceFile | undefined>();
   const out = {} as Record<Resolution, string[]>;
   for (const [name, resolution] of Object.entries(RESOLUTIONS) as [Resolution, (typeof RESOLUTIONS)[Resolution]][]) {
     const options: ts.CompilerOptions = {
@@ -59,10 +59,12 @@ export function checkPublishedTypes(dir: string, packageName: string): Record<Re
       noEmit: true,
     };
     const host = ts.createCompilerHost(options);
-    const readFile = host.readFile.bind(host);
-    host.readFile = (file) => {
-      if (!texts.has(file)) texts.set(file, readFile(file));
-      return texts.get(file);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (file, version, ...rest) => {
+      const format = typeof version === "object" ? version.impliedNodeFormat : undefined;
+      const key = `${file}\0${String(format)}`;
+      if (!parsed.has(key)) parsed.set(key, getSourceFile(file, version, ...rest));
+      return parsed.get(key);
     };
     const program = ts.createProgram({ rootNames: [consumer], options, host });
     const ours = program

@@ -20,4 +20,6 @@ export const primaryEnv = {
   BACKUP_EXCLUDED_TABLES: v.optional(v.string()),
   /** Per-request timeout towards the backup deployment, in ms (default 120000). */
   BACKUP_REQUEST_TIMEOUT_MS: v.optional(v.string()),
+  /** Files larger than this many MiB are not copied, and listed as missing from the restore point (default 1024). */
+  BACKUP_MAX_FILE_MB: v.optional(v.string()),
 };

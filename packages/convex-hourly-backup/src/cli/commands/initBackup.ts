@@ -11,8 +11,10 @@ const USAGE = `Usage: ${BIN} init-backup <dir> [--force]
 
 Writes the backup deployment's project into <dir> (created if missing): a
 package.json that depends on convex (the version installed here) and on
-${BIN}, and convex/ modules that re-export the package's backup functions,
-so \`npm update ${BIN}\` upgrades it. Run it from your app's folder.
+${BIN} (the version installed here, from the same source: the registry, a
+tarball or a linked folder such as a workspace), and convex/ modules that
+re-export the package's backup functions, so \`npm update ${BIN}\` upgrades
+it. Run it from your app's folder.
 
   <dir>        the project's folder, e.g. backup-deployment (its name becomes
                the package name)
@@ -42,7 +44,7 @@ async function run(args: string[]): Promise<number> {
   const dir = positionals[0]!;
   if (dir.trim() === "") throw new UsageError("the folder name is empty.");
 
-  const versions = projectVersions(process.cwd());
+  const versions = projectVersions(process.cwd(), resolve(dir));
   const files = backupProjectFiles(packageName(dir), versions);
   const paths = Object.keys(files);
   const existing = paths.filter((path) => existsSync(join(dir, path)));
@@ -66,6 +68,7 @@ async function run(args: string[]): Promise<number> {
   const back = shellQuote(relative(resolve(dir), process.cwd()) || ".");
   console.log(
     `Wrote the backup project into ${dir}/ (convex ${versions.convex}, ${BIN} ${versions.package}` +
+      `${versions.source === "registry" ? "" : `, as the app installs it`}` +
       `${existing.length > 0 ? `; replaced ${existing.length} existing files` : ""}):`,
   );
   for (const path of paths.sort()) console.log(`  ${path}`);
@@ -75,11 +78,13 @@ async function run(args: string[]): Promise<number> {
   console.log(`
 Next steps:
   1. cd ${q} && npm install
-  2. npx convex deploy
-       the first time, it asks you to log in and create (or pick) a project: note its URL,
+  2. npx convex init
+       logs you in if needed and creates (or picks) the backup's Convex project; pushes nothing
+  3. npx convex deploy
+       deploys the backup's functions to that project's production deployment: note its URL,
        https://<backup-name>.convex.cloud (dashboard: Settings > URL & Deploy Key)
-  3. cd ${back}
-  4. npx ${BIN} setup --backup-url https://<backup-name>.convex.cloud --backup-dir ${q} --prod
+  4. cd ${back}
+  5. npx ${BIN} setup --backup-url https://<backup-name>.convex.cloud --backup-dir ${q} --prod
        and run the commands it prints`);
   return EXIT_OK;
 }

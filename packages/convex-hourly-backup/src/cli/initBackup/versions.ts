@@ -1,10 +1,11 @@
 // The versions a scaffolded backup project depends on: the `convex` installed
-// where the command runs (else this package's peer range), and this package's
-// own version.
+// where the command runs (else this package's peer range), and this package
+// from the source the app installed it from (packageSource.ts).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageSource, type PackageSource } from "./packageSource";
 import type { ProjectVersions } from "./projectFiles";
 
 export const PACKAGE_NAME = "convex-hourly-backup";
@@ -41,9 +42,14 @@ export function installedConvexVersion(cwd: string): string | null {
   }
 }
 
-export function projectVersions(cwd: string): ProjectVersions & { convexInstalled: boolean } {
+/** What the backup project in projectDir depends on, for the app in cwd. */
+export function projectVersions(
+  cwd: string,
+  projectDir: string,
+): ProjectVersions & { convexInstalled: boolean; source: PackageSource["kind"] } {
   const own = ownPackageJson();
   const installed = installedConvexVersion(cwd);
   const peer = own.peerDependencies?.convex ?? "^1.43.0";
-  return { convex: installed ?? peer, package: own.version ?? "latest", convexInstalled: installed !== null };
+  const source = packageSource(cwd, projectDir, PACKAGE_NAME, own.version ?? "latest");
+  return { convex: installed ?? peer, package: source.spec, convexInstalled: installed !== null, source: source.kind };
 }
