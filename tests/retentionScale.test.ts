@@ -128,8 +128,17 @@ function policyKeeps(last: number, policy: RetentionPolicy, now: number, pinned:
 
 /** What the backup holds, and each kept point's documents (docId -> the run that wrote its version). */
 async function stored() {
+  // Run records a few dozen at a time: all 408 at 150 tables are more than one transaction may read.
+  const runs: { seq: number; status: string }[] = [];
+  for (let more = true; more; ) {
+    const after = runs.at(-1)?.seq ?? 0;
+    const page = await d.backup.t.run(async (ctx) =>
+      (await ctx.db.query("runs").withIndex("by_seq", (q) => q.gt("seq", after)).take(50)).map((run) => ({ seq: run.seq, status: run.status })),
+    );
+    runs.push(...page);
+    more = page.length === 50;
+  }
   return d.backup.t.run(async (ctx) => {
-    const runs = (await ctx.db.query("runs").withIndex("by_seq").collect()).map((run) => ({ seq: run.seq, status: run.status }));
     const versions = (await ctx.db.query("versions").collect()).map(({ docId, fromSeq, toSeq }) => ({ docId, fromSeq, toSeq }));
     const batches = (await ctx.db.query("batches").collect()).length;
     return { runs, versions, batches };
