@@ -10,7 +10,7 @@ import { seedShop, type ShopIds } from "../harness/shopData";
 import { MAX_PAGE_REDACTIONS, MAX_RUN_REDACTIONS, type RedactedPath } from "../packages/convex-hourly-backup/src/shared/protocol";
 import { MAX_LOG_LINE_CHARS, MAX_NEW_PATH_LINES, MAX_REDACTION_TABLE_LINES, redactionLines } from "../packages/convex-hourly-backup/src/app/runReport";
 import { RedactionReport } from "../packages/convex-hourly-backup/src/app/sanitize";
-import { allBackupText, readAll } from "./support/backupContents";
+import { allBackupText, currentBackup, readAll } from "./support/backupContents";
 import { expectNothingLost } from "./support/assertions";
 
 const entry = (table: string, path: string, kind: RedactedPath["kind"], count: number): RedactedPath => ({ table, path, kind, count });
@@ -204,6 +204,52 @@ describe("the report of a run", () => {
     expect(line.length).toBeLessThanOrEqual(MAX_LOG_LINE_CHARS);
     const [run] = await runRecords();
     expect(run!.redactions!.length).toBeLessThanOrEqual(MAX_RUN_REDACTIONS);
+  });
+});
+
+describe("redaction by meaning (issue 19 item 9): what the backup copy of a document holds", () => {
+  test("qualified and abbreviated secret keys, named values, secret lines and a key file go; look-alike data stays", async () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\n${CANARY}-pem\n-----END PRIVATE KEY-----\n`;
+    const attributes = {
+      account: { passwordConfirm: `${CANARY}-1`, apiKeyV2: `${CANARY}-2`, privKey: `${CANARY}-3`, card: { cardNo: "4242424242424242", brand: "visa" } },
+      env: [{ name: "DATABASE_PASSWORD", value: `${CANARY}-4` }, { name: "NODE_ENV", value: "production" }],
+      args: [["password", `${CANARY}-5`, "y"], ["region", "eu"]],
+      dotenv: `FOO=1\nDB_PASSWORD=${CANARY}-6`,
+      yaml: `host: db\npassword: ${CANARY}-7`,
+      header: `Authorization: Token ${CANARY}-8`,
+      keyFile: new TextEncoder().encode(`key:\n${pem}`).buffer,
+      mapPin: { lat: 18.52, lng: 73.85 }, boardingPass: "BP-12A", passNumber: "P-7", scoreCard: { number: 12 },
+    };
+    await d.primary.t.run((ctx) => ctx.db.patch("products", ids.products[0]!, { attributes }));
+    const summary = await runNow();
+    expect(summary.status).toBe("completed");
+
+    const copy = (await currentBackup(d)).get("products")!.get(ids.products[0]!)!;
+    const { keyFile, ...kept } = copy.attributes as Record<string, unknown>;
+    expect(kept).toEqual({
+      account: { card: { brand: "visa" } },
+      env: [{ name: "DATABASE_PASSWORD" }, { name: "NODE_ENV", value: "production" }],
+      args: [["region", "eu"]],
+      dotenv: "FOO=1\nDB_PASSWORD=[redacted]",
+      yaml: "host: db\npassword: [redacted]",
+      header: "Authorization: Token [redacted]",
+      mapPin: { lat: 18.52, lng: 73.85 }, boardingPass: "BP-12A", passNumber: "P-7", scoreCard: { number: 12 },
+    });
+    expect(new TextDecoder().decode(keyFile as ArrayBuffer)).toBe("key:\n[redacted]\n");
+    expect(summary.redactions!.filter((e) => e.table === "products").map((e) => `${e.path} ${e.kind}`)).toEqual([
+      "products.attributes.account.apiKeyV2 key",
+      "products.attributes.account.card.cardNo key",
+      "products.attributes.account.passwordConfirm key",
+      "products.attributes.account.privKey key",
+      "products.attributes.args[].password key",
+      "products.attributes.dotenv value",
+      "products.attributes.env[].value key",
+      "products.attributes.header value",
+      "products.attributes.keyFile value",
+      "products.attributes.supplier.apiKey key",
+      "products.attributes.yaml value",
+    ]);
+    for (const text of [JSON.stringify(summary), takeLogs().join("\n"), await allBackupText(d)]) expect(text).not.toContain(CANARY);
   });
 });
 

@@ -38,6 +38,28 @@ export type RedactionConfig = {
    * cardDetails -> card, addressNumber -> address).
    */
   genericWords: readonly string[];
+  /**
+   * Trailing words that say which one, not what: skipped like genericWords
+   * (passwordConfirmation, passwordOld, apiKeyV2, apiKeyProd are the password
+   * and the API key), and also before an ambiguous word (newPin, oldPass).
+   */
+  qualifierWords: readonly string[];
+  /** Short forms read as the words they stand for: privKey is "private key", cardNo "card number", ccNumber "credit card number". */
+  abbreviations: Readonly<Record<string, string>>;
+  /**
+   * Words with a secret (or card) sense and an ordinary one: the word names
+   * the secret alone (pin, pass, card) or after one of the words listed for it
+   * (cardPin, dbPass, creditCard), and otherwise something else (mapPin,
+   * boardingPass, scoreCard). A pass or a pin followed by "number" or "id" is
+   * that thing's number (passNumber), unless a secret phrase says otherwise ("pin number").
+   */
+  contextWords: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Objects that hold a named value ({ name: "DATABASE_PASSWORD", value: "..." },
+   * { key, val }): when the name field (one of `names`, a string) is judged
+   * secret as a key would be, the value fields (`values`) are removed.
+   */
+  entryKeys: { readonly names: readonly string[]; readonly values: readonly string[] };
   /** Extra names that make a URL or form parameter secret (?sig=, &key=, X-Amz-Signature=). */
   urlParamWords: readonly string[];
   /**

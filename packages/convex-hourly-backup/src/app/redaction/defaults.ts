@@ -3,10 +3,14 @@
 // scanned for secret shapes.
 //
 // How a key is judged: it is split into words (camelCase, snake_case,
-// kebab-case, spaces, dots, digits, acronyms: "APIKey" is api + key), and its
-// last words decide. Trailing genericWords are skipped first, so
-// passwordHash is judged as password and cardDetails as card. Entries may be
-// phrases ("api key" matches apiKey, api_key, X-Api-Key, stripeApiKey).
+// kebab-case, spaces, dots, digits, acronyms: "APIKey" is api + key; short
+// forms spelled out: privKey is private + key), and its head noun decides:
+// its last words once trailing genericWords (how it is stored: passwordHash)
+// and qualifierWords (which one: passwordConfirm, apiKeyV2) are skipped. An
+// ambiguous head (contextWords: pass, pin, card) takes its sense from the word
+// before it: dbPass, cardPin and creditCard are secrets or cards, boardingPass,
+// mapPin and scoreCard are not. Entries may be phrases ("api key" matches
+// apiKey, api_key, X-Api-Key, stripeApiKey).
 //
 // To extend: add words (secretWords: [...DEFAULT_REDACTION.secretWords, "pan"]). To narrow: remove
 // them, or add keepWords. Per table: perTable.recipes = { keepWords: ["salt"] }.
@@ -31,8 +35,8 @@ export const DEFAULT_REDACTION: RedactionConfig = {
     "bearer token", "csrf token", "xsrf token", "reset token", "verification token", "card token",
     // Header values and what holds them.
     "jwt", "bearer", "cookie", "authorization", "auth header", "connection string",
-    // Payment and identity.
-    "cvv", "cvc", "card number", "card code", "ssn", "social security number", "iban",
+    // Payment and identity ("pin number" is what PIN stands for: pinNumber is the PIN).
+    "cvv", "cvc", "card number", "card code", "ssn", "social security number", "iban", "pin number",
   ],
   // pinCode / pincode is a postal code (India's PIN code), not a PIN: kept.
   // An app that stores a PIN under that name removes this entry.
@@ -47,8 +51,41 @@ export const DEFAULT_REDACTION: RedactionConfig = {
   genericWords: [
     "value", "string", "str", "text", "data", "info", "detail", "raw", "list",
     "encoded", "encrypted", "hashed", "hash", "digest", "b64", "base64", "hex",
-    "pem", "number", "code", "phrase", "header",
+    "pem", "number", "code", "phrase", "header", "seed",
   ],
+  // passwordConfirmation, password_old, apiKeyV2 (digits are dropped: "v"), apiKeyProd.
+  qualifierWords: [
+    "confirm", "confirmation", "confirmed", "repeat", "repeated", "again", "retype", "verify",
+    "old", "new", "current", "previous", "next", "temporary", "initial", "default",
+    "primary", "secondary", "backup", "fallback", "legacy", "v",
+    "prod", "production", "live", "test", "dev", "development", "staging", "sandbox",
+  ],
+  abbreviations: {
+    priv: "private", pw: "password", pwd: "password", passwd: "password", cred: "credential", creds: "credential",
+    cc: "credit card", no: "number", nr: "number", nbr: "number", num: "number", acct: "account",
+    prev: "previous", curr: "current", tmp: "temporary", temp: "temporary",
+  },
+  // Who holds a password or a PIN (dbPass, smtpPass, cardPin, simPin), and
+  // what makes a card a payment card (creditCard, paymentCard; not scoreCard).
+  contextWords: {
+    pass: [
+      "user", "admin", "root", "account", "login", "master", "app", "client", "server", "service", "web", "site",
+      "db", "database", "sql", "mysql", "postgres", "redis", "mongo", "ldap", "smtp", "imap", "mail", "email",
+      "ftp", "sftp", "ssh", "vpn", "wifi", "proxy", "router", "api", "auth", "key", "store", "keystore", "sudo",
+      "private", "secret", "encryption", "zip", "archive",
+    ],
+    pin: [
+      "card", "atm", "debit", "credit", "bank", "payment", "pay", "wallet", "transaction", "sim", "phone",
+      "device", "account", "user", "login", "admin", "master", "access", "security", "parental", "lock",
+      "screen", "unlock", "app",
+    ],
+    card: ["credit", "debit", "payment", "pay", "bank", "prepaid", "gift", "charge", "virtual", "saved", "stored", "billing"],
+  },
+  // env: [{ name: "DATABASE_PASSWORD", value: "..." }], { key: "apiKey", val: "..." }, form field dumps { label, value }.
+  entryKeys: {
+    names: ["name", "key", "k", "field", "label", "header", "variable", "var", "param", "parameter", "property", "prop", "setting", "option"],
+    values: ["value", "val", "v"],
+  },
   // In URLs and form bodies these parameter names are secrets too (?sig=, X-Amz-Signature=, ?key=).
   urlParamWords: ["sig", "signature", "key", "auth"],
   keepPaths: [],

@@ -1,5 +1,9 @@
-// Judges a key by the words it names, chiefly the last one: sessionToken and
-// passwordHash are secrets, tokenCount and passwordChangedAt are not.
+// Judges a key by the words it names, chiefly the head noun (the last word
+// once words saying how it is stored or which one it is are skipped):
+// sessionToken, passwordHash and passwordConfirmation are secrets, tokenCount
+// and passwordChangedAt are not. An ambiguous head (pass, pin, card) takes
+// its sense from the word before it: dbPass and cardPin are secrets,
+// boardingPass and mapPin are not; creditCard is a payment card, scoreCard not.
 import type { RedactionConfig } from "./config";
 import { MAX_KEY_LENGTH, Vocabulary, rawWords } from "./words";
 
@@ -14,8 +18,12 @@ export const CARD = 4;
 
 export type JudgeWords = Pick<
   RedactionConfig,
-  "secretWords" | "keepWords" | "countingWords" | "cardWords" | "cardSecretWords" | "genericWords" | "urlParamWords"
+  | "secretWords" | "keepWords" | "countingWords" | "cardWords" | "cardSecretWords" | "genericWords" | "urlParamWords"
+  | "qualifierWords" | "abbreviations" | "contextWords"
 >;
+
+/** After a pass or a pin, "number" makes it a thing with a number (passNumber), unless a phrase says otherwise. */
+const IDENTIFIER = "number";
 
 /** Distinct keys remembered per judge; a page of record keys (emails, ids) must not grow it without bound. */
 const CACHE_LIMIT = 20_000;
@@ -36,11 +44,20 @@ class PhraseSet {
 
   /** Whether words[0..end) ends with one of the phrases. */
   endsIn(words: readonly string[], end: number): boolean {
+    return this.matchAt(words, end) > 0;
+  }
+
+  /** The length of the longest phrase words[0..end) ends with, or 0. */
+  matchAt(words: readonly string[], end: number): number {
     const candidates = this.byLast.get(words[end - 1]!);
-    if (candidates === undefined) return false;
-    return candidates.some(
-      (phrase) => phrase.length <= end && phrase.every((word, i) => words[end - phrase.length + i] === word),
-    );
+    let longest = 0;
+    if (candidates === undefined) return longest;
+    for (const phrase of candidates) {
+      if (phrase.length > longest && phrase.length <= end && phrase.every((word, i) => words[end - phrase.length + i] === word)) {
+        longest = phrase.length;
+      }
+    }
+    return longest;
   }
 }
 
@@ -52,6 +69,8 @@ export class KeyJudge {
   private readonly counting: Set<string>;
   private readonly card: Set<string>;
   private readonly generic: Set<string>;
+  private readonly qualifiers: Set<string>;
+  private readonly context = new Map<string, Set<string>>();
   private readonly urlParams: Set<string>;
   private readonly verdicts = new Map<string, number>();
   private readonly cardVerdicts = new Map<string, boolean>();
@@ -59,14 +78,16 @@ export class KeyJudge {
   private readonly textVerdicts = new Map<string, number>();
 
   constructor(words: JudgeWords) {
+    const contexts = Object.entries(words.contextWords);
     const lists = [
       words.secretWords, words.keepWords, words.countingWords, words.cardWords,
-      words.cardSecretWords, words.genericWords,
+      words.cardSecretWords, words.genericWords, words.qualifierWords,
+      contexts.flatMap(([head, before]) => [head, ...before]),
     ];
     const all = new Set(lists.flatMap((list) => list.flatMap(rawWords)));
     const shortSecrets = words.secretWords.map(rawWords).filter((p) => p.length === 1).map((p) => p[0]!);
-    this.vocabulary = new Vocabulary(all, shortSecrets);
-    const phrases = (list: readonly string[]) => list.map((entry) => rawWords(entry).map((w) => this.vocabulary.known(w) ?? w));
+    this.vocabulary = new Vocabulary(all, shortSecrets, words.abbreviations);
+    const phrases = (list: readonly string[]) => list.map((entry) => this.vocabulary.phrase(entry));
     this.secret = new PhraseSet(phrases(words.secretWords));
     this.keep = new PhraseSet(phrases(words.keepWords));
     this.cardSecret = new PhraseSet(phrases(words.cardSecretWords));
@@ -74,6 +95,10 @@ export class KeyJudge {
     this.counting = single(words.countingWords);
     this.card = single(words.cardWords);
     this.generic = single(words.genericWords);
+    this.qualifiers = single(words.qualifierWords);
+    for (const [head, before] of contexts) {
+      for (const word of single([head])) this.context.set(word, single(before));
+    }
     this.urlParams = new Set(words.urlParamWords.flatMap(rawWords));
   }
 
@@ -126,16 +151,32 @@ export class KeyJudge {
   }
 
   private judge(words: readonly string[]): number {
+    let afterIdentifier = false;
     for (let end = words.length; end > 0; end--) {
       if (this.keep.endsIn(words, end)) return PLAIN;
-      if (this.secret.endsIn(words, end)) return SECRET;
+      const phrase = this.secret.matchAt(words, end);
+      if (phrase > 0) {
+        // boardingPass, scoreCardNumber: the ambiguous word names something else here; passNumber: that thing's number.
+        const sense = this.inContext(words, end - phrase) && !(phrase === 1 && afterIdentifier && this.context.has(words[end - 1]!));
+        return sense ? SECRET : PLAIN;
+      }
       const head = words[end - 1]!;
       if (this.counting.has(head)) return COUNTING;
-      if (this.card.has(head)) return CARD;
-      // passwordHash -> password, cardDetails -> card; a lone "hash" stays itself.
-      if (!this.generic.has(head) || end === 1) return PLAIN;
+      if (this.card.has(head)) return this.inContext(words, end - 1) ? CARD : PLAIN;
+      // passwordHash -> password, apiKeyV2 -> api key, cardDetails -> card; a lone "hash" stays itself.
+      if (end === 1 || !(this.generic.has(head) || this.qualifiers.has(head))) return PLAIN;
+      if (head === IDENTIFIER) afterIdentifier = true;
     }
     return PLAIN;
+  }
+
+  /** Whether words[at], if ambiguous, has its secret (or card) sense: alone, or after a word listed for it (qualifiers skipped: newPin). */
+  private inContext(words: readonly string[], at: number): boolean {
+    const before = this.context.get(words[at]!);
+    if (before === undefined) return true;
+    let i = at - 1;
+    while (i >= 0 && this.qualifiers.has(words[i]!)) i--;
+    return i < 0 || before.has(words[i]!);
   }
 }
 

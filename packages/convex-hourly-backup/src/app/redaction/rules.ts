@@ -15,6 +15,10 @@ export class TableRules {
   readonly scanValues: boolean;
   private readonly keyShapes = new Map<string, boolean>();
   readonly isSecretName: (name: string, value: string) => boolean;
+  /** Keys of an object that names its value ({ name, value }): the name's keys, the value's keys. */
+  readonly entryNames: ReadonlySet<string>;
+  readonly entryValues: ReadonlySet<string>;
+  readonly entryValueKeys: readonly string[];
 
   constructor(
     readonly table: string,
@@ -26,6 +30,9 @@ export class TableRules {
     this.paths = compilePaths(table, { keep: config.keepPaths, redact: config.redactPaths });
     this.scanValues = config.perTable[table]?.scanValues ?? config.scanValues;
     this.isSecretName = (name, value) => judge.isSecretText(name, value);
+    this.entryNames = new Set(config.entryKeys.names);
+    this.entryValues = new Set(config.entryKeys.values);
+    this.entryValueKeys = [...this.entryValues];
   }
 
   /** Whether a key is itself a secret (a token used as a record key): the entry is removed. */

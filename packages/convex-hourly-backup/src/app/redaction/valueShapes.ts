@@ -1,7 +1,8 @@
 // Secrets recognised by their shape inside any string: tokens with a
 // well-known prefix, JWTs, PEM private keys, Authorization schemes,
 // credentials in URLs and connection strings, secret-named URL/form
-// parameters and "name": value pairs of JSON written into text.
+// parameters, "name": value pairs of JSON written into text, and
+// secret-named lines (.env, YAML, headers: lineShapes.ts).
 //
 // Only the secret is replaced, by MARKER, so the rest of the text is kept:
 // "postgres://[redacted]@db:5432/app", "https://x.io/cb?token=[redacted]&a=1".
@@ -9,12 +10,10 @@
 //
 // Every pattern is linear in the text: literal starts, bounded or
 // unambiguous repetitions, token starts only at a token boundary.
+import { maskAuthorization, maskSecretLines } from "./lineShapes";
+import { MARKER, type SecretName } from "./marker";
 
-/** What replaces a secret. It is not a secret, and no detector matches it again. */
-export const MARKER = "[redacted]";
-
-/** Decides whether a parameter or JSON key names a secret, given its value as text. */
-export type SecretName = (name: string, value: string) => boolean;
+export { MARKER, type SecretName };
 
 /** Token shapes, each documented by what issues it. */
 const TOKEN_SHAPES: readonly string[] = [
@@ -215,14 +214,20 @@ export function maskSecretText(text: string, isSecretName: SecretName): string {
   let out = text;
   if (out.includes("PRIVATE KEY")) out = maskPem(out);
   if (out.includes("://")) out = maskUserInfo(out);
-  if (out.includes("=")) {
+  // Each rule below needs a ":" or a "=": most prose has neither and is scanned once for each.
+  const colon = out.includes(":");
+  const equals = out.includes("=");
+  // Lines first: a .env line's value runs to the end of its line ("a#b&c"), a query's stops at "&" or "#".
+  if ((colon && (out.includes(": ") || out.includes(":\t"))) || (equals && out.includes("\n"))) out = maskSecretLines(out, isSecretName);
+  if (equals) {
     out = out.replace(PARAM, (match, sep: string, space: string, name: string, value: string) => {
       const bare = value.startsWith('"') ? value.slice(1, -1) : value;
       if (bare === "" || bare === MARKER || !isSecretName(decodeName(name), bare)) return match;
       return `${sep}${space}${name}=${MARKER}`;
     });
   }
-  if (out.includes('"') && out.includes(":")) out = maskJsonPairs(out, isSecretName);
+  if (colon && out.includes('"')) out = maskJsonPairs(out, isSecretName);
+  if ((colon || equals) && (out.includes("uthorization") || out.includes("UTHORIZATION"))) out = maskAuthorization(out);
   const whole = out.trim();
   out = out.replace(AUTH_SCHEME, (match, scheme: string, space: string, token: string) =>
     match === whole || looksLikeCredential(token) ? `${scheme}${space}${MARKER}` : match,

@@ -6,6 +6,8 @@ import { CARD, COUNTING, SECRET } from "./keyJudge";
 import { ELEMENT, formatPath, stepPaths, type PathNode } from "./paths";
 import type { RedactionKind, RedactionReport } from "./report";
 import type { TableRules } from "./rules";
+import { maskSecretBytes } from "./bytesShapes";
+import { entryVerdict, isFlag, isPairList, pairIsSecret, valueIsSecret } from "./entries";
 import { maskSecretText } from "./valueShapes";
 
 type Obj = { [key: string]: Value | undefined };
@@ -46,19 +48,11 @@ function nestsWithin(text: string, max: number): boolean {
   return true;
 }
 
-function isFlag(value: Value | undefined): boolean {
-  return value === null || typeof value === "boolean";
-}
-
 function looksLikeCardNumber(value: Value): boolean {
   const text = typeof value === "number" || typeof value === "bigint" ? String(value) : value;
   if (typeof text !== "string" || !CARD_NUMBER.test(text)) return false;
   const digits = text.replace(/[ -]/g, "").length;
   return digits >= 12 && digits <= 19;
-}
-
-function isPairList(items: Value[]): boolean {
-  return items.length > 0 && items.every((item) => Array.isArray(item) && item.length === 2 && typeof item[0] === "string");
 }
 
 function setField(out: Obj, key: string, value: Value): void {
@@ -106,7 +100,14 @@ export class DocumentWalk {
       if (masked !== value) this.note("value");
       return masked;
     }
-    if (value instanceof ArrayBuffer) return scope.counting ? this.removed("key") : value;
+    if (value instanceof ArrayBuffer) {
+      if (scope.counting) return this.removed("key");
+      if (!scope.scan) return value;
+      const masked = maskSecretBytes(value, this.rules.isSecretName);
+      if (masked === null) return this.removed("value");
+      if (masked !== value) this.note("value");
+      return masked;
+    }
     if (value instanceof CommitTsPlaceholder) return value;
     if (Array.isArray(value)) return this.array(value, paths, scope, depth);
     if (value !== null && typeof value === "object") return this.object(value, paths, scope, depth, false);
@@ -117,14 +118,17 @@ export class DocumentWalk {
   private object(obj: Obj, paths: PathNode[] | null, scope: Scope, depth: number, top: boolean): Obj {
     let out: Obj | null = null;
     const keys = Object.keys(obj);
+    // { name: "DATABASE_PASSWORD", value } (a settings row, an env list): the value fields are judged by the name.
+    const entry = keys.length > 1 ? entryVerdict(this.rules, obj, keys) : 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const child = obj[key];
       let result: Out | undefined = child;
       if (child === undefined) result = REMOVE;
       else if (!(top && (key === "_id" || key === "_creationTime"))) {
+        const named = entry !== 0 && this.rules.entryValues.has(key) && valueIsSecret(entry, child);
         this.path.push(key);
-        result = this.field(key, child, paths, scope, depth, top);
+        result = this.field(key, child, paths, scope, depth, top, named);
         this.path.pop();
       }
       if (result !== child && out === null) {
@@ -136,12 +140,14 @@ export class DocumentWalk {
     return out ?? obj;
   }
 
-  private field(key: string, child: Value, paths: PathNode[] | null, scope: Scope, depth: number, top: boolean): Out {
+  /** One field; `named`: its entry's name is a secret ({ name: "apiKey", value }). */
+  private field(key: string, child: Value, paths: PathNode[] | null, scope: Scope, depth: number, top: boolean, named: boolean): Out {
     const next = stepPaths(paths, key);
     if (next?.some((at) => at.redact) || (top && this.rules.omitted.has(key))) return this.removed("omitted");
     if (next?.some((at) => at.keep)) {
       return this.value(child, next, { counting: false, scan: false, card: false }, depth + 1);
     }
+    if (named) return this.removed("key");
     const judge = this.rules.judge;
     const verdict = judge.verdict(key);
     const secret = (verdict & SECRET) !== 0 || (scope.card && judge.isCardSecret(key));
@@ -167,21 +173,13 @@ export class DocumentWalk {
       const item = items[i]!;
       let result: Out;
       if (redact) result = this.removed("omitted");
-      else if (pairs && this.pairIsSecret(item as [string, Value])) result = this.removed("key", (item as [string, Value])[0]);
+      else if (pairs && pairIsSecret(this.rules, item as [string, Value])) result = this.removed("key", (item as [string, Value])[0]);
       else result = this.value(item, next, inner, depth + 1);
       if (result !== item && out === null) out = items.slice(0, i);
       if (out !== null && result !== REMOVE) out.push(result as Value);
     }
     this.path.pop();
     return out ?? items;
-  }
-
-  /** A [name, value] pair in a list of pairs (headers: [["Authorization", "..."]]) is a field: judged by its name. */
-  private pairIsSecret([name, value]: [string, Value]): boolean {
-    const verdict = this.rules.judge.verdict(name);
-    if (verdict & SECRET) return !isFlag(value);
-    if (verdict & COUNTING) return typeof value === "string" || value instanceof ArrayBuffer;
-    return false;
   }
 
   /** A string with its secrets replaced; JSON text is sanitized as the value it encodes. */

@@ -64,15 +64,23 @@ export function rawWords(key: string): string[] {
  * together ("passwordhash", "githubtoken"): it is split when its pieces are
  * known words, or an unknown first word followed by known ones, unless that
  * known word is a short secret ("bypass" is not by + pass, "backspin" not
- * backs + pin).
+ * backs + pin). A short form is read as what it stands for ("priv" ->
+ * private, "cc" -> credit card); short forms are not pieces of glued words.
  */
 export class Vocabulary {
   private readonly words: Set<string>;
   private readonly shortSecrets: Set<string>;
+  private readonly abbreviations: Map<string, string[]>;
 
-  constructor(words: Iterable<string>, shortSecrets: Iterable<string>) {
+  constructor(words: Iterable<string>, shortSecrets: Iterable<string>, abbreviations: Readonly<Record<string, string>> = {}) {
     this.words = new Set(words);
     this.shortSecrets = new Set(shortSecrets);
+    this.abbreviations = new Map(Object.entries(abbreviations).map(([short, long]) => [short.toLowerCase(), rawWords(long)]));
+  }
+
+  /** A configured word or phrase as the judge compares it: short forms spelled out, plurals made singular. */
+  phrase(entry: string): string[] {
+    return rawWords(entry).flatMap((word) => this.abbreviations.get(word) ?? [this.known(word) ?? word]);
   }
 
   /** The known form of a word: itself, or its singular ("tokens" -> token, "keys" -> key; "pins" stays). */
@@ -89,6 +97,11 @@ export class Vocabulary {
   split(key: string): string[] {
     const out: string[] = [];
     for (const word of rawWords(key)) {
+      const long = this.abbreviations.get(word);
+      if (long !== undefined) {
+        out.push(...long);
+        continue;
+      }
       const known = this.known(word);
       if (known !== null) out.push(known);
       else out.push(...this.unglue(word));
