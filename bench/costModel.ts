@@ -2,13 +2,17 @@
 // projected from the measured runs, beside what Convex includes.
 import { HOUR_MS, planRetention, RETENTION_POLICY, type RunInfo } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
 import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionBudget";
-import { DEFAULT_RECONCILE_EVERY_MS } from "../packages/convex-hourly-backup/src/app/runMode";
 import { billableOf, GIB, rawOf, ZERO_IO, type DeploymentIo, type RunIo } from "./ioFigures";
 
 /** Hourly runs in a 30-day month. */
 export const RUNS_PER_MONTH = 720;
-/** Scheduled reconciliations in the same month (the default interval, DEFAULT_RECONCILE_EVERY_MS). */
-export const RECONCILIATIONS_PER_MONTH = (RUNS_PER_MONTH * HOUR_MS) / DEFAULT_RECONCILE_EVERY_MS;
+/**
+ * Scheduled reconciliations in the same month: none by default since rolling verification
+ * (issue 18) compares every document within verifyEveryHours; the column stays for reconcileEveryHours users.
+ */
+export const RECONCILIATIONS_PER_MONTH = 0;
+/** The verification windows the projection shows (defineBackup's verifyEveryHours). */
+export const VERIFY_WINDOWS = [24, 168] as const;
 export const PROJECTION_SIZES = [10_000, 100_000, 1_000_000] as const;
 
 /**
@@ -108,6 +112,10 @@ export type ProjectionInputs = {
   reconcileUnchanged: RunIo;
   baseline: RunIo;
   ideal: RunIo;
+  /** Billable bytes of one hourly run's verification (primary, backup), per window; already inside idle and changed at 24. */
+  verification: Record<(typeof VERIFY_WINDOWS)[number], { primary: number; backup: number }>;
+  /** The app's own change-log rows written in the measured 1 %-changed hour (billable, raw). */
+  logRows: { billable: number; raw: number };
 };
 
 export type ProjectionRow = {
@@ -115,23 +123,41 @@ export type ProjectionRow = {
   hourly: Cost;
   retention: Cost;
   reconciliation: Cost;
+  /** The app's change-log rows (primary writes), a month. */
+  logRows: Cost;
+  /** Verification (slices and the new-documents check) a month, per window; total includes it at 24, total168 at 168. */
+  verification24: Cost;
+  verification168: Cost;
   total: Cost;
+  total168: Cost;
   ideal: Cost;
   baseline: Cost;
 };
 
 export const PROJECTION_METHOD = [
   `a month = ${RUNS_PER_MONTH} hourly runs with 1 % of documents changed each, their ${RUNS_PER_MONTH} retention passes and ` +
-    `${RECONCILIATIONS_PER_MONTH.toFixed(2)} scheduled reconciliations (one every ${DEFAULT_RECONCILE_EVERY_MS / HOUR_MS} h).`,
+    "no scheduled reconciliation (rolling verification replaced it), the app's own change-log rows, and each run's verification " +
+    "(its share of the measured runs: the primary's readPage and the backup's diffRange/applyRange), at verifyEveryHours 24 (measured) and 168 (scaled by documents compared).",
   "Scaled from the measured runs at the benchmark's size N to M documents:",
   "  hourly run  = idle hour + (1 %-changed hour - idle hour) x M/N   (the idle hour is the fixed cost of a run)",
   "  retention   = (measured pass - its planning reads) x M/N + planning reads of the steady-state run records",
   "                (records kept by the default policy + the one it drops, at the measured mean record size, read once per",
   `                step; a step per ${MAX_ROWS_PER_STEP} rows deleted)`,
-  "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (it drains the log like any hour, then scans)",
+  "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (configuration changes and runNow only; 0 scheduled)",
+  "  verify H    = the run's verification share at H x M/N  (billable; raw at the run's raw/billable ratio); hourly runs exclude it",
+  "  log rows    = the change-log rows the wrapped mutations wrote in the 1 %-changed hour x M/N (primary writes)",
   "  ideal       = ideal 1 %-changed hour x M/N;  seed-style = its hourly upsert of everything x M/N",
   "Everything but a run's fixed cost is per document or per page of 1,000 documents, hence linear in M; sizes above N are extrapolated.",
 ];
+
+/** A verification share as a Cost: raw estimated at the run's own raw/billable ratio. */
+function verificationCost(share: { primary: number; backup: number }, run: RunIo): Cost {
+  const ratio = (io: RunIo["primary"]) => (billableOf(io) === 0 ? 1 : rawOf(io) / billableOf(io));
+  return {
+    primary: { billable: share.primary, raw: share.primary * ratio(run.primary) },
+    backup: { billable: share.backup, raw: share.backup * ratio(run.backup) },
+  };
+}
 
 export function projectMonth(inputs: ProjectionInputs, steadyRecords = steadyStateRunRecords()): ProjectionRow[] {
   const { docs, retentionPlanning: plan } = inputs;
@@ -149,7 +175,10 @@ export function projectMonth(inputs: ProjectionInputs, steadyRecords = steadySta
   };
   return PROJECTION_SIZES.map((size) => {
     const scale = size / docs;
-    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale]]);
+    const v24 = verificationCost(inputs.verification[24], inputs.changed);
+    const v168 = verificationCost(inputs.verification[168], inputs.changed);
+    // The measured runs hold their verification at 24: taken out, and added back per window.
+    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale], [v24, -scale]]);
     // A pass takes a step per MAX_ROWS_PER_STEP rows written (deleted or marked); each step plans afresh.
     const steps = Math.max(1, Math.ceil((inputs.retention.backup.docsWritten * scale) / MAX_ROWS_PER_STEP));
     const planningSteady: Cost = {
@@ -158,15 +187,21 @@ export function projectMonth(inputs: ProjectionInputs, steadyRecords = steadySta
     };
     const pass = combine([[retention, scale], [planningMeasured, -scale], [planningSteady, 1]]);
     const scan = combine([[reconcile, scale], [idle, -scale]]);
+    const logRows: Cost = { primary: { billable: inputs.logRows.billable, raw: inputs.logRows.raw }, backup: { billable: 0, raw: 0 } };
     const month = {
       hourly: combine([[hourly, RUNS_PER_MONTH]]),
       retention: combine([[pass, RUNS_PER_MONTH]]),
       reconciliation: combine([[scan, RECONCILIATIONS_PER_MONTH]]),
+      logRows: combine([[logRows, RUNS_PER_MONTH * scale]]),
+      verification24: combine([[v24, RUNS_PER_MONTH * scale]]),
+      verification168: combine([[v168, RUNS_PER_MONTH * scale]]),
     };
+    const fixed = combine([[month.hourly, 1], [month.retention, 1], [month.reconciliation, 1], [month.logRows, 1]]);
     return {
       docs: size,
       ...month,
-      total: combine([[month.hourly, 1], [month.retention, 1], [month.reconciliation, 1]]),
+      total: combine([[fixed, 1], [month.verification24, 1]]),
+      total168: combine([[fixed, 1], [month.verification168, 1]]),
       ideal: combine([[costOf(inputs.ideal), RUNS_PER_MONTH * scale]]),
       baseline: combine([[costOf(inputs.baseline), RUNS_PER_MONTH * scale]]),
     };

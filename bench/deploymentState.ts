@@ -53,18 +53,19 @@ export async function runRecords(backup: BackupDeployment): Promise<{ count: num
 }
 
 /**
- * Moves the newest restore point's last reconciliation back by `ms`: the next
- * run finds a scheduled reconciliation due, as it would a week later.
+ * Makes the next run a reconciliation scan that is not asked for: the newest
+ * restore point's configuration hash is made stale, as a changed
+ * OMITTED_FIELDS would (scheduled weekly scans are off since rolling verification).
  */
-export async function makeReconciliationDue(backup: BackupDeployment, ms: number): Promise<void> {
+export async function makeReconciliationDue(backup: BackupDeployment): Promise<void> {
   await backup.t.run(async (ctx) => {
     const run = await ctx.db
       .query("runs")
       .withIndex("by_status", (q) => q.eq("status", "completed"))
       .order("desc")
       .first();
-    if (run?.log?.reconciledAt == null) throw new Error("The newest restore point has no reconciliation time.");
-    await ctx.db.patch("runs", run._id, { log: { ...run.log, reconciledAt: run.log.reconciledAt - ms } });
+    if (run?.log === undefined) throw new Error("The newest restore point has no log state.");
+    await ctx.db.patch("runs", run._id, { log: { ...run.log, configHash: "stale" } });
   });
 }
 

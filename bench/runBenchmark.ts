@@ -23,8 +23,9 @@
 //   5. A: idle hour; retention catches up (unmeasured); 1 % changed through
 //      the wrapped mutations, run through the log; retention pass.
 //   6. A: reconciliations: 1 % changed behind the log's back, found by a
-//      scheduled reconciliation; again, found by runNow({ reconcile: true });
-//      a scheduled reconciliation of unchanged data. Then backup:verify.
+//      reconciliation (made due by a stale configuration hash: scheduled weekly
+//      scans are off since rolling verification); again, found by
+//      runNow({ reconcile: true }); a reconciliation of unchanged data. Then backup:verify.
 //   7. A: changed runs at 0 ms and 50 ms, interleaved REPEATS times; then
 //      memory at the main size (changed runs, reconciliation scans).
 //   8. restore ZIP of A's latest point vs a bare read, interleaved; the ZIP's memory.
@@ -33,7 +34,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { internal } from "../convex/_generated/api";
 import { internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
-import { DEFAULT_RECONCILE_EVERY_MS } from "../packages/convex-hourly-backup/src/app/runMode";
 import type { RunSummary } from "../packages/convex-hourly-backup/src/app/runBackup";
 import { startDeployments, type Deployments, type PrimaryDeployment } from "../harness/deployments";
 import { changeShop, seedShop, type ChangeReport, type ShopIds } from "../harness/shopData";
@@ -56,6 +56,7 @@ import {
   type ProjectionInputs,
   type ProjectionRow,
 } from "./costModel";
+import { logRowsWritten, scaledShare, shareBillable, sliceDocs, verificationShare, type Share } from "./verificationFigures";
 import { changeUnlogged, makeReconciliationDue, newestRunSeq, runRecords, versionsWrittenBy } from "./deploymentState";
 
 export const DEFAULT_DOCS = 100_000;
@@ -66,8 +67,6 @@ export const CHANGE_FRACTION = 0.01;
 export const REPEATS = 3;
 /** Peaks below this are sampling noise: the memory ratio counts them as this much. */
 export const HEAP_FLOOR_BYTES = 1024 * 1024;
-/** How far a reconciliation is moved back to make the next one due: the default interval and an hour. */
-const RECONCILE_DUE_MS = DEFAULT_RECONCILE_EVERY_MS + 60 * 60_000;
 /** Keeps only the newest restore point: the retention pass deletes all a later point does not need. */
 const PRUNE_ALL_BUT_NEWEST = { keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0 };
 
@@ -115,7 +114,7 @@ export const RUN_LABELS: Record<RunName, string> = {
   idle: "idle hour: nothing changed",
   changed: "1 % changed, through the log",
   retention: "retention pass after that hour",
-  reconcileChanged: "1 % unlogged, scheduled reconciliation",
+  reconcileChanged: "1 % unlogged, reconciliation (config changed)",
   reconcileAsked: "1 % unlogged, runNow({ reconcile: true })",
   reconcileUnchanged: "reconciliation of unchanged data",
   verify: "backup:verify",
@@ -167,6 +166,8 @@ export type BenchResult = {
     restoreVsRead: number;
     /** Both deployments, billable: the 1 %-changed hour through the log over the ideal. */
     changedIoVsIdeal: number;
+    changedIoVsIdealWithVerification: number;
+    idleIoBytesWithVerification: number;
     /** Both deployments, billable bytes read and written in the idle hour. */
     idleIoBytes: number;
     /** Backup documents read per primary page in a (scheduled) reconciliation of unchanged data. */
@@ -175,6 +176,16 @@ export type BenchResult = {
     reconcileAskedBackupReadsPerPage: number;
   };
   details: {
+    verification: {
+      compared24: number;
+      compared168: number;
+      idle24: Share;
+      idle168: Share;
+      changed24: Share;
+      primaryReadsPerDocPerDay24: number;
+      primaryReadsPerDocPerDay168: number;
+      logRows: { rows: number; raw: number; billable: number };
+    };
     changedDocs: number;
     change: ChangeReport;
     /** How each run found what changed (its summary's mode and reason). */
@@ -376,7 +387,7 @@ async function prepareMemoryRun(kind: MemoryRun, shop: Shop, seed: number): Prom
   }
   // A scheduled reconciliation that finds 1 % changed behind the log: every page is diffed and sent.
   await changeUnlogged(shop.pair.primary, shop.ids, CHANGE_FRACTION, seed);
-  await makeReconciliationDue(shop.pair.backup, RECONCILE_DUE_MS);
+  await makeReconciliationDue(shop.pair.backup);
 }
 
 /** One memory measurement: a run of `kind` on `shop` after its own 1 % change, under the heap sampler. */
@@ -545,6 +556,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     // Retention catches up with the first run's record (a one-off), so the measured pass is an ordinary hour's.
     await step("retention: catch up after the first run (not measured)", prune);
     const change = await step("change 1 % of documents through the app's mutations", () => changeShop(a.primary, ids, changeOptions(docs, 2)));
+    // The app's own change-log rows, written by those mutations (the run drains and deletes them).
+    const logRows = await logRowsWritten(a.primary);
     const changedDocs = changedDocuments(change);
     const changed = await step("1 % changed hour: run through the log", () => ourRun(a));
     modes.changed = modeOf(changed.run.result);
@@ -558,13 +571,13 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const unloggedScheduled = await step("change 1 % behind the change log (t.run patches)", () =>
       changeUnlogged(a.primary, ids, CHANGE_FRACTION, 21),
     );
-    await makeReconciliationDue(a.backup, RECONCILE_DUE_MS);
+    await makeReconciliationDue(a.backup);
     const reconcileChanged = await step("scheduled reconciliation finding them", () => ourRun(a));
     modes.reconcileChanged = modeOf(reconcileChanged.run.result);
     const unloggedAsked = await step("change 1 % behind the change log again", () => changeUnlogged(a.primary, ids, CHANGE_FRACTION, 22));
     const reconcileAsked = await step("runNow({ reconcile: true }) finding them", () => ourRun(a, { reconcile: true }));
     modes.reconcileAsked = modeOf(reconcileAsked.run.result);
-    await makeReconciliationDue(a.backup, RECONCILE_DUE_MS);
+    await makeReconciliationDue(a.backup);
     const reconcileUnchanged = await step("scheduled reconciliation of unchanged data", () => ourRun(a));
     modes.reconcileUnchanged = modeOf(reconcileUnchanged.run.result);
     const verify = await step("backup:verify", () =>
@@ -668,6 +681,23 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       reconcileAsked: pagesRead(reconcileAsked.run.detail),
       reconcileChanged: pagesRead(reconcileChanged.run.detail),
     };
+    // Rolling verification: its share of the idle and changed hours (24 h, measured), scaled to 168 h.
+    const sizes = Object.values(shopSizeFor(docs));
+    const compared = (idle.run.result.tables ?? []).reduce((sum, t) => sum + (t.verified ?? 0), 0);
+    const verify24 = verificationShare(idle.run.detail);
+    const verify168 = scaledShare(verify24, compared, sizes, 168);
+    const changedVerify = verificationShare(changed.run.detail);
+    const verification = {
+      compared24: compared,
+      compared168: sliceDocs(sizes, 168),
+      idle24: verify24,
+      idle168: verify168,
+      changed24: changedVerify,
+      // A day of idle hours: primary documents read per document (the slices).
+      primaryReadsPerDocPerDay24: (verify24.primaryDocsRead * 24) / docs,
+      primaryReadsPerDocPerDay168: (verify168.primaryDocsRead * 24) / docs,
+      logRows,
+    };
     const projectionInputs: Omit<ProjectionInputs, "docs"> = {
       idle: runs.idle.io,
       changed: runs.changed.io,
@@ -676,6 +706,11 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       reconcileUnchanged: runs.reconcileUnchanged.io,
       baseline: runs.baseline.io,
       ideal: idealIo,
+      verification: {
+        24: { primary: verify24.primaryBillable, backup: verify24.backupBillable },
+        168: { primary: verify168.primaryBillable, backup: verify168.backupBillable },
+      },
+      logRows: { billable: logRows.billable, raw: logRows.raw },
     };
     const steadyRunRecords = steadyStateRunRecords();
     const latencyFull = median(interleaved.full50Ms) / median(interleaved.fullMs);
@@ -699,12 +734,17 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         heapScanFullVsTenth: scanMemory.ratio,
         heapScanFullVsTenthSecondSize: second?.scanMemory.ratio ?? null,
         restoreVsRead: median(zipMs) / median(readMs),
-        changedIoVsIdeal: billableBoth(runs.changed.io) / billableBoth(idealIo),
-        idleIoBytes: billableBoth(runs.idle.io),
+        // The change's own cost: the run's verification (reported on its own) left out.
+        changedIoVsIdeal: (billableBoth(runs.changed.io) - shareBillable(changedVerify)) / billableBoth(idealIo),
+        changedIoVsIdealWithVerification: billableBoth(runs.changed.io) / billableBoth(idealIo),
+        // An idle hour without its slice (every change-log run has one; this is the rest).
+        idleIoBytes: billableBoth(runs.idle.io) - shareBillable(verify24),
+        idleIoBytesWithVerification: billableBoth(runs.idle.io),
         reconcileBackupReadsPerPage: runs.reconcileUnchanged.io.backup.docsRead / Math.max(1, pages.reconcileUnchanged),
         reconcileAskedBackupReadsPerPage: runs.reconcileAsked.io.backup.docsRead / Math.max(1, pages.reconcileAsked),
       },
       details: {
+        verification,
         changedDocs,
         change,
         modes,

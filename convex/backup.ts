@@ -6,7 +6,7 @@
 // and the queries and mutations runNow calls to read pages and the change log.
 import { defineBackup } from "convex-hourly-backup";
 import schema from "./schema";
-import { EXCLUDED_TABLES, OMITTED_FIELDS, RECONCILE_EVERY_HOURS, REDACTION, RESTORE_PLACEHOLDERS } from "./backupConfig";
+import { EXCLUDED_TABLES, OMITTED_FIELDS, VERIFY_EVERY_HOURS, REDACTION, RESTORE_PLACEHOLDERS } from "./backupConfig";
 
 export const { runNow, status, verify, readPage, readDocs, readChanges, logEnd, deleteRows, dropChanges, revertDocuments } = defineBackup({
   schema,
@@ -14,5 +14,5 @@ export const { runNow, status, verify, readPage, readDocs, readChanges, logEnd, 
   omittedFields: OMITTED_FIELDS,
   redaction: REDACTION,
   restorePlaceholders: RESTORE_PLACEHOLDERS,
-  reconcileEveryHours: RECONCILE_EVERY_HOURS,
+  verifyEveryHours: VERIFY_EVERY_HOURS,
 });

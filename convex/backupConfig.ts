@@ -27,7 +27,8 @@ export const OMITTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 // How secrets are recognised at any depth: the package's vocabulary
 // (DEFAULT_REDACTION: secretWords, keepWords, countingWords, cardWords,
-// genericWords, urlParamWords), which the shop needs no change to. To
+// genericWords, qualifierWords, abbreviations, contextWords, entryKeys,
+// urlParamWords), which the shop needs no change to. To
 // extend: { ...DEFAULT_REDACTION, secretWords: [...DEFAULT_REDACTION.secretWords, "pan"] }.
 // Per table: perTable: { recipes: { keepWords: ["salt"] } }. Per path:
 // keepPaths / redactPaths ("users.notes").
@@ -49,11 +50,13 @@ export const RESTORE_PLACEHOLDERS: RestorePlaceholders = {
   },
 };
 
-// How often a run compares every page of every table (a reconciliation scan)
-// instead of reading only what the change log names. It catches writes the
-// log cannot see: dashboard edits, `npx convex import`, mutations not built
-// with withChangeCapture. Weekly by default: such a write reaches the backup
-// within a week, for a seventh of the cost of a daily scan (see docs/cost-and-performance.md).
-// Runs also reconcile when the tables backed up, OMITTED_FIELDS or REDACTION
-// change, and on demand: npx convex run backup:runNow '{"reconcile": true}'.
-export const RECONCILE_EVERY_HOURS = 7 * 24;
+// Every document is compared with the backup at least once in this many
+// hourly runs: each change-log run compares a slice of each table and the
+// documents created since the previous run, and repairs what the change log
+// could not see (dashboard edits, `npx convex import`, mutations not built
+// with withChangeCapture), reporting it as missedByLog. 24 (the default):
+// such a write reaches a restore point within a day; 1 compares everything
+// every run; 168 weekly (see docs/cost-and-performance.md). A full reconciliation still runs
+// when the tables backed up, OMITTED_FIELDS or REDACTION change, and on
+// demand: npx convex run backup:runNow '{"reconcile": true}'.
+export const VERIFY_EVERY_HOURS = 24;

@@ -12,6 +12,8 @@ import { expectRestoreEquals, runIdOf, snapshotPrimary } from "./support/pointIn
 
 const SHOP = ["users", "products", "orders"];
 const SIZE = { users: 40, products: 60, orders: 100 };
+// A change-log run also compares a slice of each table: floor(documents / verifyEveryHours (24)) + 1 documents each.
+const SLICE = Object.values(SIZE).reduce((sum, n) => sum + Math.floor(n / 24) + 1, 0);
 
 let d: Deployments;
 let ids: ShopIds;
@@ -85,10 +87,11 @@ describe("runs driven by the change log", () => {
     // Read from the primary: what the log named (updates, rotated sessions, deletes, inserts), not 200 documents.
     const named = change.updated + change.sessionRotations + change.deleted + change.inserted;
     expect(total(second)).toBeLessThanOrEqual(named);
-    // The primary reads each log row (and again to delete it) and each named document; a scan reads all 200.
-    expect(d.primary.io.docsRead).toBeLessThanOrEqual(named + 2 * rows);
-    // The backup reads the open version of each (and again to close it), a few range digests and run records.
-    expect(d.backup.io.docsRead).toBeLessThan(4 * named);
+    // The primary reads each log row (and again to delete it), each named document and the verification's slice; a scan reads all 200.
+    expect(d.primary.io.docsRead).toBeLessThanOrEqual(named + 2 * rows + SLICE);
+    // The backup reads the open version of each (and again to close it), a few range digests and run records,
+    // and the versions in each slice's range (new to the backup: read once, its digest stored).
+    expect(d.backup.io.docsRead).toBeLessThan(4 * named + 2 * SLICE);
     const orders = second.tables.find((t) => t.table === "orders")!;
     expect(orders).toMatchObject({ deleted: 3, documents: SIZE.orders + 4 - 3 });
     // Drained rows are gone once the backup acknowledged them.
@@ -140,13 +143,14 @@ describe("runs driven by the change log", () => {
     await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
   }, 120_000);
 
-  test("an idle hour reads nothing from the tables", async () => {
+  test("an idle hour reads nothing from the tables but its verification slice", async () => {
     await runNow();
     d.primary.io.reset();
     const idle = await runNow();
     expect(idle).toMatchObject({ mode: "log" });
-    expect(idle.tables.every((t) => t.scanned === 0 && t.changed === 0)).toBe(true);
-    expect(d.primary.io.docsRead).toBe(0);
+    expect(idle.tables.every((t) => t.scanned === 0 && t.changed === 0 && t.missedByLog === 0)).toBe(true);
+    expect(idle.tables.map((t) => t.verified)).toEqual([2, 3, 5]);
+    expect(d.primary.io.docsRead).toBe(SLICE);
   });
 
   test("a write the log cannot see is found by the reconciliation, reported, and backed up", async () => {
@@ -205,7 +209,7 @@ describe("runs driven by the change log", () => {
     expect((await d.primary.t.action(internal.backup.verify, {})).ok).toBe(true);
   });
 
-  test("a configuration change and the weekly schedule bring a reconciliation", async () => {
+  test("a configuration change brings a reconciliation; a week passes without one (verification replaced the weekly scan)", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2026-11-02T00:00:00Z"));
     await runNow();
@@ -216,7 +220,7 @@ describe("runs driven by the change log", () => {
     vi.setSystemTime(new Date("2026-11-09T23:00:00Z"));
     expect(await runNow()).toMatchObject({ mode: "log" });
     vi.setSystemTime(new Date("2026-11-10T01:00:00Z"));
-    expect(await runNow()).toMatchObject({ mode: "scan", reason: "scheduled" });
+    expect(await runNow()).toMatchObject({ mode: "log" });
     await expectRestoreEquals(d, "latest", await snapshotPrimary(d, ["users", "products"]));
   });
 });

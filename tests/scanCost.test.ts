@@ -27,13 +27,21 @@ afterEach(async () => {
   await d.close();
 });
 
-/** The weekly reconciliation: a week after the last one. */
+/**
+ * A reconciliation scan that is not asked for (no `fresh` re-read of the
+ * backup): the newest restore point's configuration hash is made stale, as a
+ * changed OMITTED_FIELDS would, so the next run scans every table.
+ */
 const reconcile = async () => {
   now += WEEK + 60_000;
   vi.setSystemTime(now);
+  await d.backup.t.run(async (ctx) => {
+    const newest = await ctx.db.query("runs").withIndex("by_status", (q) => q.eq("status", "completed")).order("desc").first();
+    await ctx.db.patch("runs", newest!._id, { log: { ...newest!.log!, configHash: "stale" } });
+  });
   d.backup.io.reset();
   const summary = await d.primary.t.action(internal.backup.runNow, {});
-  expect(summary).toMatchObject({ status: "completed", mode: "scan", reason: "scheduled" });
+  expect(summary).toMatchObject({ status: "completed", mode: "scan", reason: "configuration changed" });
   return summary;
 };
 

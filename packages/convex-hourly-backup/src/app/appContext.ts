@@ -4,7 +4,7 @@
 import { makeFunctionReference, type FunctionReference, type GenericActionCtx, type GenericDataModel } from "convex/server";
 import type { GenericId, Infer } from "convex/values";
 import type { LogCursor } from "../shared/protocol";
-import type { vPage } from "./functions/readPage";
+import type { CreatedWindow, vPage } from "./functions/readPage";
 import type { vDocsRead } from "./functions/readDocs";
 import type { vChangesPage } from "./functions/changeLog";
 
@@ -14,7 +14,10 @@ type InternalAction<Args extends Record<string, unknown>, Returns> = FunctionRef
 
 export type BackupFunctionRefs = {
   runNow: InternalAction<{ maxDurationMs?: number }, unknown>;
-  readPage: InternalQuery<{ table: string; cursor: string | null; maxDocs?: number; json?: boolean }, Infer<typeof vPage>>;
+  readPage: InternalQuery<
+    { table: string; cursor: string | null; maxDocs?: number; json?: boolean; created?: CreatedWindow },
+    Infer<typeof vPage>
+  >;
   readDocs: InternalQuery<{ table: string; ids: string[] }, Infer<typeof vDocsRead>>;
   readChanges: InternalQuery<{ after: LogCursor | null; tables: string[] }, Infer<typeof vChangesPage>>;
   logEnd: InternalQuery<Record<string, never>, LogCursor | null>;

@@ -3,6 +3,7 @@
 import { v, type Infer } from "convex/values";
 import { vPinReport, vRetentionHealth, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
+import { describeHolds, vTableHolds } from "../shared/pointHolds";
 import { lackingFilesOf, vLackingFiles } from "../shared/files";
 import { lackingFilesText } from "./fileLimits";
 
@@ -44,11 +45,16 @@ export const vBackupStatus = v.object({
   pins: v.array(vPinReport),
   /** Retention's health; null from a backup deployment that does not report it. */
   retention: v.union(vRetentionHealth, v.null()),
+  /**
+   * What the newest restore point holds, per table: how it was made, when every document was
+   * last verified and how long ago (null: never), and missedByLog7d. Empty from an older backup.
+   */
+  tables: v.array(v.object({ ...vTableHolds.fields, sinceVerifiedMs: v.union(v.number(), v.null()) })),
 });
 export type BackupStatus = Infer<typeof vBackupStatus>;
 
 export async function readBackupStatus(target: BackupTarget, limit: number, now: () => number): Promise<BackupStatus> {
-  return summarizeStatus(await target.recentRuns({ limit, withPins: true, withRetention: true }), now());
+  return summarizeStatus(await target.recentRuns({ limit, withPins: true, withHolds: true, withRetention: true }), now());
 }
 
 export function summarizeStatus(result: RecentRunsResult, now: number): BackupStatus {
@@ -66,6 +72,7 @@ export function summarizeStatus(result: RecentRunsResult, now: number): BackupSt
     // An older backup deployment does not send them.
     pins: result.pins ?? [],
     retention: result.retention ?? null,
+    tables: (result.holds ?? []).map((h) => ({ ...h, sinceVerifiedMs: h.verifiedAt === null ? null : Math.max(0, now - h.verifiedAt) })),
   };
 }
 
@@ -81,6 +88,12 @@ function withTotals(run: RunReport): RunStatusLine {
 export function statusLines(status: BackupStatus): { warning: boolean; text: string }[] {
   const lines = [...status.runs].reverse().map((run) => ({ warning: false, text: describeRun(run) }));
   if (status.pins.length > 0) lines.push({ warning: false, text: `[backup status] pinned (kept until unpinned): ${status.pins.map(describePin).join(", ")}` });
+  // What the newest restore point holds, per table, and what the change log missed in the last 7 days.
+  for (const t of status.tables) {
+    const since = t.sinceVerifiedMs === null ? "" : `; last full verification ${formatAge(t.sinceVerifiedMs)} ago`;
+    const missed = t.missedByLog7d === undefined ? "" : `; missed by the change log in 7 days: ${t.missedByLog7d}`;
+    lines.push({ warning: (t.missedByLog7d ?? 0) > 0, text: `[backup status] ${describeHolds(t)}${since}${missed}` });
+  }
   if (status.retention !== null && status.runs.length > 0) lines.push(...retentionLines(status.retention, status.checkedAt, formatAge));
   const newest = status.newestCompleted;
   if (newest === null) {

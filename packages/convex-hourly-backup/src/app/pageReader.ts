@@ -6,7 +6,7 @@
 // the JSON of the few documents that are to be sent (readDocs).
 import type { Infer } from "convex/values";
 import type { ActionCtx } from "./appContext";
-import { PAGE_MAX_DOCS, type vEntryKey, type vPage } from "./functions/readPage";
+import { PAGE_MAX_DOCS, type CreatedWindow, type vEntryKey, type vPage } from "./functions/readPage";
 import type { DocEntry } from "../shared/protocol";
 
 /** A page's document: key and hash, and its JSON when the page was read with it. */
@@ -22,15 +22,19 @@ export class PageReader {
   constructor(
     private readonly ctx: Reader,
     private readonly table: string,
+    /** Only documents created in this window (the new-documents check). */
+    private readonly created?: CreatedWindow,
   ) {}
 
-  async read(cursor: string | null, json: boolean): Promise<Page> {
+  /** `limit`: at most this many documents (a verification slice's last page). */
+  async read(cursor: string | null, json: boolean, limit = PAGE_MAX_DOCS): Promise<Page> {
     for (;;) {
       const page = await this.ctx.runQuery(this.ctx.backupFunctions.readPage, {
         table: this.table,
         cursor,
-        maxDocs: this.maxDocs,
+        maxDocs: Math.max(1, Math.min(this.maxDocs, limit)),
         ...(json ? {} : { json: false }),
+        ...(this.created === undefined ? {} : { created: this.created }),
       });
       if (!page.tooLarge) {
         this.maxDocs = Math.min(PAGE_MAX_DOCS, this.maxDocs * 2);

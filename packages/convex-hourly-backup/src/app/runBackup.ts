@@ -11,6 +11,9 @@ import { BackupTarget, readBackupConfig } from "./backupTarget";
 import { emptyCheckpoint, syncTable, type RunLease } from "./syncTable";
 import { drainLog, dropDrained, type DrainResult } from "./drainLog";
 import { chooseLogState, PARTIAL_RUN } from "./runMode";
+import { scannedState, verifyTables, type VerificationResult } from "./verification";
+import { addVerification, documentsAt } from "./verificationReport";
+import { describeAllHolds, pointHolds } from "../shared/pointHolds";
 import { describeCounts, firstSeen, redactionLines, sumCounts, type RunSummary } from "./runReport";
 import { RedactionReport } from "./redaction/report";
 import { schemaRecord } from "./schemaRecord";
@@ -37,6 +40,8 @@ export type RunOptions = {
   changeCapture: boolean;
   configHash: string;
   reconcileEveryMs: number;
+  /** defineBackup's verifyEveryHours: every document compared at least once in this many hourly runs. */
+  verifyEveryHours: number;
   /** runNow's `reconcile`: scan every table this run. */
   reconcile: boolean;
   /** The app's schema, stored with each restore point (with the placeholders) for the restore's check. */
@@ -157,12 +162,36 @@ export async function runBackup(
       if (!start.done) console.log(`${label} ${describeCounts(reached.counts, { dryRun: options.dryRun, mode: "scan" })} in ${Date.now() - tableStarted} ms`);
     }
 
-    // Step 5: each table's counts, and what it holds at this restore point.
+    // Step 5: a change-log run verifies a slice of each table (and what was created since the
+    // previous run); a scan compared every table whole. Kept with the log state.
+    let verification: VerificationResult | null = null;
+    if (begun !== null) {
+      const verifiable = tables.filter((table) => table !== STORAGE_TABLE);
+      if (log.mode === "log") {
+        verification = await verifyTables(ctx, target, begun.lease, {
+          previous: log.verify,
+          tables: verifiable,
+          documents: (table) => documentsAt(begun.previousTables, table),
+          everyHours: options.verifyEveryHours,
+          startedAt: started,
+          deadline,
+        });
+        log.verify = verification.state;
+      } else {
+        const scanStart = log.reason === PARTIAL_RUN ? started : (log.reconciledAt ?? started);
+        log.verify = scannedState(begun.previousLog?.verify, verifiable, options.verifyEveryHours, scanStart);
+      }
+      log.startedAt = started;
+    }
+
+    // Step 6: each table's counts, and what it holds at this restore point.
     const logWasCurrent = begun?.previousLog?.cursor != null && log.reason !== "change capture turned on";
     for (const table of tables) {
       const fromLog = drained?.counts.get(table);
       const fromScan = scanned.get(table);
       const counts = combine(table, fromLog, fromScan, begun?.previousTables.find((t) => t.table === table));
+      const verified = verification?.tables.get(table);
+      if (verified !== undefined) addVerification(counts, verified, label);
       if (fromScan !== undefined && fromLog !== undefined && logWasCurrent) {
         counts.missedByLog = fromScan.changed + fromScan.deleted;
         if (counts.missedByLog > 0) {
@@ -178,7 +207,7 @@ export async function runBackup(
       if (fromScan === undefined && fromLog !== undefined) countedFromLog.push(table);
     }
 
-    // Step 6: tables no longer backed up leave the restore points from this run on.
+    // Step 7: tables no longer backed up leave the restore points from this run on.
     for (const table of retired) {
       const closed = await retireTable(target, lease!, table);
       if (table === STORAGE_TABLE) {
@@ -199,7 +228,7 @@ export async function runBackup(
     throw new Error(`Backup run failed: ${message}${lease !== null ? " (the next run resumes from the last checkpoint)" : ""}`);
   }
 
-  // Step 7: a restore point. A scan also sweeps log rows it covers that no
+  // Step 8: a restore point. A scan also sweeps log rows it covers that no
   // drain deleted (written before it began, or left by a run that died).
   if (lease !== null) {
     const schema = await runSchema(options, begun!.previousSchemaHash, label);
@@ -232,6 +261,10 @@ export async function runBackup(
   if (lease !== null && (options.label !== undefined || options.pin === true)) {
     const what = [options.label === undefined ? null : `labelled "${options.label}"`, options.pin === true ? "pinned (retention keeps it until unpinned)" : null];
     console.log(`${label} run ${lease.runId} is a restore point ${what.filter((w) => w !== null).join(" and ")}`);
+  }
+  if (lease !== null) {
+    // What this restore point holds, per table, in plain words (the run's last lines).
+    for (const line of describeAllHolds(pointHolds(log, started, results.map((t) => t.table)))) console.log(`${label} run ${lease.runId} holds ${line}`);
   }
   return {
     runId: lease?.runId ?? null,

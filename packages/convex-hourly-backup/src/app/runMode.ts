@@ -4,17 +4,18 @@
 // reconciliation scan compares every page of every table instead, catching
 // writes the log cannot see (dashboard edits, `npx convex import`, unwrapped
 // or third-party mutations). It runs on the first run, when the backup
-// configuration changed, every RECONCILE_EVERY_HOURS (backupConfig.ts), and
-// when asked; and every run when the app has no change capture.
+// configuration changed, when asked, every reconcileEveryHours if set (off
+// by default: a change-log run's rolling verification compares every
+// document within verifyEveryHours, verification.ts); and every run when the
+// app has no change capture.
 import { canonicalJson, sha256 } from "../shared/digest";
 import type { LogCursor, LogState } from "../shared/protocol";
 
-/** The default of RECONCILE_EVERY_HOURS (backupConfig.ts): one week. */
-export const DEFAULT_RECONCILE_EVERY_MS = 7 * 24 * 60 * 60_000;
 
 export type ModeInputs = {
   changeCapture: boolean;
   configHash: string;
+  /** Infinity: no scheduled reconciliation. */
   reconcileEveryMs: number;
   /** backup:runNow's `reconcile` flag. */
   asked: boolean;
@@ -46,7 +47,7 @@ export async function chooseLogState(
     : previous === null ? "first run"
     : previous.cursor === null ? "change capture turned on"
     : previous.configHash !== configHash ? "configuration changed"
-    : previous.reconciledAt === null || now - previous.reconciledAt >= inputs.reconcileEveryMs ? "scheduled"
+    : Number.isFinite(inputs.reconcileEveryMs) && (previous.reconciledAt === null || now - previous.reconciledAt >= inputs.reconcileEveryMs) ? "scheduled"
     : null;
   if (reason === null) return { ...previous!, mode: "log", reason: "change log" };
   // A scan starts from the log as it stands: rows after this are drained by the next run.

@@ -54,6 +54,7 @@ export function sumCounts(results: TableCounts[]): TableCounts {
     total.bytesSent += r.bytesSent;
     total.docsWritten += r.docsWritten;
     if (r.missedByLog !== undefined) total.missedByLog = (total.missedByLog ?? 0) + r.missedByLog;
+    if (r.verified !== undefined) total.verified = (total.verified ?? 0) + r.verified;
     if (r.filesCopied !== undefined) {
       total.filesCopied = (total.filesCopied ?? 0) + r.filesCopied;
       total.fileBytesCopied = (total.fileBytesCopied ?? 0) + (r.fileBytesCopied ?? 0);
@@ -78,7 +79,9 @@ export function describeCounts(c: TableCounts, options: { dryRun: boolean; mode:
   const deleted = options.dryRun ? "would delete" : "deleted";
   const skipped = (c.filesSkipped ?? 0) === 0 ? "" : `, WARNING: ${c.filesSkipped} not copied (${formatBytes(c.fileBytesSkipped ?? 0)}; the point lacks them, the next run tries again)`;
   const files = c.filesCopied === undefined ? "" : `, files copied ${c.filesCopied} (${formatBytes(c.fileBytesCopied ?? 0)})${skipped}`;
-  return `${c.table}: ${read} ${c.scanned}, ${changed} ${c.changed}, ${deleted} ${c.deleted}, sent ${formatBytes(c.bytesSent)}${files}`;
+  // A change-log run's verification: documents compared with the backup, and what the log had missed among them.
+  const verified = c.verified === undefined ? "" : `, verified ${c.verified}${c.missedByLog ? ` (missed by the log ${c.missedByLog})` : ""}`;
+  return `${c.table}: ${read} ${c.scanned}, ${changed} ${c.changed}, ${deleted} ${c.deleted}${verified}, sent ${formatBytes(c.bytesSent)}${files}`;
 }
 
 // Convex keeps 256 log lines per function call and 4 KiB per line: the

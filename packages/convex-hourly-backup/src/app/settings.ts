@@ -5,10 +5,14 @@ import { backupFunctionRefs, type BackupFunctionRefs } from "./appContext";
 import { CHANGE_LOG_TABLE } from "./changeLog/schema";
 import type { RedactionConfig, RestorePlaceholders } from "./redaction/config";
 import { DEFAULT_REDACTION } from "./redaction/defaults";
-import { DEFAULT_RECONCILE_EVERY_MS } from "./runMode";
 import { Sanitizer } from "./sanitize";
 import { STORAGE_TABLE } from "../shared/files";
 import { configProblems, envExcludedTables } from "./configCheck";
+
+/** Every document is compared with the backup at least once a day by default. */
+export const DEFAULT_VERIFY_EVERY_HOURS = 24;
+/** Four weeks: a longer window leaves out-of-band writes out of restore points for longer than retention's daily points cover. */
+export const MAX_VERIFY_EVERY_HOURS = 672;
 
 export type BackupOptions = {
   /** The app's schema (convex/schema.ts): every table in it is backed up unless excluded. */
@@ -31,7 +35,19 @@ export type BackupOptions = {
    * point's schema; the value must pass the field's validator.
    */
   restorePlaceholders?: RestorePlaceholders;
-  /** How often a run compares every document instead of reading the change log (default 168: weekly). */
+  /**
+   * Every document is compared with the backup at least once in this many
+   * hourly runs (default 24; 1: every run compares everything; 168: weekly).
+   * Each change-log run compares a slice of each table (verification.ts) and
+   * repairs what the change log missed. A whole number from 1 to MAX_VERIFY_EVERY_HOURS.
+   */
+  verifyEveryHours?: number;
+  /**
+   * Also a full reconciliation scan every this many hours (off by default:
+   * the rolling verification compares every document within verifyEveryHours).
+   * Before 0.4 this was the weekly scan, and it still sets the verification's
+   * window when verifyEveryHours is not given.
+   */
   reconcileEveryHours?: number;
   /**
    * Back up file storage too (default true): every run lists the `_storage`
@@ -47,7 +63,9 @@ export type BackupSettings = {
   omittedFields: Readonly<Record<string, readonly string[]>>;
   redaction: RedactionConfig;
   restorePlaceholders: RestorePlaceholders;
-  reconcileEveryHours: number;
+  /** null: no scheduled reconciliation scan. */
+  reconcileEveryHours: number | null;
+  verifyEveryHours: number;
   sanitizer: Sanitizer;
   /** The schema has the change log (`...backupTables`). */
   changeCapture: boolean;
@@ -75,9 +93,15 @@ export function backupSettings(options: BackupOptions): BackupSettings {
   if (!/^[A-Za-z0-9_/.-]+$/.test(module) || module.includes(":")) {
     throw new Error(`defineBackup: module "${module}" is not a module path such as "backup" or "admin/backup".`);
   }
-  const reconcileEveryHours = options.reconcileEveryHours ?? DEFAULT_RECONCILE_EVERY_MS / 3_600_000;
-  if (!Number.isFinite(reconcileEveryHours) || reconcileEveryHours <= 0) {
+  const reconcileEveryHours = options.reconcileEveryHours ?? null;
+  if (reconcileEveryHours !== null && (!Number.isFinite(reconcileEveryHours) || reconcileEveryHours <= 0)) {
     throw new Error("defineBackup: reconcileEveryHours must be a positive number of hours.");
+  }
+  const verifyEveryHours = options.verifyEveryHours ?? (reconcileEveryHours === null ? DEFAULT_VERIFY_EVERY_HOURS : Math.ceil(Math.min(reconcileEveryHours, MAX_VERIFY_EVERY_HOURS)));
+  if (!Number.isInteger(verifyEveryHours) || verifyEveryHours < 1 || verifyEveryHours > MAX_VERIFY_EVERY_HOURS) {
+    throw new Error(
+      `defineBackup: verifyEveryHours must be a whole number of hours from 1 to ${MAX_VERIFY_EVERY_HOURS} (got ${JSON.stringify(options.verifyEveryHours)}).`,
+    );
   }
   const schemaTables = Object.keys(options.schema.tables);
   const unknown = (options.excludedTables ?? []).filter((table) => !schemaTables.includes(table));
@@ -101,6 +125,7 @@ export function backupSettings(options: BackupOptions): BackupSettings {
     redaction,
     restorePlaceholders: options.restorePlaceholders ?? {},
     reconcileEveryHours,
+    verifyEveryHours,
     sanitizer: new Sanitizer(redaction, omittedFields),
     changeCapture: CHANGE_LOG_TABLE in options.schema.tables,
     fileStorage,

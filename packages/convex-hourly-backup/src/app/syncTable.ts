@@ -15,7 +15,8 @@
 // reconciliation holds does not grow with its pages. Pages sent whole (the
 // backup holds nothing there) are read with their JSON.
 import type { ActionCtx } from "./appContext";
-import type { KeyRange } from "../shared/keys";
+import type { DocKey, KeyRange } from "../shared/keys";
+import type { CreatedWindow } from "./functions/readPage";
 import { ERROR_CODES, zeroCounts, type TableCheckpoint, type TableCounts } from "../shared/protocol";
 import { BackupRequestError, type BackupTarget } from "./backupTarget";
 import { diffPageInParts } from "./rangeDiff";
@@ -50,6 +51,28 @@ export function emptyCheckpoint(table: string): TableCheckpoint {
   };
 }
 
+export type SyncOptions = {
+  fresh: boolean;
+  report?: RedactionReport;
+  files?: FileCopier;
+  backupEmpty?: boolean;
+  /** A verification slice: stop after this many documents (the checkpoint says where the next slice starts). */
+  maxDocs?: number;
+  /** The new-documents check: only documents created in this window, up to `until` (verification.ts). */
+  created?: CreatedWindow;
+  until?: DocKey;
+  /**
+   * Starts the ids of this call's batches: a run that syncs a table more than once (a
+   * verification's check, slice and widened pass) must not have a batch answered from another's record.
+   */
+  batchPrefix?: string;
+  /**
+   * false: save no table checkpoint on the run (a verification: its position is kept in the
+   * log state with the finished run; a scan resuming this run must never start from it).
+   */
+  checkpoints?: boolean;
+};
+
 /**
  * Syncs `table` from `start` until the end or `deadline`. Returns the table's
  * checkpoint: done, or where a continuation must pick up.
@@ -66,7 +89,7 @@ export async function syncTable(
    * backupEmpty: the backup held none of the table at its last restore point (a first run, a new table):
    * every page will be sent, so each is read with its JSON.
    */
-  options: { fresh: boolean; report?: RedactionReport; files?: FileCopier; backupEmpty?: boolean } = { fresh: false },
+  options: SyncOptions = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
   const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
@@ -102,19 +125,20 @@ export async function syncTable(
     }
   };
   const saveCheckpoint = async () => {
-    if (lease === null) return;
+    if (lease === null || options.checkpoints === false) return;
     await target.checkpoint({ runId: lease.runId, holder: lease.holder, leaseMs: lease.leaseMs, checkpoint: committed });
     lastCheckpoint = Date.now();
   };
 
   const hint: EmptyHint = { backupEmpty: false };
-  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files };
+  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files, created: options.created };
   // JSON only for pages that will be sent whole; a dry run sends nothing.
   const expectEmpty = options.backupEmpty ?? false;
   const json = () => lease !== null && (expectEmpty || hint.backupEmpty);
   const flow = new FlowControl(target);
   let no = 0;
-  for await (const page of start.done ? [] : tableRanges(ctx, table, start, { json })) {
+  const bounds = { json, maxDocs: options.maxDocs, created: options.created, until: options.until };
+  for await (const page of start.done ? [] : tableRanges(ctx, table, start, bounds)) {
     const { range, entries, startCursor, cursor, isDone, requestBytes: bytes } = page;
     options.report?.merge(page.redactions, page.redactionsCapped);
     const record: Page = { range, cursor, isDone };
@@ -122,7 +146,7 @@ export async function syncTable(
     // Counted with its JSON whether read or not: what it sends can be that much.
     while (inFlight.size > 0 && !flow.admits(inFlight.size, bytes)) await Promise.race(inFlight);
     flow.bytesInFlight += bytes;
-    const task = syncRange(scope, range, entries, startCursor, `${table}:${no}`)
+    const task = syncRange(scope, range, entries, startCursor, `${options.batchPrefix ?? ""}${table}:${no}`)
       .then((counts) => {
         record.counts = counts;
         advance();
@@ -200,6 +224,7 @@ type RangeScope = {
   hint: EmptyHint;
   diffOptions: { fresh: boolean; readOnly: boolean };
   files: FileCopier | undefined;
+  created: CreatedWindow | undefined;
 };
 
 type Applied = Omit<PageCounts, "scanned">;
@@ -240,7 +265,7 @@ async function syncRange(s: RangeScope, range: KeyRange, entries: PageEntry[], s
     // diff that; the backup then holds the range as read again.
     let again = 0;
     counts.scanned = 0;
-    for await (const reread of tableRanges(s.ctx, table, { cursor: startCursor, after: range.after }, { json: () => true, until: range.upTo })) {
+    for await (const reread of tableRanges(s.ctx, table, { cursor: startCursor, after: range.after }, { json: () => true, until: range.upTo, created: s.created })) {
       counts.scanned += reread.entries.length;
       await diffAndApply(s, reread.range, reread.entries, `${pageId}:again${again++}`, add);
     }

@@ -9,6 +9,7 @@ import type { ActionCtx } from "./appContext";
 import { compareKeys, type DocKey, type KeyRange } from "../shared/keys";
 import type { RedactedPath } from "../shared/protocol";
 import { PageReader, type PageEntry } from "./pageReader";
+import type { CreatedWindow } from "./functions/readPage";
 
 export type TableRange = {
   range: KeyRange;
@@ -30,6 +31,13 @@ export type RangeOptions = {
   json?: () => boolean;
   /** The end of the ranges read (inclusive); null or absent: the end of the table. */
   until?: DocKey | null;
+  /** Only documents created in this window (the new-documents check); `until` should end it. */
+  created?: CreatedWindow;
+  /**
+   * Stop after this many documents (a verification slice): the last range
+   * ends at the last document read, not done; the next call goes on from its cursor.
+   */
+  maxDocs?: number;
 };
 
 const keyOf = (entry: PageEntry): DocKey => ({ creationTime: entry.creationTime, id: entry.id });
@@ -40,12 +48,13 @@ export async function* tableRanges(
   start: { cursor: string | null; after: DocKey | null } = { cursor: null, after: null },
   options: RangeOptions = {},
 ): AsyncGenerator<TableRange> {
-  const reader = new PageReader(ctx, table);
+  const reader = new PageReader(ctx, table, options.created);
   const until = options.until ?? null;
   let { cursor, after } = start;
   let startCursor = cursor;
+  let left = options.maxDocs ?? Infinity;
   for (;;) {
-    const page = await reader.read(cursor, options.json?.() ?? false);
+    const page = await reader.read(cursor, options.json?.() ?? false, left);
     cursor = page.continueCursor;
     let { entries, isDone } = page;
     if (until !== null) {
@@ -66,5 +75,7 @@ export async function* tableRanges(
       startCursor = cursor;
     }
     if (isDone) return;
+    left -= entries.length;
+    if (left <= 0) return;
   }
 }

@@ -24,13 +24,15 @@ import {
 import { parseWebhook, postMessage } from "./lib/webhook";
 import { checkRetention, retentionDelivered } from "./lib/retentionHealth";
 import { parseRetention } from "./lib/retentionConfig";
+import { observeDrift } from "./lib/driftAlerts";
 import { canonicalJson } from "../shared/digest";
 
 /** How long a check holds the right to post: more than two posts' timeouts, far less than the 15 minutes between checks. */
 export const POST_CLAIM_MS = 60_000;
 
+// "drift": a run found writes the change log had missed (lib/driftAlerts.ts).
 // "retention": retention has made no progress for a day while work waits (lib/retentionHealth.ts).
-const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("retention"));
+const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("drift"), v.literal("retention"));
 const vPost = v.object({ kind: vPostKind, openedAt: v.number(), text: v.string() });
 
 const vEvaluation = v.object({
@@ -47,6 +49,8 @@ const vEvaluation = v.object({
   claim: v.union(v.number(), v.null()),
   /** Retention's WARNING while it is stalled, and the line of the check that saw the stall end. */
   retention: v.object({ line: v.union(v.string(), v.null()), recovered: v.union(v.string(), v.null()) }),
+  /** WARNING lines of change-log drift incidents this check opened. */
+  drift: v.array(v.string()),
 });
 
 const vCheckResult = v.object({
@@ -80,6 +84,7 @@ export const check = internalAction({
     if (evaluation.recovered !== null) console.log(evaluation.recovered);
     if (evaluation.retention.line !== null) console.warn(evaluation.retention.line);
     if (evaluation.retention.recovered !== null) console.log(evaluation.retention.recovered);
+    for (const line of evaluation.drift) console.warn(line);
     if (evaluation.opened && webhook === null && problem === null) {
       console.log("[backup alert] ALERT_WEBHOOK_URL is not set: these log lines are the only alert.");
     }
@@ -125,8 +130,11 @@ export const evaluate = internalMutation({
     const verdict = judge(observation);
     // Step 2: the incident's next state and the messages it leaves due.
     const next = nextState(state, verdict, observation);
+    const drift = await observeDrift(ctx.db, state.drift, observation.source);
+    next.state = { ...next.state, drift: drift.state };
+    const driftPosts = drift.state.pending.map((post) => ({ kind: "drift" as const, ...post }));
     const retention = await checkRetention(ctx.db, now, parseRetention(env.BACKUP_RETENTION), next.state.firstCheckAt);
-    const due = [...duePosts(next.state, verdict, observation), ...retention.due];
+    const due = [...duePosts(next.state, verdict, observation), ...driftPosts, ...retention.due];
     const claimed = deliver && due.length > 0 && !((next.state.postingUntil ?? 0) > now);
     const claim = claimed ? now + POST_CLAIM_MS : null;
     const written: AlertState = claim === null ? next.state : { ...next.state, postingUntil: claim };
@@ -143,6 +151,7 @@ export const evaluate = internalMutation({
       due,
       claim,
       retention: { line: retention.line, recovered: retention.recovered },
+      drift: drift.opened,
     };
   },
 });
@@ -158,6 +167,9 @@ export const recordDelivered = internalMutation({
       await ctx.db.patch("alertState", state._id, { incident: { ...state.incident, notified: true } });
     } else if (kind === "recovery" && state.recovery?.openedAt === openedAt) {
       await ctx.db.patch("alertState", state._id, { recovery: null });
+    } else if (kind === "drift" && state.drift !== undefined) {
+      const pending = state.drift.pending.filter((post) => post.openedAt !== openedAt);
+      await ctx.db.patch("alertState", state._id, { drift: { ...state.drift, pending } });
     }
     return null;
   },

@@ -11,6 +11,7 @@ import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoi
 import { readRestorePage } from "./lib/restorePage";
 import { checkIds, readDocumentsAt } from "./lib/restoreDocuments";
 import { readSchema } from "./lib/runRecords";
+import { pointHolds } from "../shared/pointHolds";
 import {
   getRestorePointArgs,
   getSchemaArgs,
@@ -37,6 +38,8 @@ export const getRestorePoint = query({
       missingTables: missingTables(run),
       schemaHash: run.schemaHash ?? null,
       redactions: run.redactions ?? [],
+      // How the point was made, per table (a full reconciliation, or the change log with its verification time).
+      holds: pointHolds(run.log, run.startedAt, run.tables.map((t) => t.table)),
       ...lackingFilesField(run.tables),
       ...(run.label === undefined ? {} : { label: run.label }),
       ...(run.pinned === true ? { pinned: true } : {}),

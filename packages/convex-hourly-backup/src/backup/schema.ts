@@ -11,6 +11,7 @@ import {
   vTableCheckpoint,
   vTableCounts,
 } from "../shared/protocol";
+import { vDriftState } from "./lib/driftAlerts";
 
 export const vRunFields = {
   seq: v.number(),
@@ -154,6 +155,8 @@ export const vAlertStateFields = {
   recovery: v.union(vRecovery, v.null()),
   /** A check is posting the due messages until then: another check does not post them too. */
   postingUntil: v.optional(v.number()),
+  /** Runs whose verification found writes the change log missed (lib/driftAlerts.ts); absent before the first check that looked. */
+  drift: v.optional(vDriftState),
 };
 
 /** Retention's own record (issue 19): its newest pass, its last progress, and its stall alert. */
@@ -198,11 +201,10 @@ export default defineSchema({
   // One per applied batch: written by sync.applyRange so a resent batch (its
   // reply was lost) is answered from here instead of applied twice; deleted
   // with its run by retention.prune.
-  // finishRun reads a run's change-log batches of a table to count its
-  // documents (whatever attempt of the run applied them).
-  batches: defineTable(vBatchFields)
-    .index("by_run_batch", ["runId", "batchId"])
-    .index("by_run_table", ["runId", "table"]),
+  // finishRun reads a run's batches of a table (change-log batches, and a
+  // change-log run's verification repairs) to count its documents (whatever
+  // attempt of the run applied them).
+  batches: defineTable(vBatchFields).index("by_run_batch", ["runId", "batchId"]).index("by_run_table", ["runId", "table"]),
   // One per document version: written by sync.applyRange; the open ones
   // (toSeq null) are the backup's current state, read by sync.diffRange;
   // read by restore; deleted by retention.prune when no kept point needs it.

@@ -6,6 +6,7 @@ import type { Doc } from "./_generated/dataModel";
 import { requireStatusAccess } from "./lib/auth";
 import { parseRetention } from "./lib/retentionConfig";
 import { readRetentionHealth } from "./lib/retentionHealth";
+import { newestPointHolds } from "./lib/pointHolds";
 import {
   MAX_PINNED,
   MAX_STATUS_RUNS,
@@ -27,7 +28,7 @@ export const MAX_STATUS_BYTES = 4 * 1024 * 1024;
 export const recentRuns = query({
   args: recentRunsArgs,
   returns: vRecentRunsResult,
-  handler: async (ctx, { secret, limit, withPins, withRetention }) => {
+  handler: async (ctx, { secret, limit, withPins, withHolds, withRetention }) => {
     await requireStatusAccess(secret);
     const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
     const { page: runs } = await ctx.db
@@ -46,6 +47,7 @@ export const recentRuns = query({
       runs: runs.map((run) => report(run, now, marks)),
       newestCompleted: newest === null ? null : report(newest, now, marks),
       ...(marks ? { pins: await pins(ctx.db) } : {}),
+      ...(withHolds === true && newest !== null ? { holds: await newestPointHolds(ctx.db, newest) } : {}),
       ...(withRetention === true ? { retention: await retentionHealth(ctx.db, now) } : {}),
     };
   },

@@ -123,7 +123,10 @@ export const applyRange = mutation({
     if (stored !== null) await ctx.db.patch("rangeDigests", stored._id, { digest: args.digest });
     else await putRangeDigest(ctx.db, table, range, args.digest);
     const result = { changed: plan.toAdd.length, deleted: plan.deleted, docsWritten };
-    await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, ...result });
+    // Closed versions are the replaced documents and the deleted ones; the rest of toAdd is new.
+    // Recorded with the table: a change-log run's verification repairs count in finishRun (lib/logCounts.ts).
+    const created = plan.toAdd.length - (plan.toClose.length - plan.deleted);
+    await ctx.db.insert("batches", { runId: run._id, batchId: args.batchId, table, ...result, created });
     return result;
   },
 });

@@ -2,6 +2,7 @@
 // deployment's public functions. Validators are defined once here: the backup
 // uses them as args/returns, the primary derives its types from them.
 import { v, type Infer } from "convex/values";
+import { vTableHolds } from "./pointHolds";
 import { vSkippedFile } from "./files";
 
 export const vDocKey = v.object({ creationTime: v.number(), id: v.string() });
@@ -26,8 +27,13 @@ export const vTableCounts = v.object({
   deleted: v.number(),
   bytesSent: v.number(),
   docsWritten: v.number(),
-  /** A reconciliation scan: documents it found changed or deleted that the change log had not delivered. */
+  /**
+   * Documents found changed or deleted that the change log had not delivered: by a reconciliation
+   * scan, or by a change-log run's verification (its slice, or the new-documents check).
+   */
   missedByLog: v.optional(v.number()),
+  /** A change-log run's verification: documents it compared with the backup (the slice, the new-documents check, a widened pass). */
+  verified: v.optional(v.number()),
   /**
    * Documents the table holds at this restore point. A scan counts them
    * (= scanned); a change-log run reads only what changed and derives it
@@ -102,6 +108,34 @@ export const vLogCursor = v.object({ ts: v.int64(), part: v.number(), offset: v.
 export type LogCursor = Infer<typeof vLogCursor>;
 
 /**
+ * Rolling verification of one table (issue 18): where its next slice starts
+ * (the primary's page cursor and the key it follows; both null: the table's
+ * start), when the pass in progress started, and when the newest complete
+ * pass started: every document was compared with the backup since then.
+ */
+export const vTableVerify = v.object({
+  table: v.string(),
+  cursor: v.union(v.string(), v.null()),
+  after: v.union(vDocKey, v.null()),
+  passStartedAt: v.number(),
+  /** Start of the newest complete pass (a reconciliation scan counts): every document compared since. Null before the first. */
+  verifiedAt: v.union(v.number(), v.null()),
+  /** The log missed writes here: the pass goes on whole, not slice by slice, until it reaches the table's end. */
+  widened: v.optional(v.boolean()),
+});
+export type TableVerify = Infer<typeof vTableVerify>;
+
+/** What a run's verification covers, kept with the log state. */
+export const vVerifyState = v.object({
+  /** defineBackup's verifyEveryHours when the run was made. */
+  everyHours: v.number(),
+  /** The new-documents check compared every document created up to this time (ms, the primary's clock). */
+  createdThrough: v.union(v.number(), v.null()),
+  tables: v.array(vTableVerify),
+});
+export type VerifyState = Infer<typeof vVerifyState>;
+
+/**
  * How a run finds what changed, decided by the primary and kept with the
  * run (so a resumed run goes on the same way) and with each restore point
  * (so the next run knows where the log stands):
@@ -118,6 +152,10 @@ export const vLogState = v.object({
   reconciledAt: v.union(v.number(), v.null()),
   /** Digest of the backup configuration the run used: a change forces a scan. */
   configHash: v.string(),
+  /** The rolling verification's state (absent in runs made before it). */
+  verify: v.optional(vVerifyState),
+  /** When the run began (the primary's clock): a change-log run holds every write the log noted before it. */
+  startedAt: v.optional(v.number()),
 });
 export type LogState = Infer<typeof vLogState>;
 
@@ -358,6 +396,8 @@ export const recentRunsArgs = {
   withPins: v.optional(v.boolean()),
   /** Also retention's health (`retention`); asked for by primaries that know it, like withPins. */
   withRetention: v.optional(v.boolean()),
+  /** Also what the newest restore point holds per table (`holds`): asked for by primaries that know the field. */
+  withHolds: v.optional(v.boolean()),
 };
 export const vRunReport = v.object({
   runId: v.string(),
@@ -445,6 +485,8 @@ export const vRecentRunsResult = v.object({
   pins: v.optional(v.array(vPinReport)),
   /** Retention's health (withRetention only). */
   retention: v.optional(vRetentionHealth),
+  /** What the newest restore point holds, per table, with missedByLog7d (withHolds only). */
+  holds: v.optional(v.array(vTableHolds)),
 });
 export type RecentRunsResult = Infer<typeof vRecentRunsResult>;
 

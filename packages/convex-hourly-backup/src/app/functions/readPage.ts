@@ -5,7 +5,7 @@
 // A reconciliation asks for keys and hashes only (json: false): the page
 // waits for the backup's diff without its documents' JSON, and the action
 // then reads just the documents that differ (readDocs.ts, same code path).
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import type { Value } from "convex/values";
 import { internalQueryGeneric, type GenericDataModel, type GenericQueryCtx, type PaginationResult } from "convex/server";
 import { RedactionReport, type Sanitizer } from "../sanitize";
@@ -24,6 +24,10 @@ export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
 // smaller, keeping the return value, the batch and the action's memory far
 // from their limits. A single document always goes, alone: 1 MiB at most 7x.
 export const PAGE_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+/** Creation times (ms) bounding the documents a page reads: after < _creationTime <= upTo. */
+export const vCreatedWindow = v.object({ after: v.number(), upTo: v.number() });
+export type CreatedWindow = Infer<typeof vCreatedWindow>;
 
 /** A document of a page without its JSON: its key and the hash of its sanitized JSON. */
 export const vEntryKey = v.object({ id: v.string(), creationTime: v.number(), hash: v.string() });
@@ -58,10 +62,15 @@ export const defineReadPage = (sanitizer: Sanitizer) =>
     maxDocs: v.optional(v.number()),
     /** false: keys and hashes only (the JSON is still made and hashed here, and sizes the page). Default true. */
     json: v.optional(v.boolean()),
+    /**
+     * Only documents created in (after, upTo] (ms), through the by_creation_time
+     * index: a change-log run's new-documents check (verification.ts). Not for "_storage".
+     */
+    created: v.optional(vCreatedWindow),
   },
   returns: vPage,
-  handler: async (ctx, { table, cursor, maxDocs, json }) => {
-    const page = await readTable(ctx, table, cursor, maxDocs ?? PAGE_MAX_DOCS);
+  handler: async (ctx, { table, cursor, maxDocs, json, created }) => {
+    const page = await readTable(ctx, table, cursor, maxDocs ?? PAGE_MAX_DOCS, created);
     const report = new RedactionReport(MAX_PAGE_REDACTIONS);
     const jsons = page.page.map((doc) => documentJson(sanitizer, table, doc, report));
     let bytes = 0;
@@ -118,12 +127,24 @@ export function hashedEntries(docs: readonly Row[], jsons: readonly string[]): D
 }
 
 /** One page of `table` in key order; "_storage" through the system reader. */
-async function readTable(ctx: GenericQueryCtx<GenericDataModel>, table: string, cursor: string | null, numItems: number): Promise<PaginationResult<Row>> {
+async function readTable(
+  ctx: GenericQueryCtx<GenericDataModel>,
+  table: string,
+  cursor: string | null,
+  numItems: number,
+  created: CreatedWindow | undefined,
+): Promise<PaginationResult<Row>> {
   const options = { cursor, numItems, maximumBytesRead: PAGE_MAX_BYTES };
   const page =
     table === STORAGE_TABLE
       ? await ctx.db.system.query(STORAGE_TABLE).order("asc").paginate(options)
-      : await ctx.db.query(table).order("asc").paginate(options);
+      : created !== undefined
+        ? await ctx.db
+            .query(table)
+            .withIndex("by_creation_time", (q) => q.gt("_creationTime", created.after).lte("_creationTime", created.upTo))
+            .order("asc")
+            .paginate(options)
+        : await ctx.db.query(table).order("asc").paginate(options);
   return page as PaginationResult<Row>;
 }
 

@@ -3,6 +3,7 @@
 // args/returns and the restore script derives its types from them.
 import { v, type Infer } from "convex/values";
 import { vRedactedPath } from "../../shared/protocol";
+import { vTableHolds } from "../../shared/pointHolds";
 import { vLackingFiles } from "../../shared/files";
 
 /**
@@ -51,6 +52,8 @@ export const vRestorePoint = v.object({
    * most MAX_RUN_REDACTIONS): a required field among them needs a placeholder.
    */
   redactions: v.array(vRedactedPath),
+  /** Per table, how the point was made and when every document was last verified (absent from older backups). */
+  holds: v.optional(v.array(vTableHolds)),
   /**
    * Files of the primary this point lacks (too large, or their copy failed):
    * their rows are not in the point; documents naming them point at no file.

@@ -29,6 +29,7 @@ import { documentsImportAdvice } from "../restore/importAdvice";
 import { parseRunSelector } from "../restore/restoreSource";
 import { parseLabel } from "../pointName";
 import type { RunSelector } from "../../backup/lib/restoreProtocol";
+import { describeAllHolds } from "../../shared/pointHolds";
 
 const USAGE = `Usage: ${BIN} restore --run <latest | run number | ISO time | run id> --out <file.zip> [options]
        ${BIN} restore --label <label> --out <file.zip> [options]
@@ -209,6 +210,10 @@ function describe(result: RestoreResult): string {
     const bytes = result.dryRun ? "" : ` (${formatBytes(result.files.bytes)})`;
     lines.push(`  ${"_storage".padEnd(width)}  ${String(result.files.files).padStart(9)} files${bytes}`);
   }
+  // What the point holds, per table: how it was made and when every document was last verified.
+  const restored = new Set([...result.tables.map((t) => t.table), ...(result.files === null ? [] : ["_storage"])]);
+  const holds = result.holds.filter((h) => restored.has(h.table));
+  if (holds.length > 0) lines.push(`What run ${result.seq} holds:`, ...describeAllHolds(holds).map((line) => `  ${line}`));
   const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
   lines.push(
     result.schemaChecked

@@ -26,6 +26,7 @@
 // and no ZIP is left.
 // Used by the CLI (commands/restore.ts), the tests, the demo and the benchmark.
 import type { RestorePoint, RestoreTable, RunSelector } from "../../backup/lib/restoreProtocol";
+import type { TableHolds } from "../../shared/pointHolds";
 import { ERROR_CODES } from "../../shared/protocol";
 import { TableNumbering } from "./documentIds";
 import { importAdvice, importCommand, isPartial, type AbsentTables } from "./importAdvice";
@@ -112,6 +113,8 @@ export type RestoreResult = {
   files: RestoredFiles | null;
   /** `files: false` left out the files the point holds. */
   filesLeftOut: boolean;
+  /** How the point was made, per table it holds (empty from a backup older than this field). */
+  holds: TableHolds[];
 };
 
 export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreResult> {
@@ -140,6 +143,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
     runId: point.runId,
     seq: point.seq,
     label: point.label ?? null,
+    holds: point.holds ?? [],
     startedAt: point.startedAt,
     finishedAt: point.finishedAt,
     missingTables: [...absent.missing],

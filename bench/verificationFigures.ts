@@ -1,0 +1,65 @@
+// Benchmark only (issue 18): what rolling verification and change capture
+// add to the hourly cost. A change-log run reads tables only for its
+// verification (the slice and the new-documents check: the primary's
+// readPage; the backup's diffRange and applyRange), so a run's verification
+// share is those paths' I/O. The slice of verifyEveryHours H is
+// floor(N / H) + 1 documents a table: the 168-hour slice is scaled from the
+// 24-hour one by documents compared. The app's own change-log rows (what the
+// wrapped mutations write on the primary) are counted from the log before a run drains it.
+import { getDocumentSize } from "convex/values";
+import type { PrimaryDeployment } from "../harness/deployments";
+import { CHANGE_LOG_TABLE } from "../packages/convex-hourly-backup/src/app/changeLog/schema";
+import { roundUpToKiB, type RunIoDetail } from "./ioFigures";
+
+const PRIMARY_PATHS = ["backup:readPage", "backup:readDocs"];
+const BACKUP_PATHS = ["sync:diffRange", "sync:applyRange"];
+
+/** Billable bytes (1 KiB rounding) and documents read, per deployment. */
+export type Share = { primaryBillable: number; backupBillable: number; primaryDocsRead: number; backupDocsRead: number };
+
+/** The verification's share of a change-log run's I/O. */
+export function verificationShare(detail: RunIoDetail): Share {
+  const sum = (calls: RunIoDetail["calls"]["primary"], paths: string[], key: "billable" | "docs") =>
+    paths.reduce((total, path) => {
+      const c = calls[path];
+      if (c === undefined) return total;
+      return total + (key === "docs" ? c.docsRead : c.billableRead + c.billableWritten);
+    }, 0);
+  return {
+    primaryBillable: sum(detail.calls.primary, PRIMARY_PATHS, "billable"),
+    backupBillable: sum(detail.calls.backup, BACKUP_PATHS, "billable"),
+    primaryDocsRead: sum(detail.calls.primary, PRIMARY_PATHS, "docs"),
+    backupDocsRead: sum(detail.calls.backup, BACKUP_PATHS, "docs"),
+  };
+}
+
+export const shareBillable = (s: Share) => s.primaryBillable + s.backupBillable;
+
+/** Documents one run's slices compare at verifyEveryHours `hours`: floor(n / hours) + 1 per table. */
+export const sliceDocs = (tableSizes: readonly number[], hours: number) => tableSizes.reduce((sum, n) => sum + Math.floor(n / hours) + 1, 0);
+
+/** The share at verifyEveryHours `hours`, scaled from one measured over `compared` documents. */
+export function scaledShare(measured: Share, compared: number, tableSizes: readonly number[], hours: number): Share {
+  const factor = sliceDocs(tableSizes, hours) / Math.max(1, compared);
+  return {
+    primaryBillable: measured.primaryBillable * factor,
+    backupBillable: measured.backupBillable * factor,
+    primaryDocsRead: measured.primaryDocsRead * factor,
+    backupDocsRead: measured.backupDocsRead * factor,
+  };
+}
+
+/** The change-log rows waiting on the primary: how many, raw bytes and billable (each rounded up to 1 KiB) as written. */
+export async function logRowsWritten(primary: PrimaryDeployment): Promise<{ rows: number; raw: number; billable: number }> {
+  return primary.t.run(async (ctx) => {
+    const rows = await ctx.db.query(CHANGE_LOG_TABLE).collect();
+    let raw = 0;
+    let billable = 0;
+    for (const row of rows) {
+      const size = getDocumentSize(row);
+      raw += size;
+      billable += roundUpToKiB(size);
+    }
+    return { rows: rows.length, raw, billable };
+  });
+}

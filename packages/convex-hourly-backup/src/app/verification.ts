@@ -1,0 +1,143 @@
+// Rolling verification (issue 18): a change-log run sees only the writes the
+// log noted. Writes made another way (dashboard edits, imports, mutations
+// built with the raw builders, libraries' own builders) are found here, in
+// every change-log run, by the reconciliation's machinery (syncTable: page
+// digests compared with the backup, differences repaired):
+//   1. the new-documents check: per table, the documents created since the
+//      previous run's window, by _creationTime through the by_creation_time
+//      index (readPage's `created`), compared with the backup; the window
+//      ends CREATED_MARGIN_MS before the run so every transaction that
+//      started in it has committed (a document's _creationTime is its
+//      transaction's start, not its commit);
+//   2. a slice of each table, floor(documents / verifyEveryHours) + 1
+//      documents (the previous point's count) from where the previous slice
+//      stopped: a pass over the whole table within verifyEveryHours runs
+//      (more often for a table of fewer than verifyEveryHours documents). When a pass reaches the table's end, its
+//      start is the table's "verified through" time (verifiedAt).
+// What either finds is repaired in the same run and counted as missedByLog.
+// A table where the log missed something is then compared whole, from its
+// start, in the same run (its pass is "widened"); a pass the run's time
+// budget cuts short goes on whole in the next run.
+import type { ActionCtx } from "./appContext";
+import type { BackupTarget } from "./backupTarget";
+import { emptyCheckpoint, syncTable, type RunLease, type SyncOptions } from "./syncTable";
+import type { TableCounts, TableVerify, VerifyState } from "../shared/protocol";
+
+/**
+ * How long before a run the new-documents window ends. A Convex mutation's
+ * code runs at most 1 s and a transaction commits within seconds of its
+ * start; five minutes is far beyond that, and only delays by five minutes
+ * when a write the log missed is found (an hourly run finds it in the next run).
+ */
+export const CREATED_MARGIN_MS = 5 * 60_000;
+
+/** Sorts after every document id: a key range bound that includes every id of a creation time. */
+const AFTER_EVERY_ID = "\uffff";
+
+export type TableVerification = {
+  /** Documents compared with the backup. */
+  verified: number;
+  /** Differences found (changed, created or deleted): the log had not delivered them; repaired. */
+  missed: number;
+  /** What the repairs did and sent (added to the run's counts). */
+  counts: Pick<TableCounts, "changed" | "deleted" | "docsWritten" | "bytesSent">;
+};
+
+export type VerificationResult = { state: VerifyState; tables: Map<string, TableVerification> };
+
+/** The verification state after a scan that compared `tables` whole (started at `startedAt`). */
+export function scannedState(previous: VerifyState | undefined, tables: readonly string[], everyHours: number, startedAt: number): VerifyState {
+  const scanned = new Set(tables);
+  const kept = (previous?.tables ?? []).filter((t) => !scanned.has(t.table));
+  const fresh = tables.map((table): TableVerify => ({ table, cursor: null, after: null, passStartedAt: startedAt, verifiedAt: startedAt }));
+  return { everyHours, createdThrough: startedAt - CREATED_MARGIN_MS, tables: [...kept, ...fresh] };
+}
+
+/**
+ * Verifies `tables` after the log was drained: the new-documents check, then
+ * each table's slice. `documents`: each table's count at the previous restore
+ * point (the slice's size). Stops at `deadline`, keeping what it reached.
+ */
+export async function verifyTables(
+  ctx: ActionCtx,
+  target: BackupTarget,
+  lease: RunLease,
+  options: {
+    previous: VerifyState | undefined;
+    tables: readonly string[];
+    documents: (table: string) => number;
+    everyHours: number;
+    startedAt: number;
+    deadline: number;
+  },
+): Promise<VerificationResult> {
+  const { previous, everyHours, startedAt, deadline } = options;
+  const createdUpTo = startedAt - CREATED_MARGIN_MS;
+  const createdAfter = previous?.createdThrough ?? null;
+  const results = new Map<string, TableVerification>();
+  const states: TableVerify[] = (previous?.tables ?? []).filter((t) => !options.tables.includes(t.table));
+  let createdDone = true;
+  for (const table of options.tables) {
+    const result: TableVerification = { verified: 0, missed: 0, counts: { changed: 0, deleted: 0, docsWritten: 0, bytesSent: 0 } };
+    results.set(table, result);
+    const sync = async (start: TableVerify | null, bounds: SyncOptions) => {
+      const from = { ...emptyCheckpoint(table), cursor: start?.cursor ?? null, after: start?.after ?? null };
+      // No redaction report: a run reports what it read for the log; the slices re-read known documents.
+      const reached = await syncTable(ctx, target, lease, from, deadline, { ...bounds, checkpoints: false });
+      const c = reached.counts;
+      result.verified += c.scanned;
+      result.missed += c.changed + c.deleted;
+      result.counts.changed += c.changed;
+      result.counts.deleted += c.deleted;
+      result.counts.docsWritten += c.docsWritten;
+      result.counts.bytesSent += c.bytesSent;
+      return { reached, missed: c.changed + c.deleted };
+    };
+
+    // Step 1: the documents created in the window, when the previous run set where it starts.
+    if (createdAfter !== null && createdUpTo > createdAfter && Date.now() < deadline) {
+      const after = { creationTime: createdAfter, id: AFTER_EVERY_ID };
+      const until = { creationTime: createdUpTo, id: AFTER_EVERY_ID };
+      const { reached } = await sync({ table, cursor: null, after, passStartedAt: startedAt, verifiedAt: null }, {
+        fresh: false,
+        batchPrefix: "created:",
+        created: { after: createdAfter, upTo: createdUpTo },
+        until,
+      });
+      if (!reached.done) createdDone = false;
+    }
+
+    // Step 2: the slice, from where the previous one stopped (a new pass starts at the table's start).
+    let state: TableVerify = previous?.tables.find((t) => t.table === table) ?? newPass(table, startedAt, null);
+    if (state.cursor === null && state.after === null) state = { ...state, passStartedAt: startedAt };
+    const widenedBefore = state.widened === true;
+    if (result.missed > 0 && !widenedBefore) state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
+    // Over verifyEveryHours slices by one more than the table's share, so a pass reaches the
+    // table's end (and says so) within verifyEveryHours runs; at least one document a run.
+    const sliceDocs = Math.floor(options.documents(table) / everyHours) + 1;
+    if (Date.now() < deadline) {
+      const { reached, missed } = await sync(state, { fresh: false, batchPrefix: "slice:", ...(state.widened === true ? {} : { maxDocs: sliceDocs }) });
+      state = passReached(state, reached);
+      if (missed > 0 && !widenedBefore && state.widened !== true && Date.now() < deadline) {
+        // The slice found what the log missed: the whole table is compared now.
+        state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
+        state = passReached(state, (await sync(state, { fresh: false, batchPrefix: "whole:" })).reached);
+      } else if (missed > 0 && state.widened !== true && !reached.done) {
+        state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
+      }
+    }
+    states.push(state);
+  }
+  const createdThrough = createdDone ? createdUpTo : createdAfter;
+  return { state: { everyHours, createdThrough: createdThrough ?? createdUpTo, tables: states }, tables: results };
+}
+
+function newPass(table: string, startedAt: number, verifiedAt: number | null): TableVerify {
+  return { table, cursor: null, after: null, passStartedAt: startedAt, verifiedAt };
+}
+
+/** Where a pass stands after syncing from `state`: at the table's end, its start is the table's verification time. */
+function passReached(state: TableVerify, reached: { cursor: string | null; after: TableVerify["after"]; done: boolean }): TableVerify {
+  if (reached.done) return newPass(state.table, state.passStartedAt, state.passStartedAt);
+  return { ...state, cursor: reached.cursor, after: reached.after };
+}

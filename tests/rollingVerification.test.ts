@@ -1,0 +1,183 @@
+// Rolling verification (issue 18): writes the change log cannot see (the raw
+// builders, dashboard-style writes) reach a restore point within
+// verifyEveryHours (24) hourly runs, a raw insert in the next run; every
+// point says how it was made and when its documents were last verified; an
+// idle day reads each document about once. Small tables and simulated hours
+// keep it cheap.
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { makeFunctionReference } from "convex/server";
+import { internal } from "../convex/_generated/api";
+import { api, internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import { startDeployments, type Deployments } from "../harness/deployments";
+import { seedShop, type ShopIds } from "../harness/shopData";
+import { formatTime, type TableHolds } from "../packages/convex-hourly-backup/src/shared/pointHolds";
+import { status as statusCommand } from "../packages/convex-hourly-backup/src/cli/commands/status";
+import { restore as restoreCommand } from "../packages/convex-hourly-backup/src/cli/commands/restore";
+import { expectRestoreEquals, snapshotPrimary } from "./support/pointInTime";
+
+const SHOP = ["users", "products", "orders"];
+const SIZE = { users: 12, products: 12, orders: 48 };
+const HOUR = 60 * 60_000;
+const START = Date.UTC(2026, 11, 1, 0, 0, 0);
+
+const raw = {
+  insertProduct: makeFunctionReference<"mutation", { name: string }, string>("rawWrites:insertProduct"),
+  replaceOrder: makeFunctionReference<"mutation", { id: string; status: string }, null>("rawWrites:replaceOrder"),
+  deleteOrder: makeFunctionReference<"mutation", { id: string }, null>("rawWrites:deleteOrder"),
+};
+
+let d: Deployments;
+let ids: ShopIds;
+let now = START;
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  // The shop's documents were created an hour before the first restore point.
+  vi.setSystemTime(START - HOUR);
+  d = await startDeployments({ primaryDir: fileURLToPath(new URL("./fixtures/rawWrites", import.meta.url)) });
+  ids = await seedShop(d.primary, SIZE);
+  now = START;
+  vi.setSystemTime(now);
+  expect(await runNow()).toMatchObject({ mode: "scan", reason: "first run" });
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+  await d.close();
+});
+
+const runNow = () => d.primary.t.action(internal.backup.runNow, {});
+const nextHour = async () => {
+  now += HOUR;
+  vi.setSystemTime(now);
+  return runNow();
+};
+const latestHolds = async (): Promise<TableHolds[]> => {
+  const point = await d.backup.t.query(api.restore.getRestorePoint, { secret: d.restoreSecret, selector: { kind: "latest" } });
+  return point.holds ?? [];
+};
+const holdsOf = (holds: TableHolds[], table: string) => holds.find((h) => h.table === table)!;
+
+test("raw-builder and dashboard writes reach a restore point within 24 hourly runs, a raw insert in the next run; points in between say they were not verified since", async () => {
+  // Step 1: writes the change log cannot see, ten minutes after the first point.
+  now += 10 * 60_000;
+  vi.setSystemTime(now);
+  const writtenAt = now;
+  const product = await d.primary.t.mutation(raw.insertProduct, { name: "made with the raw builder" });
+  await d.primary.t.mutation(raw.replaceOrder, { id: ids.orders[30]!, status: "cancelled" });
+  await d.primary.t.mutation(raw.deleteOrder, { id: ids.orders[40]! });
+  await d.primary.t.run((ctx) => ctx.db.patch("users", ids.users[8]!, { city: "edited in the dashboard" }));
+  const expected = await snapshotPrimary(d, SHOP);
+
+  // Step 2: the next run's new-documents check finds the insert.
+  const first = await nextHour();
+  expect(first.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1, changed: 1 });
+  const restored = await d.backup.t.query(api.restore.readDocuments, {
+    secret: d.restoreSecret,
+    seq: 2,
+    table: "products",
+    ids: [product],
+  });
+  expect(restored).toMatchObject({ missing: [] });
+  expect(restored.documents).toHaveLength(1);
+
+  // Step 3: hourly runs until the slices found the rest; until then each point says its
+  // documents were last verified before the writes (at the first point).
+  const foundAt = new Map<string, number>();
+  for (let run = 2; run <= 24 && foundAt.size < 2; run++) {
+    const summary = await nextHour();
+    for (const t of summary.tables) if ((t.missedByLog ?? 0) > 0 && t.table !== "products") foundAt.set(t.table, run);
+    const holds = await latestHolds();
+    for (const table of ["users", "orders"]) {
+      const h = holdsOf(holds, table);
+      expect(h).toMatchObject({ madeBy: "log", verifyEveryHours: 24 });
+      if (!foundAt.has(table)) expect(h.verifiedAt).toBeLessThan(writtenAt);
+      else expect(h.verifiedAt).toBeGreaterThan(writtenAt);
+    }
+  }
+  // Users: one document a run (floor(12 / 24) + 1); orders: 3 a run, the replacement found
+  // first, then the whole table at once (the deletion with it).
+  expect(foundAt.get("users")).toBe(9);
+  expect(foundAt.get("orders")).toBe(11);
+  await expectRestoreEquals(d, "latest", expected);
+}, 60_000);
+
+test("an idle day of 24 hourly runs reads each document at most twice in all, and verifies every table", async () => {
+  const total = SIZE.users + SIZE.products + SIZE.orders;
+  d.primary.io.reset();
+  for (let run = 1; run <= 24; run++) expect(await nextHour()).toMatchObject({ mode: "log" });
+  expect(d.primary.io.docsRead).toBeGreaterThanOrEqual(total);
+  expect(d.primary.io.docsRead).toBeLessThanOrEqual(2 * total);
+  // Every table's pass started after the first point and reached its end.
+  for (const h of await latestHolds()) expect(h.verifiedAt).toBeGreaterThan(START);
+}, 60_000);
+
+test("status and restore --dry-run say what a point made from the log after a verification holds", async () => {
+  for (let run = 1; run <= 2; run++) await nextHour();
+  // orders: 3 documents a run, so no pass of it is complete yet: verified by the first point.
+  const lines: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((text: string) => void lines.push(text));
+  vi.spyOn(console, "warn").mockImplementation((text: string) => void lines.push(text));
+  const report = await d.primary.t.action(internal.backup.status, {});
+  const orders = report.tables.find((t) => t.table === "orders")!;
+  expect(orders).toMatchObject({ madeBy: "log", verifiedAt: START, sinceVerifiedMs: 2 * HOUR, missedByLog7d: 0 });
+  const sentence =
+    `orders: every write through the wrapped builders up to ${formatTime(START + 2 * HOUR)}; ` +
+    `every document last verified ${formatTime(START)} (verification every 24 h); a write made another way after that may be missing`;
+  expect(lines).toContain(`[backup status] ${sentence}; last full verification 2 h ago; missed by the change log in 7 days: 0`);
+
+  // The CLI prints the same lines.
+  lines.length = 0;
+  const connection = ["--url", d.backup.server.url, "--secret", d.restoreSecret];
+  expect(await statusCommand.run(connection)).toBe(0);
+  expect(lines).toContain(`[backup status] ${sentence}; last full verification 2 h ago; missed by the change log in 7 days: 0`);
+
+  lines.length = 0;
+  expect(await restoreCommand.run(["--run", "latest", "--dry-run", ...connection])).toBe(0);
+  const out = lines.join("\n");
+  expect(out).toContain("What run 3 holds:\n");
+  // Tables whose sentences agree share a line.
+  expect(out).toContain(`  users, products, ${sentence}\n`);
+});
+
+test("a drift alert goes out once per incident (consecutive runs with finds) and names tables, never values", async () => {
+  // A webhook standing in for Slack: the texts it received.
+  const delivered: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      delivered.push((JSON.parse(body) as { text: string }).text);
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  d.backup.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const check = () => d.backup.t.action(backupInternal.alerts.check, {});
+  const secretName = "a value that never leaves the app";
+  try {
+    // Incident 1: two consecutive runs find raw inserts, then a quiet run ends it.
+    for (const run of [1, 2]) {
+      await d.primary.t.mutation(raw.insertProduct, { name: `${secretName} ${run}` });
+      expect((await nextHour()).tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1 });
+      await check();
+    }
+    await nextHour();
+    await check();
+    expect(delivered).toHaveLength(1);
+    // Incident 2: a dashboard-style insert, found by the next run, between two checks.
+    await d.primary.t.run((ctx) => ctx.db.insert("products", { name: secretName, description: "", price: 1, category: "c", images: [], stock: 1n, sizes: [], colors: [] }));
+    await nextHour();
+    await nextHour();
+    await check();
+    await check();
+    expect(delivered).toHaveLength(2);
+    expect(delivered[0]).toMatch(/^Convex backup: run 2 of \S+ found writes the change log had not delivered in products \(1\): /);
+    expect(delivered[1]).toMatch(/run 5 .* in products \(1\): /);
+    for (const text of delivered) expect(text).not.toContain(secretName);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}, 30_000);
