@@ -52,7 +52,7 @@ describe("help and usage errors", () => {
     ]);
     expect(command.code).toBe(2);
     expect(command.stderr).toBe(
-      'convex-hourly-backup: unknown command "backup-everything". Commands: init-backup, setup, status, verify, run, restore, revert, pin, unpin, history. See convex-hourly-backup --help.\n',
+      'convex-hourly-backup: unknown command "backup-everything". Commands: init, doctor, init-backup, setup, status, verify, run, restore, revert, pin, unpin, history. See convex-hourly-backup --help.\n',
     );
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe("convex-hourly-backup restore: Unknown option '--bogus'. See convex-hourly-backup restore --help.\n");

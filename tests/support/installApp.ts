@@ -3,7 +3,7 @@
 // (tests/install.test.ts).
 //
 // Offline install: `npm install --offline` of the package's tarball, with the
-// app's own dependencies on convex, convex-helpers, fflate, @noble/hashes and ts-morph given as
+// app's own dependencies on convex, convex-helpers, fflate, @noble/hashes, ts-morph and diff given as
 // `file:` links to this repository's node_modules copies. npm links those
 // folders (it copies nothing and installs nothing into them), unpacks the
 // tarball, and finds the tarball's dependencies (convex-helpers, fflate, @noble/hashes; the
@@ -20,7 +20,7 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const PACKAGE_DIR = join(ROOT, "packages/convex-hourly-backup");
 export const PACKAGE_NAME = "convex-hourly-backup";
 /** Installed from this repository's node_modules as links: the app's and the package's dependencies. */
-export const LINKED_DEPENDENCIES = ["convex", "convex-helpers", "fflate", "@noble/hashes", "ts-morph"] as const;
+export const LINKED_DEPENDENCIES = ["convex", "convex-helpers", "fflate", "@noble/hashes", "ts-morph", "diff"] as const;
 
 const exec = promisify(execFile);
 

@@ -5,6 +5,7 @@
 // Errors are one line on stderr: never a stack trace, never a secret.
 import { BIN, EXIT_FAILED, EXIT_OK, EXIT_USAGE, oneLine, scrub, UsageError, type Command } from "./common";
 import { doctor } from "./commands/doctor";
+import { init } from "./commands/init";
 import { initBackup } from "./commands/initBackup";
 import { history } from "./commands/history";
 import { pin } from "./commands/pin";
@@ -16,7 +17,7 @@ import { setup } from "./commands/setup";
 import { status } from "./commands/status";
 import { verify } from "./commands/verify";
 
-const COMMANDS: readonly Command[] = [doctor, initBackup, setup, status, verify, runCommand, restore, revert, pin, unpin, history];
+const COMMANDS: readonly Command[] = [init, doctor, initBackup, setup, status, verify, runCommand, restore, revert, pin, unpin, history];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -41,6 +41,8 @@ export async function openApp(appDir: string): Promise<AppProject> {
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
     compilerOptions: { allowJs: true, noEmit: true },
+    // Edits (init) in the style most Convex apps use: two spaces, double quotes.
+    manipulationSettings: { indentationText: tsm.IndentationText.TwoSpaces, quoteKind: tsm.QuoteKind.Double },
   });
   const files = convexFiles(convexDir).map((file) => project.addSourceFileAtPath(file));
   const where = (file: SourceFile, line?: number) =>
