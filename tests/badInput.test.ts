@@ -59,6 +59,7 @@ function validArgs(): Record<string, ["query" | "mutation", Record<string, unkno
     "restore:readDocuments": ["query", { seq: 1, table: "users", ids: ["user1"] }],
     "history:versions": ["query", { table: "users", docId: "user1", cursor: null }],
     "pins:pin": ["mutation", { selector: { kind: "seq", seq: 1 }, label: "a-label" }],
+    "pins:label": ["mutation", { selector: { kind: "seq", seq: 1 }, label: "a-label" }],
     "pins:unpin": ["mutation", { selector: { kind: "seq", seq: 1 } }],
     "sync:applyRange": ["mutation", {
       runId, holder, batchId: "b", table: "users", range: openRange, digest: "x", upserts: [], deletedIdTags: [], replace: false,

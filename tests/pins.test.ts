@@ -1,23 +1,24 @@
-// Issue 13: restore points a user names and pins. `runNow({label, pin})` and
-// `convex-hourly-backup pin/unpin` mark runs; retention keeps a pinned run
+// Issue 13: restore points a user names and pins. `convex-hourly-backup
+// pin/unpin` (and `run --label --pin`, through the same pins:label / pins:pin
+// calls with the restore secret) mark runs; since issue 19 the primary's
+// append credential cannot (appendCredential.test.ts); retention keeps a pinned run
 // (and what it needs) while it prunes its unpinned neighbours; restore
 // --label finds it; status lists it. A bad or taken label is refused before
 // anything is written. Each test goes on from the previous one's state.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConvexHttpClient } from "convex/browser";
-import { makeFunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Value } from "convex/values";
 import { internal } from "../convex/_generated/api";
 import { internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
 import type { RetentionPolicy } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
-import { PRIMARY_CLOUD_URL, startDeployments, type Deployments } from "../harness/deployments";
+import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
 import { rowsJson } from "../harness/rowsJson";
 import { readExportZip, type ExportZip } from "./support/exportReader";
 import { cli as runCli } from "./support/cliRun";
+import { RestoreSource } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
 import { expectRestoreFails, primarySnapshot, restoreRun, SHOP_TABLES, type PrimarySnapshot } from "./support/restorePoints";
 
 const HOUR = 60 * 60 * 1000;
@@ -39,15 +40,18 @@ const cli = (args: string[]) =>
   runCli(args, { cwd: dir, env: { BACKUP_URL: d.backup.server.url, BACKUP_RESTORE_SECRET: d.restoreSecret } });
 
 /** Some shop changes, then run `seq` at its hour. */
-async function backup(seq: number, args: { label?: string; pin?: boolean } = {}) {
+async function backup(seq: number) {
   vi.setSystemTime(T0 + (seq - 1) * HOUR - 10 * 60_000);
   await changeShop(d.primary, ids, { fraction: 0.3, deletes: 1, inserts: 1, seed: seq });
   vi.setSystemTime(T0 + (seq - 1) * HOUR);
-  const result = await d.primary.t.action(internal.backup.runNow, args);
+  const result = await d.primary.t.action(internal.backup.runNow, {});
   expect(result.status).toBe("completed");
   states.set(seq, await primarySnapshot(d));
   return result;
 }
+
+/** The backup deployment with the restore secret: what `run --label --pin` and `pin` call. */
+const restoreSource = () => new RestoreSource({ url: d.backup.server.url, secret: d.restoreSecret });
 
 /** A whole retention pass, as the hourly cron runs it, with a policy that keeps only the newest run. */
 async function prune() {
@@ -98,14 +102,11 @@ afterAll(async () => {
 });
 
 describe("a labelled, pinned restore point", () => {
-  test("runNow with a label and pin makes one, and says so", async () => {
+  test("a run, then its point labelled and pinned with the restore secret (as run --label --pin does)", async () => {
     await backup(1);
-    const lines: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((text: string) => void lines.push(text));
-    const second = await backup(2, { label: LABEL, pin: true });
-    log.mockRestore();
-    expect(second).toMatchObject({ status: "completed", label: LABEL, pinned: true });
-    expect(lines).toContain(`[backup] run ${second.runId} is a restore point labelled "${LABEL}" and pinned (retention keeps it until unpinned)`);
+    const second = await backup(2);
+    const marked = await restoreSource().pin({ kind: "runId", runId: second.runId! }, LABEL);
+    expect(marked).toMatchObject({ seq: 2, label: LABEL, pinned: true, changed: true });
     await backup(3);
     await backup(4);
     expect(await runRecords()).toEqual([
@@ -162,7 +163,7 @@ describe("labels are checked before anything is written", () => {
     await changeShop(d.primary, ids, { fraction: 0.3, deletes: 1, inserts: 1, seed: 99 });
     const before = await allRows();
     expect(before.changeLog).toBeGreaterThan(0);
-    await expect(d.primary.t.action(internal.backup.runNow, { label: LABEL, pin: true })).rejects.toThrow(
+    await expect(restoreSource().label({ kind: "seq", seq: 4 }, LABEL)).rejects.toThrow(
       `LABEL_TAKEN: Run 2 is already labelled "${LABEL}" (labels are unique among kept restore points): choose another label.`,
     );
     expect(await allRows()).toEqual(before);
@@ -175,7 +176,7 @@ describe("labels are checked before anything is written", () => {
     expect(await allRows()).toEqual(before);
   }, 30_000);
 
-  test("an invalid label is refused by runNow, the CLI and the backup itself, writing nothing", async () => {
+  test("an invalid label is refused by the CLI and the backup itself, writing nothing", async () => {
     const before = await allRows();
     const invalid: [string, string][] = [
       ["", "A label cannot be empty."],
@@ -188,20 +189,9 @@ describe("labels are checked before anything is written", () => {
       ["émigré", '"émigré" is not a label'],
     ];
     for (const [label, message] of invalid) {
-      await expect(d.primary.t.action(internal.backup.runNow, { label }), label).rejects.toThrow(`runNow: ${message}`);
+      await expect(restoreSource().label({ kind: "seq", seq: 4 }, label), label).rejects.toThrow(`INVALID_LABEL: ${message}`);
     }
-    await expect(d.primary.t.action(internal.backup.runNow, { dryRun: true, label: "fine" })).rejects.toThrow(
-      "runNow: a dry run makes no restore point, so it takes no label or pin.",
-    );
-    // A primary that skipped the check: the backup refuses the label itself.
-    const client = new ConvexHttpClient(d.backup.server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
-    const begin = (label: string) =>
-      client.mutation(makeFunctionReference<"mutation">("runs:beginRun"), {
-        secret: d.secret, holder: "h", leaseMs: 60_000, tables: ["users"], source: PRIMARY_CLOUD_URL, label,
-      });
-    await expect(begin("has space")).rejects.toMatchObject({ data: { code: "INVALID_LABEL" } });
-    await expect(begin("")).rejects.toMatchObject({ data: { code: "INVALID_LABEL" } });
-    await expect(begin(LABEL)).rejects.toMatchObject({ data: { code: "LABEL_TAKEN" } });
+    await expect(restoreSource().label({ kind: "seq", seq: 4 }, "latest-any")).rejects.toThrow('"latest-any" names the newest restore point');
     expect(await allRows()).toEqual(before);
 
     const usage = await cli(["pin", "4", "--label", "has space"]);
@@ -250,10 +240,10 @@ describe("pin and unpin from the command line", () => {
     const pinnedRun4 = await restoreRun(d, "after-fix", { selector: { kind: "label", label: "after-fix" } });
     expect(pinnedRun4.result.seq).toBe(4);
 
-    // The label is free again once its run is gone.
-    const relabelled = await backup(6, { label: LABEL });
-    expect(relabelled).toMatchObject({ label: LABEL });
-    expect(relabelled.pinned).toBeUndefined();
+    // The label is free again once its run is gone; labelling does not pin.
+    await backup(6);
+    const relabelled = await restoreSource().label({ kind: "seq", seq: 6 }, LABEL);
+    expect(relabelled).toMatchObject({ seq: 6, label: LABEL, pinned: false, changed: true });
   }, 90_000);
 
   test("a point that is not a restore point cannot be pinned; bad usage exits 2", async () => {

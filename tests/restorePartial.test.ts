@@ -61,13 +61,17 @@ afterAll(async () => {
 
 describe("a first run limited with `tables`", () => {
   test("its restore point reports the configured tables it holds no data for", async () => {
-    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true });
+    // "latest" is the newest WHOLE point (issue 19): there is none yet; latest-any names this partial one.
+    await expect(writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", dryRun: true })).rejects.toThrow(
+      /RUN_NOT_FOUND: None of the newest 1 restore points is whole .*--run latest-any/,
+    );
+    const dry = await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest-any", dryRun: true });
     expect(dry).toMatchObject({ seq: 1, missingTables: ["products", "orders"], leftOutTables: [], partial: true });
     expect(dry.tables.map((t) => t.table)).toEqual(["users"]);
   });
 
   test("the CLI writes the users it holds, names the absent tables and prints --replace, never --replace-all", async () => {
-    const result = await cli(["--run", "latest", "--out", "first.zip"]);
+    const result = await cli(["--run", "latest-any", "--out", "first.zip"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("The ZIP is partial: run 1 holds no data for products, orders");
     expect(result.stdout).toMatch(/^Restore it with: npx convex import --replace \/\S+\/first\.zip$/m);

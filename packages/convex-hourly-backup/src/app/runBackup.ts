@@ -47,10 +47,6 @@ export type RunOptions = {
   /** The app's schema, stored with each restore point (with the placeholders) for the restore's check. */
   schema: SchemaDefinition<GenericSchema, boolean>;
   restorePlaceholders: RestorePlaceholders;
-  /** runNow's label for the restore point this run makes (already checked). */
-  label?: string;
-  /** runNow's pin: retention keeps the point until it is unpinned. */
-  pin?: boolean;
 };
 
 type Begun = {
@@ -79,13 +75,6 @@ export async function runBackup(
   // Step 1: the lease. A dry run writes nothing, needs none, and compares every table.
   const begun = options.dryRun ? null : await beginOrResume(target, options, label);
   if (begun !== null && "busy" in begun) {
-    if (options.label !== undefined || options.pin === true) {
-      // Whoever asked for a named or pinned point is about to rely on it: say plainly there is none.
-      throw new Error(
-        `Backup run ${begun.busy} is in progress in another action, so no restore point was ${options.label === undefined ? "pinned" : `labelled "${options.label}"`}: ` +
-          "run again once it completes.",
-      );
-    }
     return { runId: begun.busy, status: "alreadyRunning", tables: [], durationMs: Date.now() - started };
   }
   const lease = begun?.lease ?? null;
@@ -258,10 +247,6 @@ export async function runBackup(
       `${describeCounts(sumCounts(results), { dryRun: options.dryRun, mode: log.mode })} in ${durationMs} ms (${target.requests} requests)`,
   );
   const status = options.dryRun ? "dryRun" : "completed";
-  if (lease !== null && (options.label !== undefined || options.pin === true)) {
-    const what = [options.label === undefined ? null : `labelled "${options.label}"`, options.pin === true ? "pinned (retention keeps it until unpinned)" : null];
-    console.log(`${label} run ${lease.runId} is a restore point ${what.filter((w) => w !== null).join(" and ")}`);
-  }
   if (lease !== null) {
     // What this restore point holds, per table, in plain words (the run's last lines).
     for (const line of describeAllHolds(pointHolds(log, started, results.map((t) => t.table)))) console.log(`${label} run ${lease.runId} holds ${line}`);
@@ -269,8 +254,6 @@ export async function runBackup(
   return {
     runId: lease?.runId ?? null,
     status,
-    ...(options.label === undefined || options.dryRun ? {} : { label: options.label }),
-    ...(options.pin === true && !options.dryRun ? { pinned: true } : {}),
     mode: log.mode,
     reason: log.reason,
     tables: results,
@@ -291,8 +274,6 @@ async function beginOrResume(target: BackupTarget, options: RunOptions, label: s
       leaseMs: LEASE_MS,
       tables: options.tables,
       source: target.source,
-      ...(options.label === undefined ? {} : { label: options.label }),
-      ...(options.pin === true ? { pin: true } : {}),
     })
     .catch((error: unknown) => {
       console.error(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);

@@ -37,10 +37,6 @@ export const vRunSummary = v.object({
   newRedactions: v.optional(v.array(vRedactedPath)),
   /** Tables with more distinct redacted paths than `redactions` lists. */
   redactionsCapped: v.optional(v.array(v.string())),
-  /** The label runNow gave the restore point (absent without one). */
-  label: v.optional(v.string()),
-  /** runNow pinned the restore point: retention keeps it until it is unpinned. */
-  pinned: v.optional(v.boolean()),
 });
 export type RunSummary = Infer<typeof vRunSummary>;
 

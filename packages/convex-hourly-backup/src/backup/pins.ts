@@ -2,14 +2,17 @@
 // keeps a completed run whatever the retention policy says, until `unpin`
 // (retentionPolicy.ts: a pinned run is kept, and with it every version it
 // needs). pin may also give the run a label (unique among kept runs), which
-// restore --label, history and status show. Guarded by the restore
-// credential; each is one mutation reading a few index ranges.
+// restore --label, history and status show; `label` names a point without
+// pinning it. Guarded by the restore credential only: the primary's
+// BACKUP_SECRET, which only appends, can neither name nor keep a point
+// (runs:beginRun refuses a label or pin). Each is one mutation reading a few
+// index ranges.
 import { mutation, type DatabaseReader } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { requireRestoreAccess } from "./lib/auth";
 import { checkLabel, checkLabelFree, checkPinRoom } from "./lib/labels";
 import { findNamedRun, findRestorePoint } from "./lib/restorePoint";
-import { pinArgs, unpinArgs, vPinnedRun, type PinnedRun, type RunSelector } from "./lib/restoreProtocol";
+import { labelArgs, pinArgs, unpinArgs, vPinnedRun, type PinnedRun, type RunSelector } from "./lib/restoreProtocol";
 
 export const pin = mutation({
   args: pinArgs,
@@ -26,6 +29,21 @@ export const pin = mutation({
       await ctx.db.patch("runs", run._id, { pinned: true, ...(label === undefined ? {} : { label }) });
     }
     return describe({ ...run, pinned: true, label: label ?? run.label }, changed);
+  },
+});
+
+/** Names a restore point without pinning it (convex-hourly-backup run --label). */
+export const label = mutation({
+  args: labelArgs,
+  returns: vPinnedRun,
+  handler: async (ctx, { secret, selector, label }) => {
+    await requireRestoreAccess(secret);
+    checkLabel(label);
+    const run = await findRestorePoint(ctx.db, selector);
+    await checkLabelFree(ctx.db, label, run);
+    const changed = run.label !== label;
+    if (changed) await ctx.db.patch("runs", run._id, { label });
+    return describe({ ...run, label }, changed);
   },
 });
 

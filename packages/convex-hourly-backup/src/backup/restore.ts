@@ -7,7 +7,7 @@ import { lackingFilesOf } from "../shared/files";
 import { query } from "./_generated/server";
 import { requireRestoreAccess } from "./lib/auth";
 import { validateTableName } from "./lib/validateBatch";
-import { findRestorePoint, missingTables, restoreTables } from "./lib/restorePoint";
+import { droppedTables, findRestorePoint, isWhole, missingTables, restoreTables } from "./lib/restorePoint";
 import { readRestorePage } from "./lib/restorePage";
 import { checkIds, readDocumentsAt } from "./lib/restoreDocuments";
 import { readSchema } from "./lib/runRecords";
@@ -36,6 +36,8 @@ export const getRestorePoint = query({
       finishedAt: run.finishedAt ?? null,
       tables: await restoreTables(ctx.db, run),
       missingTables: missingTables(run),
+      droppedTables: await droppedTables(ctx.db, run),
+      whole: isWhole(run),
       schemaHash: run.schemaHash ?? null,
       redactions: run.redactions ?? [],
       // How the point was made, per table (a full reconciliation, or the change log with its verification time).

@@ -9,7 +9,7 @@ import { requireSecret } from "./lib/auth";
 import { validateTableList, validateTableName } from "./lib/validateBatch";
 import { knownRedactions, storeSchema, validateRedactions } from "./lib/runRecords";
 import { countedFromLogBatches } from "./lib/logCounts";
-import { checkLabel, checkLabelFree, checkPinRoom } from "./lib/labels";
+import { previousPoint } from "./lib/restorePoint";
 import {
   beginRunArgs,
   checkpointArgs,
@@ -30,7 +30,15 @@ export const beginRun = mutation({
   handler: async (ctx, { secret, holder, leaseMs, tables, source, label, pin }) => {
     await requireSecret(secret);
     validateTableList(tables);
-    if (label !== undefined) checkLabel(label);
+    // The append credential only appends: naming or keeping a point is the restore credential's (pins:label, pins:pin).
+    if (label !== undefined || pin === true) {
+      throw new ConvexError({
+        code: ERROR_CODES.unauthorized,
+        message:
+          "Labels and pins take the backup's BACKUP_RESTORE_SECRET, which the primary never holds, so nothing was backed up: " +
+          "run without label and pin, then `convex-hourly-backup pin <run> --label <label>` (or `convex-hourly-backup run --label <label> --pin`, which does both).",
+      });
+    }
     const lease = clampLease(leaseMs);
     const now = Date.now();
     // Step 1: one source per backup deployment. The newest run says whose
@@ -44,7 +52,8 @@ export const beginRun = mutation({
           `Give each primary deployment its own backup deployment (or, if ${source} is the same app moved, set BACKUP_SOURCE=${latest.source} on it).`,
       });
     }
-    const previous = await newestCompleted(ctx.db);
+    // The newest point that holds a table (a run of none, which only the append credential can make, is skipped).
+    const previous = await previousPoint(ctx.db, null);
     const previousTables = previous?.tables ?? [];
     const previousLog = previous?.log ?? null;
     // What the previous point redacted and its schema: the primary logs new paths and sends a changed schema.
@@ -61,21 +70,12 @@ export const beginRun = mutation({
         return { outcome: "busy" as const, runId: running._id, seq: running.seq, leaseExpiresAt: running.leaseExpiresAt! };
       }
       // The same holder asking again (its first reply was lost) or a dead holder's run: resume it.
-      // A label or pin asked for now goes to the run that resumes, the point it makes.
-      if (label !== undefined && running.label !== undefined && running.label !== label) {
-        throw new ConvexError({
-          code: ERROR_CODES.labelTaken,
-          message: `Run ${running.seq}, interrupted, resumes first and is labelled "${running.label}" already: run again with your label once it completes.`,
-        });
-      }
-      const marks = await labelAndPin(ctx.db, running, label, pin);
       const resumed = running.holder !== holder;
       await ctx.db.patch("runs", running._id, {
         holder,
         leaseExpiresAt: now + lease,
         attempts: (running.attempts ?? 1) + (resumed ? 1 : 0),
         source,
-        ...marks,
       });
       return {
         outcome: resumed ? ("resumed" as const) : ("started" as const),
@@ -91,10 +91,8 @@ export const beginRun = mutation({
       };
     }
     // Step 3: a new run.
-    const marks = await labelAndPin(ctx.db, null, label, pin);
     const seq = (latest?.seq ?? 0) + 1;
     const runId = await ctx.db.insert("runs", {
-      ...marks,
       seq,
       startedAt: now,
       status: "running",
@@ -160,8 +158,12 @@ export const finishRun = mutation({
     if (!tables.every((t) => planned.has(t.table))) {
       throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "The counts name a table this run does not back up." });
     }
+    // A point says which tables the primary backs up: one that holds a table outside that list is inconsistent.
+    if (!tables.every((t) => configuredTables.includes(t.table))) {
+      throw new ConvexError({ code: ERROR_CODES.invalidBatch, message: "The counts name a table configuredTables leaves out." });
+    }
     if (countedFromLog !== undefined) validateTableList(countedFromLog);
-    const previous = await newestCompleted(ctx.db);
+    const previous = await previousPoint(ctx.db, null);
     const counted = await countedFromLogBatches(ctx.db, run._id, previous?.tables ?? [], tables, countedFromLog ?? []);
     const recorded = withUnscannedTables(previous, counted, configuredTables);
     await ctx.db.patch("runs", run._id, {
@@ -182,29 +184,9 @@ export const finishRun = mutation({
   },
 });
 
-/** The label and pin runNow asked for, checked (free label, room for a pin) before anything is written. */
-async function labelAndPin(
-  db: DatabaseReader,
-  run: Doc<"runs"> | null,
-  label: string | undefined,
-  pin: boolean | undefined,
-): Promise<{ label?: string; pinned?: true }> {
-  if (label !== undefined) await checkLabelFree(db, label, run);
-  if (pin === true) await checkPinRoom(db, run);
-  return { ...(label === undefined ? {} : { label }), ...(pin === true ? { pinned: true as const } : {}) };
-}
-
 function clampLease(leaseMs: number): number {
   if (!Number.isFinite(leaseMs)) return MIN_LEASE_MS;
   return Math.min(MAX_LEASE_MS, Math.max(MIN_LEASE_MS, leaseMs));
-}
-
-function newestCompleted(db: DatabaseReader): Promise<Doc<"runs"> | null> {
-  return db
-    .query("runs")
-    .withIndex("by_status", (q) => q.eq("status", "completed"))
-    .order("desc")
-    .first();
 }
 
 /**

@@ -511,6 +511,6 @@ export function labelProblem(label: string): string | null {
   if (!LABEL.test(label)) {
     return `${JSON.stringify(label)} is not a label: start with a letter, then letters, digits, ".", "_" or "-" (e.g. before-migration-42).`;
   }
-  if (label === "latest") return '"latest" names the newest restore point: choose another label.';
+  if (label === "latest" || label === "latest-any") return `"${label}" names the newest restore point: choose another label.`;
   return null;
 }

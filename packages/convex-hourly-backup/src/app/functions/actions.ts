@@ -11,7 +11,6 @@ import { BackupTarget, readBackupConfig } from "../backupTarget";
 import { DEFAULT_STATUS_LIMIT, readBackupStatus, statusLines, vBackupStatus } from "../backupStatus";
 import { verifyTables, vVerifyReport } from "../verifyTables";
 import type { ActionCtx } from "../appContext";
-import { labelProblem } from "../../shared/protocol";
 import type { BackupSettings } from "../settings";
 import { STORAGE_TABLE } from "../../shared/files";
 
@@ -26,15 +25,17 @@ export function defineActions(settings: BackupSettings) {
       reconcile: v.optional(v.boolean()),
       /** Hand over to a scheduled continuation after this long (default 15 minutes). */
       maxDurationMs: v.optional(v.number()),
-      /** Names the restore point this run makes (restore --label, history, status); unique among kept points. */
+      /**
+       * Refused: naming or keeping a restore point takes the backup's restore
+       * secret, which the primary never holds. Kept as arguments so an old
+       * call gets that reason: `convex-hourly-backup run --label x --pin`.
+       */
       label: v.optional(v.string()),
-      /** Retention keeps the restore point this run makes until it is unpinned (convex-hourly-backup unpin). */
       pin: v.optional(v.boolean()),
     },
     returns: vRunSummary,
     handler: async (ctx, args): Promise<RunSummary> => {
-      // A bad label is refused before anything is read or written (the backup checks that it is free).
-      const marks = restorePointMarks(args);
+      refuseMarks(args);
       // So is a configuration naming what the schema lacks (a dry run says so too): never a silent no-op.
       const problems = settings.configProblems();
       if (problems.length > 0) {
@@ -43,7 +44,6 @@ export function defineActions(settings: BackupSettings) {
       const hasFiles = await primaryHasFiles(ctx, settings);
       const configuredTables = settings.configuredTables(hasFiles);
       const options = {
-        ...marks,
         dryRun: args.dryRun ?? false,
         tables: settings.chooseTables(args.tables, hasFiles),
         configuredTables,
@@ -109,12 +109,12 @@ async function primaryHasFiles(ctx: GenericActionCtx<GenericDataModel>, settings
   return page.entries.length > 0;
 }
 
-/** runNow's label and pin, checked: a dry run makes no restore point to name or keep. */
-function restorePointMarks(args: { dryRun?: boolean; label?: string; pin?: boolean }): { label?: string; pin?: boolean } {
-  const marked = args.label !== undefined || args.pin === true;
-  if (marked && args.dryRun === true) throw new Error("runNow: a dry run makes no restore point, so it takes no label or pin.");
-  if (args.label === undefined) return args.pin === true ? { pin: true } : {};
-  const problem = labelProblem(args.label);
-  if (problem !== null) throw new Error(`runNow: ${problem} Nothing was backed up.`);
-  return { label: args.label, ...(args.pin === true ? { pin: true } : {}) };
+/** runNow's label and pin: the append credential only appends, so they are refused before anything is read. */
+function refuseMarks(args: { label?: string; pin?: boolean }): void {
+  if (args.label === undefined && args.pin !== true) return;
+  throw new Error(
+    "runNow: labels and pins take the backup's BACKUP_RESTORE_SECRET, which the primary never holds, so nothing was backed up. " +
+      "Run `npx convex-hourly-backup run --label <label> --pin` (it runs the backup, then names and pins its point with the restore secret), " +
+      "or `npx convex-hourly-backup pin <run> --label <label>` after a run.",
+  );
 }

@@ -1,5 +1,7 @@
 // Restore points: only a completed run is one (a run retention is pruning is
-// not). A selector names the newest, a run id, a run's sequence number, a
+// not). A point is whole when it holds a table and every table its run
+// listed as configured; `latest` names the newest whole one (`any`: the
+// newest, whole or not). A selector names the newest, a run id, a run's sequence number, a
 // label, or the newest completed run that started at or before a time. Every
 // lookup is a bounded number of index ranges however many runs the backup holds.
 import { ConvexError } from "convex/values";
@@ -11,6 +13,8 @@ import type { RestoreTable, RunSelector } from "./restoreProtocol";
 
 /** Empty tables whose table number is looked up from a stored id; more get free numbers. */
 export const MAX_SAMPLE_LOOKUPS = 1_000;
+/** Completed runs `latest` reads, newest first, looking for a whole one (run records are a few KiB each). */
+export const MAX_LATEST_SCAN = 100;
 
 function notFound(message: string): never {
   throw new ConvexError({ code: ERROR_CODES.runNotFound, message });
@@ -20,8 +24,11 @@ function notFound(message: string): never {
 export async function findRestorePoint(db: DatabaseReader, selector: RunSelector): Promise<Doc<"runs">> {
   switch (selector.kind) {
     case "latest": {
-      const run = await newestCompleted(db, null);
-      return run ?? notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
+      if (selector.any === true) {
+        const run = await newestCompleted(db, null);
+        return run ?? notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
+      }
+      return newestWhole(db);
     }
     case "atOrBefore": {
       if (Number.isNaN(selector.time)) return notFound("The time given is not a number.");
@@ -89,6 +96,59 @@ function newestCompleted(db: DatabaseReader, atMostSeq: number | null): Promise<
     )
     .order("desc")
     .first();
+}
+
+/** The newest whole completed run, among the newest MAX_LATEST_SCAN completed ones. */
+async function newestWhole(db: DatabaseReader): Promise<Doc<"runs">> {
+  const runs = await db
+    .query("runs")
+    .withIndex("by_status", (q) => q.eq("status", "completed"))
+    .order("desc")
+    .take(MAX_LATEST_SCAN);
+  const whole = runs.find(isWhole);
+  if (whole !== undefined) return whole;
+  if (runs.length === 0) return notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
+  return notFound(
+    `None of the newest ${runs.length} restore points is whole (each lacks a table the primary backs up, or holds none): ` +
+      `name one (a run number, \`status\` lists them) or ask for the newest whatever it holds (--run latest-any).`,
+  );
+}
+
+/** Holds at least one table, and every table its run listed as configured. */
+export function isWhole(run: Doc<"runs">): boolean {
+  return run.tables.length > 0 && missingTables(run).length === 0;
+}
+
+/**
+ * Tables the point before `run` (previousPoint) held that `run` neither holds
+ * nor lists as configured. Empty for the first point, and for runs recorded
+ * before configuredTables was.
+ */
+export async function droppedTables(db: DatabaseReader, run: Doc<"runs">): Promise<string[]> {
+  if (run.configuredTables === undefined) return [];
+  const previous = await previousPoint(db, run.seq);
+  const kept = new Set([...run.configuredTables, ...run.tables.map((t) => t.table)]);
+  return (previous?.tables ?? []).map((t) => t.table).filter((table) => !kept.has(table));
+}
+
+/**
+ * The newest completed run before seq `beforeSeq` (all when null) that holds
+ * a table: what a new run carries unscanned tables over from and compares
+ * with. A run of no table (only the append credential can finish one) is
+ * skipped, so it cannot empty the points after it. Reads runs newest first,
+ * stopping at the first that holds a table (at most MAX_LATEST_SCAN).
+ */
+export async function previousPoint(db: DatabaseReader, beforeSeq: number | null): Promise<Doc<"runs"> | null> {
+  let read = 0;
+  const runs = db
+    .query("runs")
+    .withIndex("by_status", (q) => (beforeSeq === null ? q.eq("status", "completed") : q.eq("status", "completed").lt("seq", beforeSeq)))
+    .order("desc");
+  for await (const run of runs) {
+    if (run.tables.length > 0) return run;
+    if (++read >= MAX_LATEST_SCAN) break;
+  }
+  return null;
 }
 
 /**

@@ -7,12 +7,13 @@ import { vTableHolds } from "../../shared/pointHolds";
 import { vLackingFiles } from "../../shared/files";
 
 /**
- * Which completed run to restore: the newest, a run id, a run's sequence
+ * Which completed run to restore: the newest whole one (or the newest), a run id, a run's sequence
  * number, the newest that started at or before `time` (ms), or the run
  * carrying a label. A `runId` that is no id of a run is tried as a label.
  */
 export const vRunSelector = v.union(
-  v.object({ kind: v.literal("latest") }),
+  /** The newest WHOLE point (every configured table held); `any: true`: the newest point, whole or partial. */
+  v.object({ kind: v.literal("latest"), any: v.optional(v.boolean()) }),
   v.object({ kind: v.literal("runId"), runId: v.string() }),
   v.object({ kind: v.literal("seq"), seq: v.number() }),
   v.object({ kind: v.literal("atOrBefore"), time: v.number() }),
@@ -43,6 +44,18 @@ export const vRestorePoint = v.object({
    */
   missingTables: v.array(v.string()),
   /**
+   * Tables the completed point before this one held that this one neither
+   * holds nor lists as configured (excluded since, gone from the schema, or a
+   * run that left them out): --replace-all would empty them, so the ZIP gets
+   * --replace. Absent from backups older than 0.4.
+   */
+  droppedTables: v.optional(v.array(v.string())),
+  /**
+   * Whether the point is whole: it holds at least one table and every table
+   * its run listed as configured. `latest` names the newest whole point.
+   */
+  whole: v.optional(v.boolean()),
+  /**
    * The primary's schema at this run (restore:getSchema reads it); null for
    * runs from before schemas were stored: their documents are not checked.
    */
@@ -59,7 +72,7 @@ export const vRestorePoint = v.object({
    * their rows are not in the point; documents naming them point at no file.
    */
   lackingFiles: v.optional(vLackingFiles),
-  /** The point's label (runNow's label, pin --label), if any. */
+  /** The point's label (pin --label, run --label), if any. */
   label: v.optional(v.string()),
   /** Retention keeps the point until it is unpinned. */
   pinned: v.optional(v.boolean()),
@@ -128,6 +141,8 @@ export type DocumentsRead = Infer<typeof vDocumentsRead>;
 /** pins:pin names a completed run and, optionally, a label to give it. */
 export const pinArgs = { secret: v.string(), selector: vRunSelector, label: v.optional(v.string()) };
 export const unpinArgs = { secret: v.string(), selector: vRunSelector };
+/** pins:label names a completed run without pinning it. */
+export const labelArgs = { secret: v.string(), selector: vRunSelector, label: v.string() };
 
 /** The run pin or unpin acted on, as it is now. */
 export const vPinnedRun = v.object({

@@ -27,8 +27,10 @@ can be pinned (not one running, or one retention is already deleting).
                        BACKUP_RESTORE_SECRET from the same places)
   -h, --help           this text
 
-A point can also be made labelled and pinned in one step, on the primary:
-  npx convex run backup:runNow '{"label": "before-migration-42", "pin": true}'
+A backup run now, then its point labelled and pinned, in one step:
+  ${BIN} run --label before-migration-42 --pin
+Only BACKUP_RESTORE_SECRET labels and pins: the primary's BACKUP_SECRET
+cannot (it only appends runs).
 
 Exit codes: 0 pinned (or pinned already); 1 not pinned, with the reason (no
 such point, not completed, the label taken, ${MAX_PINNED} points pinned already, the

@@ -40,7 +40,10 @@ layout of \`npx convex export\`, then prints the command that imports it.
 With --table and --ids, only those documents of that table, as they were
 then: to read back (or undo) a bad write without restoring a table.
 
-  --run <selector>     latest            the newest completed run
+  --run <selector>     latest            the newest WHOLE restore point (it holds
+                                         every table the primary backed up; a
+                                         partial one is skipped)
+                       latest-any        the newest completed run, whole or partial
                        <run number>      the run with that sequence number, digits
                                          only (e.g. 42; status lists them)
                        <ISO time>        the newest completed run that started at or
@@ -214,7 +217,7 @@ function describe(result: RestoreResult): string {
   const restored = new Set([...result.tables.map((t) => t.table), ...(result.files === null ? [] : ["_storage"])]);
   const holds = result.holds.filter((h) => restored.has(h.table));
   if (holds.length > 0) lines.push(`What run ${result.seq} holds:`, ...describeAllHolds(holds).map((line) => `  ${line}`));
-  const absent = { missing: result.missingTables, leftOut: result.leftOutTables };
+  const absent = { missing: result.missingTables, leftOut: result.leftOutTables, dropped: result.droppedTables, empty: result.tables.length === 0 };
   lines.push(
     result.schemaChecked
       ? `Documents ${result.dryRun ? "were read and" : "were"} checked against the app's schema as run ${result.seq} stored it.`
@@ -224,9 +227,7 @@ function describe(result: RestoreResult): string {
     lines.push(`  ${p.table}.${p.path} ${result.dryRun ? "will get" : "got"} its placeholder (${p.documents} documents): the backup never holds it.`);
   }
   if (result.dryRun) {
-    if (result.missingTables.length > 0) {
-      lines.push(`Run ${result.seq} holds no data for ${result.missingTables.join(", ")}: its ZIP would be partial (import with --replace).`);
-    }
+    if (result.partial) lines.push(...importAdvice("<file.zip>", result.seq, absent).filter((line) => !line.startsWith(" ")));
     lines.push("Dry run: nothing written. Every document was read and checked as the restore does: the restore would write this ZIP.");
   } else {
     lines.push(
@@ -267,7 +268,9 @@ async function run(args: string[]): Promise<number> {
   const progress = progressReporter();
   let result: RestoreResult;
   try {
-    result = await writeRestoreZip({ ...options, ...connection, placeholderOverrides: placeholders, onProgress: progress.onProgress });
+    // A dry run's per-table lines would only repeat its report: it shows the bar on a terminal only.
+    const onProgress = options.dryRun && process.stderr.isTTY !== true ? undefined : progress.onProgress;
+    result = await writeRestoreZip({ ...options, ...connection, placeholderOverrides: placeholders, onProgress });
   } finally {
     progress.finish();
   }

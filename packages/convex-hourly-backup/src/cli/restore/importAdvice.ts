@@ -1,14 +1,19 @@
 // What the restore tells the user to run with its ZIP. `npx convex import
 // --replace-all` empties every table the ZIP does not hold, the tables of
 // every component included; `--replace` replaces only the ZIP's tables. A
-// partial ZIP (tables the point never backed up, or left out by --tables)
+// partial ZIP (tables the point never backed up, left out by --tables, held
+// by the point before and gone from this one, or a point of no table at all)
 // therefore only ever gets --replace.
 
-/** Tables a ZIP lacks: configured but never backed up by its run, and left out by --tables. */
-export type AbsentTables = { missing: readonly string[]; leftOut: readonly string[] };
+/**
+ * Tables a ZIP lacks: configured but never backed up by its run, left out by
+ * --tables, and held by the point before but neither held nor configured by
+ * this one (`dropped`); `empty`: the point holds no table at all.
+ */
+export type AbsentTables = { missing: readonly string[]; leftOut: readonly string[]; dropped?: readonly string[]; empty?: boolean };
 
 export function isPartial(absent: AbsentTables): boolean {
-  return absent.missing.length > 0 || absent.leftOut.length > 0;
+  return absent.missing.length > 0 || absent.leftOut.length > 0 || (absent.dropped ?? []).length > 0 || absent.empty === true;
 }
 
 /** The import command for a ZIP: --replace-all would also empty every table a partial ZIP leaves out. */
@@ -26,8 +31,16 @@ export function importAdvice(path: string, seq: number, absent: AbsentTables): s
     );
   }
   if (absent.leftOut.length > 0) lines.push(`The ZIP leaves out ${absent.leftOut.join(", ")} (not in --tables).`);
+  const dropped = absent.dropped ?? [];
+  if (dropped.length > 0) {
+    lines.push(
+      `The ZIP lacks ${dropped.join(", ")}, which the restore point before run ${seq} held ` +
+        "(excluded or removed from the schema since, or a run that left them out).",
+    );
+  }
+  if (absent.empty === true) lines.push(`Run ${seq} holds no table at all: this ZIP restores nothing.`);
   if (isPartial(absent)) {
-    const others = [...absent.missing, ...absent.leftOut].join(", ");
+    const others = [...absent.missing, ...absent.leftOut, ...dropped].join(", ") || "the tables";
     lines.push(
       `Restore it with: ${importCommand(path, true)}`,
       "  --replace replaces only the tables in the ZIP and leaves every other table as it is.",

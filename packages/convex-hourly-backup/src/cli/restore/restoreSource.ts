@@ -30,7 +30,7 @@ const ISO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
- * "latest", a run's sequence number (digits only), an ISO 8601 time (the
+ * "latest" (the newest whole point), "latest-any" (the newest point), a run's sequence number (digits only), an ISO 8601 time (the
  * newest completed run that started at or before it; without a zone, a date
  * or date-time is local time), or a run id (anything else).
  */
@@ -38,6 +38,7 @@ export function parseRunSelector(run: string): RunSelector {
   const text = run.trim();
   if (text === "") throw new RestoreError('--run is empty: give "latest", a run number, a run id or an ISO time.');
   if (text === "latest") return { kind: "latest" };
+  if (text === "latest-any") return { kind: "latest", any: true };
   if (SEQ.test(text)) return { kind: "seq", seq: Number(text) };
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return { kind: "atOrBefore", time: parseTime(text) };
   return { kind: "runId", runId: text };
@@ -107,6 +108,11 @@ export class RestoreSource {
 
   pin(selector: RunSelector, label?: string): Promise<PinnedRun> {
     return this.call("pins:pin", { selector, ...(label === undefined ? {} : { label }) }, "mutation");
+  }
+
+  /** Names a restore point without pinning it. */
+  label(selector: RunSelector, label: string): Promise<PinnedRun> {
+    return this.call("pins:label", { selector, label }, "mutation");
   }
 
   unpin(selector: RunSelector): Promise<PinnedRun> {

@@ -92,7 +92,9 @@ export type RestoreResult = {
   missingTables: string[];
   /** Tables the run holds that --tables left out. */
   leftOutTables: string[];
-  /** The ZIP lacks a table (missingTables or leftOutTables): import it with --replace, never --replace-all. */
+  /** Tables the point before held that this one neither holds nor lists as configured. */
+  droppedTables: string[];
+  /** The ZIP lacks a table (missing, left out, dropped) or the point holds none: import it with --replace, never --replace-all. */
   partial: boolean;
   /**
    * Every document was checked against the primary's schema stored with the
@@ -138,6 +140,9 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
   const absent: AbsentTables = {
     missing: point.missingTables,
     leftOut: point.tables.filter((t) => !tables.includes(t)).map((t) => t.table),
+    dropped: (point.droppedTables ?? []).filter((table) => table !== STORAGE_TABLE),
+    // A point of no table is never whole, whatever its run said was configured.
+    empty: point.tables.length === 0,
   };
   const base = {
     runId: point.runId,
@@ -148,6 +153,7 @@ export async function writeRestoreZip(options: RestoreOptions): Promise<RestoreR
     finishedAt: point.finishedAt,
     missingTables: [...absent.missing],
     leftOutTables: [...absent.leftOut],
+    droppedTables: [...(absent.dropped ?? [])],
     partial: isPartial(absent),
     schemaChecked: check.checked,
   };
