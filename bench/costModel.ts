@@ -144,7 +144,7 @@ export const PROJECTION_METHOD = [
   "                (records kept by the default policy + the one it drops, at the measured mean record size, read once per",
   `                step; a step per ${MAX_ROWS_PER_STEP} rows deleted)`,
   "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (configuration changes and runNow only; 0 scheduled)",
-  "  verify H    = the run's verification share at H x M/N  (billable; raw at the run's raw/billable ratio); hourly runs exclude it",
+  "  verify H    = the run's verification share at H x M/N  (billable; raw at the run's raw/billable ratio); the hourly run leaves out the idle hour's",
   "  log rows    = the change-log rows the wrapped mutations wrote in the 1 %-changed hour x M/N (primary writes)",
   "  ideal       = ideal 1 %-changed hour x M/N;  seed-style = its hourly upsert of everything x M/N",
   "Everything but a run's fixed cost is per document or per page of 1,000 documents, hence linear in M; sizes above N are extrapolated.",
@@ -178,7 +178,7 @@ export function projectMonth(inputs: ProjectionInputs, steadyRecords = steadySta
     const v24 = verificationCost(inputs.verification[24], inputs.changed);
     const v168 = verificationCost(inputs.verification[168], inputs.changed);
     // The measured runs hold their verification at 24: taken out, and added back per window.
-    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale], [v24, -scale]]);
+    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale], [v24, -1]]);
     // A pass takes a step per MAX_ROWS_PER_STEP rows written (deleted or marked); each step plans afresh.
     const steps = Math.max(1, Math.ceil((inputs.retention.backup.docsWritten * scale) / MAX_ROWS_PER_STEP));
     const planningSteady: Cost = {

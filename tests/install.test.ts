@@ -47,9 +47,10 @@ const INSTALL_TIMEOUT_MS = 120_000;
 /** What README's placeholders stand for (the URL only reaches printed commands). */
 const PLACEHOLDERS = { "backup-name": "install-test-backup" };
 /** The files README must give, and the commands it must name. */
-const REQUIRED_FILES = ["convex/backup.ts", "convex/functions.ts", "convex/crons.ts"];
+const REQUIRED_FILES: string[] = [];
 const REQUIRED_COMMANDS = [
   `npm install ${PACKAGE_NAME}`,
+  `npx ${PACKAGE_NAME} init`,
   `npx ${PACKAGE_NAME} init-backup`,
   `npx ${PACKAGE_NAME} setup`,
   "npx convex deploy",
@@ -72,9 +73,6 @@ function checkMarkers(steps: ReadmeStep[]): void {
     if (!steps.some((s) => s.kind === "file" && s.path === path)) {
       throw new Error(`${where} has no <!-- install:file ${path} --> marker above the code block of ${path}.`);
     }
-  }
-  if (!steps.some((s) => s.kind === "schema")) {
-    throw new Error(`${where} has no <!-- install:schema --> marker above the schema's code block.`);
   }
   const commands = steps.flatMap((s) => (s.kind === "command" ? s.commands : []));
   for (const required of REQUIRED_COMMANDS) {
@@ -119,6 +117,7 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
   let secret: string | null = null;
   let restoreSecret: string | null = null;
   let setupOutput = "";
+  let initOutput = "";
   const typechecks: { project: string; result: CommandResult }[] = [];
   /** Folders with a Convex project: the app (its own `npx convex dev` made one), and where README runs `npx convex init`. */
   const configured = new Set<string>();
@@ -158,6 +157,7 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
         run(installedBin(cwd, PACKAGE_NAME, work), args.slice(1), { cwd }),
       );
       if (args[1] === "init-backup") backupProject = resolve(cwd, args[2]!);
+      if (args[1] === "init") initOutput = out.stdout;
       if (args[1] === "setup") {
         setupOutput = out.stdout;
         secret = /npx convex env set BACKUP_SECRET '([^']+)'/.exec(out.stdout)?.[1] ?? null;
@@ -248,6 +248,14 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     expect(result.packageHasSource).toBe(false);
     expect(result.packageEntry).toBe(join(installed, "dist/index.js"));
     expect(new Set(result.convexRealPaths)).toEqual(new Set([realpathSync(join(ROOT, "node_modules/convex/package.json"))]));
+  });
+
+  test("init converted the app: backup.ts, functions.ts, the schema and cron written, the mutations' import moved; doctor clean", () => {
+    expect(initOutput).toContain("init changed convex/notes.ts, convex/schema.ts, convex/functions.ts (new), convex/crons.ts (new), convex/backup.ts (new).");
+    expect(initOutput).toContain("doctor: no problem found");
+    expect(readFileSync(join(app, "convex/notes.ts"), "utf8")).toContain('import { mutation } from "./functions";');
+    expect(readFileSync(join(app, "convex/schema.ts"), "utf8")).toContain("...backupTables,");
+    expect(setupOutput).toContain("doctor: no problem found");
   });
 
   test("init-backup wrote the backup project, installing the app's tarball, and its npm install left its package.json as written", () => {

@@ -122,7 +122,7 @@ export async function npmInstallOffline(
   );
 }
 
-/** The app as it is before README's steps: its tables, its mutations through ./functions, no backup. */
+/** The app as it is before README's steps: its tables, its mutations on ./_generated/server's builders (init converts them), no backup. */
 export const APP_FILES: Record<string, string> = {
   "convex/schema.ts": `import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
@@ -139,7 +139,7 @@ export default defineSchema({
 });
 `,
   "convex/notes.ts": `import { v } from "convex/values";
-import { mutation } from "./functions";
+import { mutation } from "./_generated/server";
 
 export const addTag = mutation({
   args: { name: v.string() },

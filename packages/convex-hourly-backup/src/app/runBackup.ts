@@ -246,6 +246,10 @@ export async function runBackup(
     `${label} run ${lease?.runId ?? "-"} ${options.dryRun ? "dry run done" : "completed"}: ${results.length} tables, ` +
       `${describeCounts(sumCounts(results), { dryRun: options.dryRun, mode: log.mode })} in ${durationMs} ms (${target.requests} requests)`,
   );
+  if (options.dryRun) {
+    // Convex has no files to read: the code itself is checked on the developer's machine.
+    console.log(`${label} the backup's settings name only what the schema has; to check your code (mutations that record nothing, restore placeholders, components) run npx convex-hourly-backup doctor`);
+  }
   const status = options.dryRun ? "dryRun" : "completed";
   if (lease !== null) {
     // What this restore point holds, per table, in plain words (the run's last lines).

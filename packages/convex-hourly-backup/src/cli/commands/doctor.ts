@@ -1,5 +1,6 @@
 // convex-hourly-backup doctor: a static check of the app's convex/ folder
 // (src/cli/doctor/run.ts says what it checks). Exit 1 on any finding.
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { BIN, EXIT_FAILED, EXIT_OK, parseFlags, type Command } from "../common";
 import { formatFindings, isNote, summaryLine, type Finding } from "../doctor/findings";
@@ -29,6 +30,16 @@ Exit codes: 0 no problem (notes only); 1 a problem (or the check failed); 2 bad 
 export async function doctorFindings(dir: string, backupModule?: string): Promise<Finding[]> {
   const { runDoctor } = await import("../doctor/run");
   return (await runDoctor(resolve(dir), { backupModule })).findings;
+}
+
+/** doctor's summary line for setup, or null where there is no convex/ folder to check (never throws). */
+export async function doctorSummary(dir: string): Promise<string | null> {
+  if (!existsSync(resolve(dir, "convex"))) return null;
+  try {
+    return summaryLine(await doctorFindings(dir));
+  } catch (error) {
+    return `doctor could not check convex/ (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): run npx convex-hourly-backup doctor.`;
+  }
 }
 
 async function run(args: string[]): Promise<number> {

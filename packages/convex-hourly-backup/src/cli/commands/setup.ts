@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
 import { MIN_SECRET_LENGTH } from "../../shared/protocol";
+import { doctorSummary } from "./doctor";
 import { BIN, EXIT_OK, parseFlags, shellQuote, UsageError, type Command } from "../common";
 
 export const DEFAULT_BACKUP_DIR = "backup-deployment";
@@ -130,6 +131,8 @@ async function run(args: string[]): Promise<number> {
     console.log("   Replace the placeholder with the backup deployment's URL (the backup project's Convex dashboard,");
     console.log("   Settings > URL & Deploy Key), or run again with --backup-url.\n");
   }
+  const doctor = await doctorSummary(".");
+  if (doctor !== null) console.log(`   ${doctor}\n`);
   console.log("3. Check the connection without writing anything:");
   console.log(`     npx convex run backup:runNow '{"dryRun": true}'${prod}\n`);
 

@@ -4,7 +4,7 @@
 // it) and imported, with "convex-hourly-backup" replaced by this package's
 // own exports whose defineBackup only keeps its options. Nothing of the app
 // runs but its module-level code (defineSchema, the settings' constants).
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,7 +22,7 @@ function appEsbuild(appDir: string): Promise<typeof import("esbuild")> {
   const fromApp = createRequire(join(appDir, "package.json"));
   let path: string;
   try {
-    path = createRequire(fromApp.resolve("convex/package.json")).resolve("esbuild");
+    path = createRequire(realpathSync(fromApp.resolve("convex/package.json"))).resolve("esbuild");
   } catch {
     path = fromApp.resolve("esbuild");
   }
