@@ -1,7 +1,7 @@
 // Benchmark only: the ideal hourly run, and a month of hourly backups
 // projected from the measured runs, beside what Convex includes.
 import { HOUR_MS, planRetention, RETENTION_POLICY, type RunInfo } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
-import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionPrune";
+import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionBudget";
 import { billableOf, GIB, rawOf, ZERO_IO, type DeploymentIo, type RunIo } from "./ioFigures";
 
 /** Hourly runs in a 30-day month. */
@@ -75,7 +75,7 @@ export function steadyStateRunRecords(): number {
   const hours = weeks * 7 * 24;
   const runs: RunInfo[] = Array.from({ length: hours }, (_, i) => ({ seq: i + 1, startedAt: start + i * HOUR_MS, status: "completed" }));
   const now = start + hours * HOUR_MS;
-  const plan = planRetention(runs, RETENTION_POLICY, now, { complete: true, newestCompletedSeq: hours });
+  const plan = planRetention(runs, RETENTION_POLICY, now, { newestCompletedSeq: hours, highestSeq: hours, following: null });
   return plan.kept.size + 1;
 }
 
@@ -144,7 +144,7 @@ export const PROJECTION_METHOD = [
   "                (records kept by the default policy + the one it drops, at the measured mean record size, read once per",
   `                step; a step per ${MAX_ROWS_PER_STEP} rows deleted)`,
   "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (configuration changes and runNow only; 0 scheduled)",
-  "  verify H    = the run's verification share at H x M/N  (billable; raw at the run's raw/billable ratio); hourly runs exclude it",
+  "  verify H    = the run's verification share at H x M/N  (billable; raw at the run's raw/billable ratio); the hourly run leaves out the idle hour's",
   "  log rows    = the change-log rows the wrapped mutations wrote in the 1 %-changed hour x M/N (primary writes)",
   "  ideal       = ideal 1 %-changed hour x M/N;  seed-style = its hourly upsert of everything x M/N",
   "Everything but a run's fixed cost is per document or per page of 1,000 documents, hence linear in M; sizes above N are extrapolated.",
@@ -178,7 +178,7 @@ export function projectMonth(inputs: ProjectionInputs, steadyRecords = steadySta
     const v24 = verificationCost(inputs.verification[24], inputs.changed);
     const v168 = verificationCost(inputs.verification[168], inputs.changed);
     // The measured runs hold their verification at 24: taken out, and added back per window.
-    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale], [v24, -scale]]);
+    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale], [v24, -1]]);
     // A pass takes a step per MAX_ROWS_PER_STEP rows written (deleted or marked); each step plans afresh.
     const steps = Math.max(1, Math.ceil((inputs.retention.backup.docsWritten * scale) / MAX_ROWS_PER_STEP));
     const planningSteady: Cost = {

@@ -9,7 +9,7 @@ import { changeShop, seedShop, type ShopIds } from "../harness/shopData";
 import { sanitizeDocument } from "./support/shopRedaction";
 import { canonicalJson } from "../packages/convex-hourly-backup/src/shared/digest";
 import { DAY_MS, HOUR_MS, WEEK_MS, dayOf, weekOf, type RetentionPolicy } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
-import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionPrune";
+import { MAX_ROWS_PER_STEP } from "../packages/convex-hourly-backup/src/backup/lib/retentionBudget";
 
 // Monday 2025-01-06 00:00 UTC.
 const START = Date.UTC(2025, 0, 6);

@@ -8,6 +8,7 @@ import {
   type RunInfo,
 } from "../packages/convex-hourly-backup/src/backup/retentionPolicy";
 import { gapsToPrune } from "../packages/convex-hourly-backup/src/backup/lib/retentionGaps";
+import { formatRetention, parseRetention, retentionPolicyFrom } from "../packages/convex-hourly-backup/src/backup/lib/retentionConfig";
 
 // Monday 2025-01-06 00:00 UTC.
 const MONDAY = Date.UTC(2025, 0, 6);
@@ -16,7 +17,12 @@ function hourlyRuns(hours: number, from = MONDAY): RunInfo[] {
   return Array.from({ length: hours }, (_, i) => ({ seq: i + 1, startedAt: from + i * HOUR_MS, status: "completed" as const }));
 }
 
-const complete = (runs: RunInfo[]) => ({ complete: true, newestCompletedSeq: runs.findLast((r) => r.status === "completed")?.seq ?? null });
+/** Every run record read: nothing follows them. */
+const complete = (runs: RunInfo[]) => ({
+  newestCompletedSeq: runs.findLast((r) => r.status === "completed")?.seq ?? null,
+  highestSeq: runs.at(-1)?.seq ?? 0,
+  following: null,
+});
 
 describe("the default retention policy", () => {
   test("keeps every run for 48 hours, the newest of each day for 30 days, of each week for 12 weeks", () => {
@@ -69,7 +75,7 @@ describe("the default retention policy", () => {
       { seq: 3, startedAt: MONDAY + 2 * HOUR_MS, status: "running" },
     ];
     const now = MONDAY + 52 * WEEK_MS;
-    const { kept, dropped } = planRetention(runs, RETENTION_POLICY, now, { complete: true, newestCompletedSeq: 2 });
+    const { kept, dropped } = planRetention(runs, RETENTION_POLICY, now, { newestCompletedSeq: 2, highestSeq: 3, following: null });
     expect([...kept]).toEqual([
       [3, "running"],
       [2, "newest"],
@@ -85,24 +91,45 @@ describe("the default retention policy", () => {
       { seq: 4, startedAt: MONDAY + 41 * HOUR_MS, status: "failed" },
     ];
     const now = MONDAY + 60 * HOUR_MS;
-    const { kept, dropped } = planRetention(runs, RETENTION_POLICY, now, { complete: true, newestCompletedSeq: 1 });
+    const { kept, dropped } = planRetention(runs, RETENTION_POLICY, now, { newestCompletedSeq: 1, highestSeq: 4, following: null });
     expect([...kept]).toEqual([[1, "daily"]]);
     expect(dropped).toEqual([2]);
     // Much later the old failures go, but seq 4 stays: the next run is numbered from it.
-    const later = planRetention(runs, RETENTION_POLICY, now + 10 * DAY_MS, { complete: true, newestCompletedSeq: 1 });
+    const later = planRetention(runs, RETENTION_POLICY, now + 10 * DAY_MS, { newestCompletedSeq: 1, highestSeq: 4, following: null });
     expect(later.dropped).toEqual([2, 3]);
   });
 
-  test("reading only the oldest records, keeps the last week read undecided", () => {
+  test("a page of the oldest records is decided exactly from the first completed run after it", () => {
+    // Three weeks of hourly runs, 20 weeks ago; a page ends on Wednesday 09:00 of the second week.
     const runs = hourlyRuns(3 * 7 * 24);
     const now = runs.at(-1)!.startedAt + 20 * WEEK_MS;
-    const part = runs.slice(0, 10 * 24); // through Wednesday of the second week
-    const { kept, dropped } = planRetention(part, RETENTION_POLICY, now, { complete: false, newestCompletedSeq: runs.length });
-    const undecided = [...kept].filter(([, reason]) => reason === "undecided").map(([seq]) => seq);
-    expect(undecided).toEqual(part.filter((r) => r.startedAt >= MONDAY + WEEK_MS).map((r) => r.seq));
-    expect(kept.get(runs.length)).toBe("newest");
-    // The first week is older than 12 weeks: all of it goes.
-    expect(dropped).toEqual(part.filter((r) => r.startedAt < MONDAY + WEEK_MS).map((r) => r.seq));
+    const policy = { ...RETENTION_POLICY, weeklyWeeks: 30 };
+    const whole = planRetention(runs, policy, now, complete(runs));
+    const part = runs.slice(0, 9 * 24 + 10);
+    const paged = planRetention(part, policy, now, { newestCompletedSeq: runs.length, highestSeq: runs.length, following: runs[part.length]! });
+    // The same decisions as with every record read: each week's Sunday 23:00 stays, the rest of the page goes.
+    const inPart = (seq: number) => seq <= part.length;
+    expect([...paged.kept].filter(([seq]) => inPart(seq))).toEqual([...whole.kept].filter(([seq]) => inPart(seq)));
+    expect(paged.dropped).toEqual(whole.dropped.filter(inPart));
+    expect(paged.kept.get(runs.length)).toBe("newest");
+    expect([...paged.kept].filter(([, reason]) => reason === "weekly").map(([seq]) => seq)).toEqual([7 * 24]);
+    // Nothing of the page is left undecided: the second week's runs read so far are all dropped.
+    expect(paged.dropped.filter((seq) => seq > 7 * 24)).toHaveLength(part.length - 7 * 24);
+    // A page ending on a week's last run keeps it only if the run after it starts another week.
+    const sunday = runs.slice(0, 7 * 24);
+    expect(planRetention(sunday, policy, now, { newestCompletedSeq: runs.length, highestSeq: runs.length, following: runs[7 * 24]! }).kept.get(7 * 24)).toBe("weekly");
+  });
+
+  test("the monthly tier keeps the newest completed run of each UTC month, for its months", () => {
+    // Hourly runs from 2025-01-06 for 200 days; monthly=4, nothing else beyond 48 hours.
+    const runs = hourlyRuns(200 * 24);
+    const now = runs.at(-1)!.startedAt;
+    const policy = { keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0, monthlyMonths: 4 };
+    const { kept } = planRetention(runs, policy, now, complete(runs));
+    const monthly = [...kept].filter(([, reason]) => reason === "monthly").map(([seq]) => new Date(runs[seq - 1]!.startedAt).toISOString());
+    // now is 2025-07-24 23:00; four months of 30.44 days reach back to 2025-03-25: March to June (July's newest is the newest run).
+    expect(monthly).toEqual(["2025-03-31T23:00:00.000Z", "2025-04-30T23:00:00.000Z", "2025-05-31T23:00:00.000Z", "2025-06-30T23:00:00.000Z"]);
+    expect(kept.size).toBe(5);
   });
 
   test("a run a previous prune started deleting (pruning) is dropped whatever the policy, and is no day's newest", () => {
@@ -140,5 +167,34 @@ describe("gapsToPrune", () => {
       { after: 7, upTo: 9, dropped: [8] },
       { after: 9, upTo: 12, dropped: [10, 11] },
     ]);
+  });
+});
+
+describe("BACKUP_RETENTION", () => {
+  test("sets the tiers it names; the others keep the default; unset or empty is the default policy", () => {
+    expect(parseRetention("hourly=24,daily=14,weekly=8,monthly=12")).toEqual({
+      policy: { keepAllHours: 24, dailyDays: 14, weeklyWeeks: 8, monthlyMonths: 12 },
+      error: null,
+    });
+    expect(parseRetention(" Monthly = 6 ").policy).toEqual({ ...RETENTION_POLICY, monthlyMonths: 6 });
+    expect(parseRetention("hourly=0,daily=0,weekly=0").policy).toEqual({ keepAllHours: 0, dailyDays: 0, weeklyWeeks: 0, monthlyMonths: 0 });
+    expect(parseRetention(undefined).policy).toEqual({ keepAllHours: 48, dailyDays: 30, weeklyWeeks: 12, monthlyMonths: 0 });
+    expect(parseRetention("  ").policy).toEqual(RETENTION_POLICY);
+    expect(formatRetention(parseRetention("daily=7").policy!)).toBe("hourly=48,daily=7,weekly=12,monthly=0");
+  });
+
+  test("a value it does not understand is an error naming the part at fault", () => {
+    const error = (value: string) => parseRetention(value).error;
+    const example = '(e.g. "hourly=48,daily=30,weekly=12,monthly=12").';
+    expect(error("hourly=48,dayly=14")).toBe(`BACKUP_RETENTION: "dayly=14": "dayly" is not a tier; the tiers are hourly, daily, weekly, monthly ${example}`);
+    expect(error("daily=two")).toBe(`BACKUP_RETENTION: "daily=two": daily must be a whole number from 0 to 100000 ${example}`);
+    expect(error("weekly=-1")).toMatch(/^BACKUP_RETENTION: "weekly=-1": weekly must be a whole number from 0 to 100000/);
+    expect(error("weekly=1.5")).toMatch(/^BACKUP_RETENTION: "weekly=1.5": weekly must be a whole number/);
+    expect(error("monthly=1000000")).toMatch(/monthly must be a whole number from 0 to 100000/);
+    expect(error("daily=7,daily=8")).toMatch(/^BACKUP_RETENTION: "daily=8": daily is given twice/);
+    expect(error("daily=7,,weekly=2")).toMatch(/^BACKUP_RETENTION: an empty part/);
+    expect(error("48")).toMatch(/^BACKUP_RETENTION: "48" is not tier=number/);
+    expect(error('{"hourly":48}')).toMatch(/is not tier=number/);
+    expect(() => retentionPolicyFrom("daily=x")).toThrow(/^BACKUP_RETENTION: "daily=x": daily must be a whole number/);
   });
 });

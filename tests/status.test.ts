@@ -71,15 +71,17 @@ describe("backup:status", () => {
     expect(first!.bytesSent).toBe(first!.tables.reduce((sum, t) => sum + t.bytesSent, 0));
     expect(first!.bytesSent).toBeGreaterThan(second!.bytesSent);
     expect(report.newestCompleted).toMatchObject({ seq: 2, ageMs: 10 * 60_000 });
-    // A line per run, a line per table saying what the newest point holds (issue 18), the verdict.
-    expect(logs).toHaveLength(6);
+    // A line per run, a line per table saying what the newest point holds (issue 18), retention's line
+    // (issue 19; tests/retentionHealth.test.ts), the verdict.
+    expect(logs).toHaveLength(7);
     expect(logs[0]).toMatch(/^\[backup status\] run 1 2025-01-06T10:00:00.000Z completed in 0 ms, sent .*users 3\/3\/0, products 4\/4\/0, orders 5\/5\/0$/);
     expect(logs[2]).toBe(
       "[backup status] users: every write through the wrapped builders up to 2025-01-06 11:00 UTC; every document last verified " +
         "2025-01-06 10:00 UTC (verification every 24 h); a write made another way after that may be missing; " +
         "last full verification 1 h 10 min ago; missed by the change log in 7 days: 0",
     );
-    expect(logs[5]).toBe("[backup status] newest restore point: run 2, finished 10 min ago.");
+    expect(logs[5]).toBe("[backup status] retention (hourly=48,daily=30,weekly=12,monthly=0): nothing waiting to be pruned; no prune recorded yet.");
+    expect(logs[6]).toBe("[backup status] newest restore point: run 2, finished 10 min ago.");
   });
 
   test("flags a newest restore point older than two hours", async () => {

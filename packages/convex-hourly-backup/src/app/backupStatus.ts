@@ -1,7 +1,7 @@
 // backup:status - the backup's recent runs as one report and a few log lines,
 // with the age of the newest restore point flagged when backups have stopped.
 import { v, type Infer } from "convex/values";
-import { vPinReport, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
+import { vPinReport, vRetentionHealth, vRunReport, type PinReport, type RecentRunsResult, type RunReport } from "../shared/protocol";
 import type { BackupTarget } from "./backupTarget";
 import { describeHolds, vTableHolds } from "../shared/pointHolds";
 import { lackingFilesOf, vLackingFiles } from "../shared/files";
@@ -12,6 +12,7 @@ const lackingField = (run: RunReport) => {
   return lacking === null ? {} : { lackingFiles: lacking };
 };
 import { formatBytes } from "./runBackup";
+import { retentionLines } from "./retentionStatus";
 
 // Runs are hourly: two hours without a new restore point means one was missed.
 export const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
@@ -42,6 +43,8 @@ export const vBackupStatus = v.object({
   stale: v.boolean(),
   /** Pinned restore points (kept by retention until unpinned), oldest first, with their labels. */
   pins: v.array(vPinReport),
+  /** Retention's health; null from a backup deployment that does not report it. */
+  retention: v.union(vRetentionHealth, v.null()),
   /**
    * What the newest restore point holds, per table: how it was made, when every document was
    * last verified and how long ago (null: never), and missedByLog7d. Empty from an older backup.
@@ -51,7 +54,7 @@ export const vBackupStatus = v.object({
 export type BackupStatus = Infer<typeof vBackupStatus>;
 
 export async function readBackupStatus(target: BackupTarget, limit: number, now: () => number): Promise<BackupStatus> {
-  return summarizeStatus(await target.recentRuns({ limit, withPins: true, withHolds: true }), now());
+  return summarizeStatus(await target.recentRuns({ limit, withPins: true, withHolds: true, withRetention: true }), now());
 }
 
 export function summarizeStatus(result: RecentRunsResult, now: number): BackupStatus {
@@ -68,6 +71,7 @@ export function summarizeStatus(result: RecentRunsResult, now: number): BackupSt
     stale: newestCompleted === null || newestCompleted.ageMs > STALE_AFTER_MS,
     // An older backup deployment does not send them.
     pins: result.pins ?? [],
+    retention: result.retention ?? null,
     tables: (result.holds ?? []).map((h) => ({ ...h, sinceVerifiedMs: h.verifiedAt === null ? null : Math.max(0, now - h.verifiedAt) })),
   };
 }
@@ -90,6 +94,7 @@ export function statusLines(status: BackupStatus): { warning: boolean; text: str
     const missed = t.missedByLog7d === undefined ? "" : `; missed by the change log in 7 days: ${t.missedByLog7d}`;
     lines.push({ warning: (t.missedByLog7d ?? 0) > 0, text: `[backup status] ${describeHolds(t)}${since}${missed}` });
   }
+  if (status.retention !== null && status.runs.length > 0) lines.push(...retentionLines(status.retention, status.checkedAt, formatAge));
   const newest = status.newestCompleted;
   if (newest === null) {
     lines.push({ warning: true, text: "[backup status] WARNING: the backup holds no completed run yet (no restore point)." });

@@ -22,6 +22,8 @@ import {
   type Observation,
 } from "./lib/alertRules";
 import { parseWebhook, postMessage } from "./lib/webhook";
+import { checkRetention, retentionDelivered } from "./lib/retentionHealth";
+import { parseRetention } from "./lib/retentionConfig";
 import { observeDrift } from "./lib/driftAlerts";
 import { canonicalJson } from "../shared/digest";
 
@@ -29,7 +31,8 @@ import { canonicalJson } from "../shared/digest";
 export const POST_CLAIM_MS = 60_000;
 
 // "drift": a run found writes the change log had missed (lib/driftAlerts.ts).
-const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("drift"));
+// "retention": retention has made no progress for a day while work waits (lib/retentionHealth.ts).
+const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("drift"), v.literal("retention"));
 const vPost = v.object({ kind: vPostKind, openedAt: v.number(), text: v.string() });
 
 const vEvaluation = v.object({
@@ -44,6 +47,8 @@ const vEvaluation = v.object({
   due: v.array(vPost),
   /** Set when this check may post `due` (no other check is posting): the claim to release. */
   claim: v.union(v.number(), v.null()),
+  /** Retention's WARNING while it is stalled, and the line of the check that saw the stall end. */
+  retention: v.object({ line: v.union(v.string(), v.null()), recovered: v.union(v.string(), v.null()) }),
   /** WARNING lines of change-log drift incidents this check opened. */
   drift: v.array(v.string()),
 });
@@ -77,6 +82,8 @@ export const check = internalAction({
     if (stale) console.error(evaluation.line);
     else console.log(evaluation.line);
     if (evaluation.recovered !== null) console.log(evaluation.recovered);
+    if (evaluation.retention.line !== null) console.warn(evaluation.retention.line);
+    if (evaluation.retention.recovered !== null) console.log(evaluation.retention.recovered);
     for (const line of evaluation.drift) console.warn(line);
     if (evaluation.opened && webhook === null && problem === null) {
       console.log("[backup alert] ALERT_WEBHOOK_URL is not set: these log lines are the only alert.");
@@ -126,7 +133,8 @@ export const evaluate = internalMutation({
     const drift = await observeDrift(ctx.db, state.drift, observation.source);
     next.state = { ...next.state, drift: drift.state };
     const driftPosts = drift.state.pending.map((post) => ({ kind: "drift" as const, ...post }));
-    const due = [...duePosts(next.state, verdict, observation), ...driftPosts];
+    const retention = await checkRetention(ctx.db, now, parseRetention(env.BACKUP_RETENTION), next.state.firstCheckAt);
+    const due = [...duePosts(next.state, verdict, observation), ...driftPosts, ...retention.due];
     const claimed = deliver && due.length > 0 && !((next.state.postingUntil ?? 0) > now);
     const claim = claimed ? now + POST_CLAIM_MS : null;
     const written: AlertState = claim === null ? next.state : { ...next.state, postingUntil: claim };
@@ -142,6 +150,7 @@ export const evaluate = internalMutation({
       recovered: next.closed && state.incident !== null ? recoveredLine(state.incident, observation) : null,
       due,
       claim,
+      retention: { line: retention.line, recovered: retention.recovered },
       drift: drift.opened,
     };
   },
@@ -152,6 +161,7 @@ export const recordDelivered = internalMutation({
   returns: v.null(),
   handler: async (ctx, { kind, openedAt }) => {
     const state = await ctx.db.query("alertState").first();
+    if (kind === "retention") await retentionDelivered(ctx.db, openedAt);
     if (state === null) return null;
     if (kind === "incident" && state.incident?.openedAt === openedAt) {
       await ctx.db.patch("alertState", state._id, { incident: { ...state.incident, notified: true } });

@@ -22,6 +22,8 @@ const app = defineApp({
     ALERT_WEBHOOK_URL: v.optional(v.string()),
     /** Optional: minutes without a new restore point before alerts:check raises an alert (default 120). */
     ALERT_AFTER_MINUTES: v.optional(v.string()),
+    /** Optional: the retention policy, e.g. "hourly=48,daily=30,weekly=12,monthly=12" (lib/retentionConfig.ts); unset: the default. */
+    BACKUP_RETENTION: v.optional(v.string()),
   },
 });
 

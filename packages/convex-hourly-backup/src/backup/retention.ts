@@ -1,18 +1,27 @@
 // retention:prune - run hourly by crons.ts. Deletes the versions, contents and
-// run records that no retained restore point (retentionPolicy.ts) and not the
-// current state needs, one bounded step per mutation, rescheduling itself
-// until nothing is left. A dropped run is marked "pruning" before anything it
-// needs goes, so it stops being a restore point at once. Safe to run by hand
-// or twice at once: every step plans afresh from the run records.
+// run records that no retained restore point (retentionPolicy.ts, with the
+// policy BACKUP_RETENTION sets) and not the current state needs, one bounded
+// step per mutation, walking the run records page by page and rescheduling
+// itself until the newest run is reached. A dropped run is marked "pruning"
+// before anything it needs goes, so it stops being a restore point at once.
+// Safe to run by hand or twice at once: every step plans afresh from the run
+// records of its page.
 //   npx convex run retention:prune
 import { v, type Infer } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { env, internalMutation } from "./_generated/server";
 import { internal } from "./_generated/api";
-import { checkPolicy, RETENTION_POLICY, vRetentionPolicy } from "./retentionPolicy";
+import { checkPolicy, vRetentionPolicy } from "./retentionPolicy";
+import { retentionPolicyFrom } from "./lib/retentionConfig";
 import { pruneStep } from "./lib/retentionPrune";
 import { deleteUnreferencedFiles } from "./lib/files";
+import { recordStep } from "./lib/retentionState";
 
-const vResume = v.object({ after: v.number(), toSeq: v.number() });
+const vResume = v.object({
+  from: v.number(),
+  keptBelow: v.number(),
+  after: v.optional(v.number()),
+  toSeq: v.optional(v.number()),
+});
 
 export const vPruneStepResult = v.object({
   /** Completed runs this step took out of the restore points (status "pruning"). */
@@ -29,10 +38,14 @@ export const vPruneStepResult = v.object({
     recent: v.number(),
     daily: v.number(),
     weekly: v.number(),
+    monthly: v.number(),
     newest: v.number(),
     running: v.number(),
-    undecided: v.number(),
   }),
+  /** The seqs of the run records this step planned with (null: none from its cursor on). */
+  page: v.union(v.object({ from: v.number(), to: v.number() }), v.null()),
+  /** What the step read: getConvexSize of every document, documents, index ranges. */
+  read: v.object({ bytes: v.number(), docs: v.number(), ranges: v.number() }),
   /** false while a next step is scheduled. */
   done: v.boolean(),
 });
@@ -40,18 +53,21 @@ export type PruneStepResult = Infer<typeof vPruneStepResult>;
 
 export const prune = internalMutation({
   args: {
-    /** Overrides RETENTION_POLICY for this prune (and the steps it schedules). */
+    /** Overrides BACKUP_RETENTION for this prune (and the steps it schedules). */
     policy: v.optional(vRetentionPolicy),
     /** Set by the previous step; not for callers. */
     resume: v.optional(vResume),
   },
   returns: vPruneStepResult,
   handler: async (ctx, args): Promise<PruneStepResult> => {
-    const policy = args.policy ?? RETENTION_POLICY;
+    const policy = args.policy ?? retentionPolicyFrom(env.BACKUP_RETENTION);
     checkPolicy(policy);
-    const step = await pruneStep(ctx.db, policy, Date.now(), args.resume ?? null);
-    const { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, resume } = step;
+    const now = Date.now();
+    const step = await pruneStep(ctx.db, policy, now, args.resume ?? null);
+    const { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, kept, page, read, resume } = step;
     const deletedFiles = await deleteUnreferencedFiles(ctx, step.releasedFiles);
+    // What status and the stall alert read (lib/retentionHealth.ts).
+    await recordStep(ctx.db, now, { ...step, deletedFiles, done: resume === null }, args.resume === undefined);
     if (resume !== null) {
       const next = args.policy === undefined ? { resume } : { resume, policy: args.policy };
       await ctx.scheduler.runAfter(0, internal.retention.prune, next);
@@ -67,8 +83,20 @@ export const prune = internalMutation({
         "; " +
         (markedRuns > 0 ? `${markedRuns} runs marked pruning (no longer restore points); ` : "") +
         `kept runs: ${points || "none"}` +
+        (page === null ? "" : ` (runs ${page.from} to ${page.to}, ${Math.ceil(read.bytes / 1024)} KiB read)`) +
         (resume !== null ? "; continuing in a next step" : ""),
     );
-    return { markedRuns, deletedVersions, deletedContents, deletedRuns, deletedBatches, deletedFiles, kept, done: resume === null };
+    return {
+      markedRuns,
+      deletedVersions,
+      deletedContents,
+      deletedRuns,
+      deletedBatches,
+      deletedFiles,
+      kept,
+      page,
+      read,
+      done: resume === null,
+    };
   },
 });

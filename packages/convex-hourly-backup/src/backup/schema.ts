@@ -3,7 +3,14 @@
 // fields and the sanitized document as canonical JSON text in `contents`.
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vLogState, vRedactedPath, vRunStatus, vTableCheckpoint, vTableCounts } from "../shared/protocol";
+import {
+  vLogState,
+  vPruneTotals,
+  vRedactedPath,
+  vRunStatus,
+  vTableCheckpoint,
+  vTableCounts,
+} from "../shared/protocol";
 import { vDriftState } from "./lib/driftAlerts";
 
 export const vRunFields = {
@@ -152,6 +159,33 @@ export const vAlertStateFields = {
   drift: v.optional(vDriftState),
 };
 
+/** Retention's own record (issue 19): its newest pass, its last progress, and its stall alert. */
+export const vRetentionStateFields = {
+  /** Null until a prune step completes (the alert may create the row first). */
+  pass: v.union(
+    v.object({
+      startedAt: v.number(),
+      lastStepAt: v.number(),
+      /** When a step reached the newest run with nothing left to prune; null while the pass goes on. */
+      finishedAt: v.union(v.number(), v.null()),
+      steps: v.number(),
+      removed: vPruneTotals,
+    }),
+    v.null(),
+  ),
+  /** The last step that removed something, or finished a pass (null: none yet). */
+  lastProgressAt: v.union(v.number(), v.null()),
+  /** The open stall incident: a webhook message once (notified), a WARNING at every check. */
+  incident: v.union(
+    v.object({
+      openedAt: v.number(),
+      stalledSince: v.number(),
+      notified: v.boolean(),
+    }),
+    v.null(),
+  ),
+};
+
 export default defineSchema({
   // One per backup run: written by runs.* (lease, checkpoints, completion), read
   // by status and restore, deleted by retention.prune once no longer kept. A
@@ -189,7 +223,11 @@ export default defineSchema({
   // sync.diffRange (on a miss) and sync.applyRange, kept current by every
   // write to versions (sync.applyChanges), deleted when a new range overlaps
   // them or its table is retired. An unchanged range then costs one read.
-  rangeDigests: defineTable(vRangeDigestFields).index("by_up_to", ["table", "upToCreationTime", "upToId"]),
+  rangeDigests: defineTable(vRangeDigestFields).index("by_up_to", [
+    "table",
+    "upToCreationTime",
+    "upToId",
+  ]),
   // The primary's schemas, one per distinct hash (runs name theirs in
   // schemaHash): written by runs.finishRun when the schema changed, read by
   // restore.getSchema. A few rows per schema change; never pruned.
@@ -212,4 +250,8 @@ export default defineSchema({
   // webhook message delivered), read by alerts.evaluate at each check; never
   // deleted by the code (deleting it by hand forgets an incident).
   alertState: defineTable(vAlertStateFields),
+  // At most one row, retention's health: written by retention.prune (each
+  // step) and alerts.evaluate (the stall incident), read by status and
+  // alerts; never deleted by the code.
+  retentionState: defineTable(vRetentionStateFields),
 });

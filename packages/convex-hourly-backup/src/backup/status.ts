@@ -1,9 +1,11 @@
 // What backup:status on the primary shows: the backup's recent runs and its
 // newest restore point. Counts and times only, never document values.
 import { getConvexSize } from "convex/values";
-import { query, type DatabaseReader } from "./_generated/server";
+import { env, query, type DatabaseReader } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { requireStatusAccess } from "./lib/auth";
+import { parseRetention } from "./lib/retentionConfig";
+import { readRetentionHealth } from "./lib/retentionHealth";
 import { newestPointHolds } from "./lib/pointHolds";
 import {
   MAX_PINNED,
@@ -11,6 +13,7 @@ import {
   recentRunsArgs,
   vRecentRunsResult,
   type PinReport,
+  type RetentionHealth,
   type RunReport,
 } from "../shared/protocol";
 
@@ -25,7 +28,7 @@ export const MAX_STATUS_BYTES = 4 * 1024 * 1024;
 export const recentRuns = query({
   args: recentRunsArgs,
   returns: vRecentRunsResult,
-  handler: async (ctx, { secret, limit, withPins, withHolds }) => {
+  handler: async (ctx, { secret, limit, withPins, withHolds, withRetention }) => {
     await requireStatusAccess(secret);
     const count = Math.min(MAX_STATUS_RUNS, Math.max(1, Math.floor(limit ?? DEFAULT_STATUS_RUNS)));
     const { page: runs } = await ctx.db
@@ -45,9 +48,16 @@ export const recentRuns = query({
       newestCompleted: newest === null ? null : report(newest, now, marks),
       ...(marks ? { pins: await pins(ctx.db) } : {}),
       ...(withHolds === true && newest !== null ? { holds: await newestPointHolds(ctx.db, newest) } : {}),
+      ...(withRetention === true ? { retention: await retentionHealth(ctx.db, now) } : {}),
     };
   },
 });
+
+/** Retention's health (lib/retentionHealth.ts), counted from the alert's first check when no prune has made progress yet. */
+async function retentionHealth(db: DatabaseReader, now: number): Promise<RetentionHealth> {
+  const alert = await db.query("alertState").first();
+  return readRetentionHealth(db, now, parseRetention(env.BACKUP_RETENTION), alert?.firstCheckAt ?? null, { countVersions: true });
+}
 
 /** The pinned runs, oldest first: at most MAX_PINNED, and records up to MAX_STATUS_BYTES. */
 async function pins(db: DatabaseReader): Promise<PinReport[]> {

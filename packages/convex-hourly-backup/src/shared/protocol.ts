@@ -394,6 +394,8 @@ export const recentRunsArgs = {
    * validates its result and would refuse fields it does not know.
    */
   withPins: v.optional(v.boolean()),
+  /** Also retention's health (`retention`); asked for by primaries that know it, like withPins. */
+  withRetention: v.optional(v.boolean()),
   /** Also what the newest restore point holds per table (`holds`): asked for by primaries that know the field. */
   withHolds: v.optional(v.boolean()),
 };
@@ -427,6 +429,53 @@ export const vPinReport = v.object({
 });
 export type PinReport = Infer<typeof vPinReport>;
 
+/** What one retention pass (the cron's prune and the steps it scheduled) removed. */
+export const vPruneTotals = v.object({
+  markedRuns: v.number(),
+  deletedRuns: v.number(),
+  deletedVersions: v.number(),
+  deletedContents: v.number(),
+  deletedBatches: v.number(),
+  deletedFiles: v.number(),
+});
+export type PruneTotals = Infer<typeof vPruneTotals>;
+
+/** Retention's health as status shows it (issue 19): what waits to be pruned, the last prune, a stall. */
+export const vRetentionHealth = v.object({
+  /** The policy in force, as BACKUP_RETENTION writes it; null when BACKUP_RETENTION is invalid. */
+  policy: v.union(v.string(), v.null()),
+  /** Why BACKUP_RETENTION is refused (retention does not prune until it is fixed). */
+  policyError: v.union(v.string(), v.null()),
+  /** The oldest run the policy no longer keeps that is still stored (dropped, or being pruned). */
+  oldestWaiting: v.union(v.object({ seq: v.number(), startedAt: v.number() }), v.null()),
+  /** Runs the policy no longer keeps, still stored, among the oldest run records read. */
+  runsWaiting: v.number(),
+  /** Stored versions no kept restore point needs, around those runs (counted up to MAX_WAITING_VERSIONS). */
+  versionsWaiting: v.number(),
+  /** The counts are lower bounds: not every run record was read, or more versions wait than were counted. */
+  atLeast: v.boolean(),
+  /** The newest prune pass. */
+  lastPrune: v.union(
+    v.object({
+      startedAt: v.number(),
+      lastStepAt: v.number(),
+      finishedAt: v.union(v.number(), v.null()),
+      steps: v.number(),
+      removed: vPruneTotals,
+    }),
+    v.null(),
+  ),
+  /** The last prune step that removed something or found nothing to remove (null: none yet). */
+  lastProgressAt: v.union(v.number(), v.null()),
+  /** Work waits and no prune step has made progress for RETENTION_STALL_MS. */
+  stalled: v.boolean(),
+});
+export type RetentionHealth = Infer<typeof vRetentionHealth>;
+/** A prune without progress for this long, while work waits, is a WARNING in status and an alert. */
+export const RETENTION_STALL_MS = 24 * 60 * 60 * 1000;
+/** Waiting versions status counts at most (each is one document read). */
+export const MAX_WAITING_VERSIONS = 1_000;
+
 export const vRecentRunsResult = v.object({
   /** Newest first. */
   runs: v.array(vRunReport),
@@ -434,6 +483,8 @@ export const vRecentRunsResult = v.object({
   newestCompleted: v.union(vRunReport, v.null()),
   /** Every pinned run, oldest first (withPins only; at most MAX_PINNED). */
   pins: v.optional(v.array(vPinReport)),
+  /** Retention's health (withRetention only). */
+  retention: v.optional(vRetentionHealth),
   /** What the newest restore point holds, per table, with missedByLog7d (withHolds only). */
   holds: v.optional(v.array(vTableHolds)),
 });

@@ -9,7 +9,7 @@ export const DEFAULT_ALERT_AFTER_MINUTES = 120;
 export type AlertState = Omit<Doc<"alertState">, "_id" | "_creationTime">;
 export type Incident = NonNullable<AlertState["incident"]>;
 export type Recovery = NonNullable<AlertState["recovery"]>;
-export type PostKind = "incident" | "recovery";
+export type PostKind = "incident" | "recovery" | "retention";
 export type Post = { kind: PostKind; openedAt: number; text: string };
 
 /** The threshold ALERT_AFTER_MINUTES sets (default two hours), and a warning when its value is unusable. */

@@ -1,34 +1,22 @@
-// One bounded step of pruning: plan from the run records, mark the completed
-// runs the plan drops as "pruning" (from then on they are no restore point),
-// then delete the versions (with their contents) of each gap no kept run
-// needs, then the gap's dropped run records. Every step stays far inside one
-// mutation's limits however much there is to prune; retention.ts schedules
-// the next.
+// One bounded step of pruning: plan one page of run records (retentionPage.ts),
+// mark the completed runs the plan drops as "pruning" (from then on they are
+// no restore point), then delete the versions (with their contents) of each
+// gap no kept run needs, then the gap's dropped run records. Every step stays
+// far inside one mutation's limits however much there is to prune
+// (retentionBudget.ts); retention.ts schedules the next, which resumes in the
+// same page or moves on to the next.
 import type { Doc } from "../_generated/dataModel";
 import type { DatabaseWriter } from "../_generated/server";
-import { utf8Length } from "../../shared/digest";
-import { planRetention, type KeepReason, type RetentionPolicy } from "../retentionPolicy";
-import { gapsToPrune, type PruneGap } from "./retentionGaps";
+import type { KeepReason, RetentionPolicy } from "../retentionPolicy";
+import { Budget, MAX_ROWS_PER_STEP } from "./retentionBudget";
+import type { PruneGap } from "./retentionGaps";
+import { planPage, type PageCursor } from "./retentionPage";
 
-// Convex allows a mutation 16,000 writes, 16 MiB read, 4,096 index ranges;
-// a step stays far inside all three:
-// - rows written (runs marked + versions, contents, runs and batches deleted);
-export const MAX_ROWS_PER_STEP = 1_000;
-// - contents text read (the last read may overshoot it by CONTENT_ROWS_PER_READ
-//   chunks of at most 768 KiB each);
-export const MAX_BYTES_PER_STEP = 4 * 1024 * 1024;
 const CONTENT_ROWS_PER_READ = 4;
-// - index ranges: every query, and every patch or delete (each reads its
-//   document first);
-export const MAX_RANGES_PER_STEP = 2_000;
-// - run records read to plan. With hourly runs the table holds about 100
-//   kept records; more only if retention did not run for weeks, and then the
-//   plan works on the oldest ones first (see planRetention).
-export const MAX_RUN_RECORDS = 1_000;
-export const MAX_RUN_BYTES = 2 * 1024 * 1024;
+const MAX_ROWS_PER_READ = 200;
 
-/** Where the previous step stopped: a hint, used only while its gap is unchanged. */
-export type PruneResume = { after: number; toSeq: number };
+/** Where the next step starts: its page, and (a hint, used only while its gap is unchanged) where deletion stopped. */
+export type PruneResume = PageCursor & { after?: number; toSeq?: number };
 
 export type PruneStep = {
   /** Completed runs this step marked "pruning": no longer restore points. */
@@ -40,24 +28,17 @@ export type PruneStep = {
   deletedBatches: number;
   /** SHA-256s of the "_storage" versions deleted: their files go if no version names them now (lib/files.ts). */
   releasedFiles: string[];
+  /** Why the page's runs are kept. */
   kept: Record<KeepReason, number>;
-  /** null when nothing is left to prune. */
+  /** The oldest run of the page the policy no longer keeps (dropped, or being pruned), or null. */
+  oldestDropped: { seq: number; startedAt: number } | null;
+  /** The seqs of the page's first and last run records (null: no run from the cursor on). */
+  page: { from: number; to: number } | null;
+  /** What the step read: bytes (getConvexSize of every document, plan included) and documents. */
+  read: { bytes: number; docs: number; ranges: number };
+  /** null when this page reached the newest run and nothing is left to prune in it. */
   resume: PruneResume | null;
 };
-
-class Budget {
-  rows = 0;
-  bytes = 0;
-  ranges = 0;
-  /** A patch or delete: one row written, one index range (it reads the document first). */
-  wrote(rows: number): void {
-    this.rows += rows;
-    this.ranges += rows;
-  }
-  exhausted(): boolean {
-    return this.rows >= MAX_ROWS_PER_STEP || this.bytes >= MAX_BYTES_PER_STEP || this.ranges >= MAX_RANGES_PER_STEP;
-  }
-}
 
 export async function pruneStep(
   db: DatabaseWriter,
@@ -65,24 +46,13 @@ export async function pruneStep(
   now: number,
   resume: PruneResume | null,
 ): Promise<PruneStep> {
-  // Step 1: plan from the run records (oldest first, bounded).
+  // Step 1: plan one page of run records (bounded).
+  const cursor: PageCursor = { from: resume?.from ?? 0, keptBelow: resume?.keptBelow ?? 0 };
+  const planning = new Budget();
+  const { runs, plan, gaps, next } = await planPage(db, policy, now, cursor, planning);
   const budget = new Budget();
-  const read = await db
-    .query("runs")
-    .withIndex("by_seq")
-    .order("asc")
-    .paginate({ cursor: null, numItems: MAX_RUN_RECORDS, maximumBytesRead: MAX_RUN_BYTES });
-  const runs = read.page;
-  const complete = read.isDone;
-  const newest = await db
-    .query("runs")
-    .withIndex("by_status", (q) => q.eq("status", "completed"))
-    .order("desc")
-    .first();
-  budget.ranges += 2;
-  const plan = planRetention(runs, policy, now, { complete, newestCompletedSeq: newest?.seq ?? null });
-  const gaps = gapsToPrune(plan.kept.keys(), plan.dropped, runs.at(-1)?.seq ?? 0);
   const bySeq = new Map(runs.map((run) => [run.seq, run]));
+  const oldest = plan.dropped.length === 0 ? undefined : bySeq.get(Math.min(...plan.dropped));
   const result: PruneStep = {
     markedRuns: 0,
     deletedVersions: 0,
@@ -91,8 +61,21 @@ export async function pruneStep(
     deletedBatches: 0,
     releasedFiles: [],
     kept: countReasons(plan.kept),
+    oldestDropped: oldest === undefined ? null : { seq: oldest.seq, startedAt: oldest.startedAt },
+    page: runs.length === 0 ? null : { from: runs[0]!.seq, to: runs.at(-1)!.seq },
+    read: { bytes: 0, docs: 0, ranges: 0 },
     resume: null,
   };
+  const finish = (resumeAt: PruneResume | null): PruneStep => {
+    result.read = {
+      bytes: planning.bytes + budget.bytes,
+      docs: planning.docs + budget.docs,
+      ranges: planning.ranges + budget.ranges,
+    };
+    result.resume = resumeAt;
+    return result;
+  };
+  const stopAt = (after: number, toSeq: number) => finish({ ...cursor, after, toSeq });
 
   // Step 2: before anything a dropped run needs is deleted, it stops being a
   // restore point, in this same transaction: a restore that started earlier
@@ -102,93 +85,96 @@ export async function pruneStep(
     for (const seq of gap.dropped) {
       const run = bySeq.get(seq);
       if (run?.status !== "completed") continue;
-      if (budget.exhausted()) return stopAt(result, gap.after, gap.after + 1);
+      if (budget.exhausted()) return stopAt(gap.after, gap.after + 1);
       await db.patch("runs", run._id, { status: "pruning" });
-      budget.wrote(1);
+      budget.wrote(run);
       result.markedRuns += 1;
     }
   }
 
+  const hint = resume?.after === undefined || resume.toSeq === undefined ? null : { after: resume.after, toSeq: resume.toSeq };
   for (const gap of gaps) {
-    if (!(await pruneGap(db, gap, resume, budget, result))) return result;
+    const stoppedAt = await pruneGap(db, gap, hint, budget, result);
+    if (stoppedAt !== null) return stopAt(gap.after, stoppedAt);
     // Step 4: the gap is empty; its dropped run records go, with their batches.
     for (const seq of gap.dropped) {
       const run = bySeq.get(seq);
       if (run === undefined) continue;
-      if (!(await deleteRun(db, run, budget, result))) return stopAt(result, gap.after, gap.upTo + 1);
+      if (!(await deleteRun(db, run, budget, result))) return stopAt(gap.after, gap.upTo + 1);
     }
   }
-  return result;
+  // Step 5: the page is done; the next step plans the next page, if any.
+  return finish(next);
 }
 
 /**
- * Step 3: the gap's versions, one toSeq value at a time (an exact index range
- * each), skipping values no version has. False when the budget ran out (the
- * result then says where to resume).
+ * Step 3: the gap's versions, one toSeq value at a time: an exact index range
+ * each, which reads only versions to delete (never the ones the kept run
+ * below still needs). A toSeq with nothing to delete is followed by a probe
+ * for the next toSeq any version has, so quiet stretches cost one read. Null
+ * when the gap is empty, else the toSeq where the budget ran out.
  */
 async function pruneGap(
   db: DatabaseWriter,
   gap: PruneGap,
-  resume: PruneResume | null,
+  hint: { after: number; toSeq: number } | null,
   budget: Budget,
   result: PruneStep,
-): Promise<boolean> {
-  let toSeq = resume !== null && resume.after === gap.after ? Math.max(resume.toSeq, gap.after + 1) : gap.after + 1;
+): Promise<number | null> {
+  let toSeq = hint !== null && hint.after === gap.after ? Math.max(hint.toSeq, gap.after + 1) : gap.after + 1;
   while (toSeq <= gap.upTo) {
-    if (budget.exhausted()) return stopped(result, gap.after, toSeq);
-    budget.ranges += 1;
-    const next = await db
-      .query("versions")
-      .withIndex("by_to_seq", (q) => q.gte("toSeq", toSeq).lte("toSeq", gap.upTo))
-      .first();
-    if (next === null || next.toSeq === null) break;
-    toSeq = next.toSeq;
+    let found = 0;
     for (;;) {
-      if (budget.exhausted()) return stopped(result, gap.after, toSeq);
-      budget.ranges += 1;
-      const wanted = Math.max(1, MAX_ROWS_PER_STEP - budget.rows);
+      if (budget.exhausted()) return toSeq;
+      const wanted = Math.max(1, Math.min(MAX_ROWS_PER_READ, MAX_ROWS_PER_STEP - budget.rows));
       const versions = await db
         .query("versions")
         .withIndex("by_to_seq", (q) => q.eq("toSeq", toSeq).gt("fromSeq", gap.after))
         .take(wanted);
+      budget.read(versions);
+      found += versions.length;
       for (const version of versions) {
-        if (!(await deleteVersion(db, version, budget, result))) return stopped(result, gap.after, toSeq);
+        if (!(await deleteVersion(db, version, budget, result))) return toSeq;
       }
       if (versions.length < wanted) break;
     }
-    toSeq += 1;
+    if (found > 0) {
+      toSeq += 1;
+      continue;
+    }
+    if (budget.exhausted()) return toSeq;
+    const from = toSeq;
+    const next = await db
+      .query("versions")
+      .withIndex("by_to_seq", (q) => q.gt("toSeq", from).lte("toSeq", gap.upTo))
+      .first();
+    budget.read(next === null ? [] : [next]);
+    if (next === null || next.toSeq === null) break;
+    toSeq = next.toSeq;
   }
-  return true;
-}
-
-function stopped(result: PruneStep, after: number, toSeq: number): false {
-  stopAt(result, after, toSeq);
-  return false;
-}
-
-function stopAt(result: PruneStep, after: number, toSeq: number): PruneStep {
-  result.resume = { after, toSeq };
-  return result;
+  return null;
 }
 
 /** Deletes the run's batch records, then the run. False when the budget ran out first. */
 async function deleteRun(db: DatabaseWriter, run: Doc<"runs">, budget: Budget, result: PruneStep): Promise<boolean> {
   for (;;) {
     if (budget.exhausted()) return false;
-    budget.ranges += 1;
-    const wanted = Math.max(1, MAX_ROWS_PER_STEP - budget.rows);
+    const wanted = Math.max(1, Math.min(MAX_ROWS_PER_READ, MAX_ROWS_PER_STEP - budget.rows));
     const batches = await db
       .query("batches")
       .withIndex("by_run_batch", (q) => q.eq("runId", run._id))
       .take(wanted);
-    for (const batch of batches) await db.delete("batches", batch._id);
-    budget.wrote(batches.length);
+    budget.read(batches);
+    for (const batch of batches) {
+      await db.delete("batches", batch._id);
+      budget.wrote(batch);
+    }
     result.deletedBatches += batches.length;
     if (batches.length < wanted) break;
   }
   if (budget.exhausted()) return false;
   await db.delete("runs", run._id);
-  budget.wrote(1);
+  budget.wrote(run);
   result.deletedRuns += 1;
   return true;
 }
@@ -200,24 +186,22 @@ async function deleteRun(db: DatabaseWriter, run: Doc<"runs">, budget: Budget, r
  */
 async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budget: Budget, result: PruneStep): Promise<boolean> {
   // An inline document has no content rows to look for.
-  if (version.text !== undefined) budget.bytes += utf8Length(version.text);
   for (let more = version.text === undefined; more; ) {
     if (budget.exhausted()) return false;
-    budget.ranges += 1;
     const rows = await db
       .query("contents")
       .withIndex("by_version", (q) => q.eq("versionId", version._id))
       .take(CONTENT_ROWS_PER_READ);
+    budget.read(rows);
     for (const row of rows) {
-      budget.bytes += utf8Length(row.text);
       await db.delete("contents", row._id);
+      budget.wrote(row);
     }
-    budget.wrote(rows.length);
     result.deletedContents += rows.length;
     more = rows.length === CONTENT_ROWS_PER_READ;
   }
   await db.delete("versions", version._id);
-  budget.wrote(1);
+  budget.wrote(version);
   result.deletedVersions += 1;
   if (version.fileSha256 !== undefined) {
     // Checked and maybe deleted after the step: a versions lookup, a files lookup, two deletes.
@@ -228,7 +212,7 @@ async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budge
 }
 
 function countReasons(kept: Map<number, KeepReason>): Record<KeepReason, number> {
-  const counts: Record<KeepReason, number> = { pinned: 0, recent: 0, daily: 0, weekly: 0, newest: 0, running: 0, undecided: 0 };
+  const counts: Record<KeepReason, number> = { pinned: 0, recent: 0, daily: 0, weekly: 0, monthly: 0, newest: 0, running: 0 };
   for (const reason of kept.values()) counts[reason] += 1;
   return counts;
 }

@@ -14,7 +14,9 @@ const USAGE = `Usage: ${BIN} status [--limit <n>] [--json] [--url <url>] [--secr
 
 Asks the backup deployment for its last runs and prints one line per run
 (start time, state, duration, bytes sent, scanned/changed/deleted per table),
-then the age of the newest completed run: the newest restore point.
+a line on retention (runs and versions waiting to be pruned, the last prune;
+a WARNING when it has made no progress for a day), then the age of the
+newest completed run: the newest restore point.
 
   --limit <n>          how many runs (1..${MAX_STATUS_RUNS}, default ${DEFAULT_STATUS_LIMIT})
   --json               print the report as JSON instead
