@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { startDeployments, type Deployments } from "../harness/deployments";
 import { changeShop, seedShop } from "../harness/shopData";
-import { parseRunSelector } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
+import { parseRunSelector, RestoreSource } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
 import { writeRestoreZip } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { expectRestoreEquals, expectRestoreFails, primarySnapshot, type PrimarySnapshot } from "./support/restorePoints";
 
@@ -127,5 +127,27 @@ describe("--out", () => {
   test("the latest and the previous point restore the primary's state at those runs", async () => {
     expect((await expectRestoreEquals(d, "latest", states[2]!)).seq).toBe(3);
     expect((await expectRestoreEquals(d, "2", states[1]!)).seq).toBe(2);
+  });
+});
+
+describe("latest", () => {
+  // Run records of an app with hundreds of tables and redacted paths are tens
+  // of KiB; Convex counts each stored record against a query's 16 MiB. The
+  // lookup used to read the newest 100 records at once whatever their size
+  // (the 100k bench failed there); it now stops at the first whole point.
+  test("finds the newest whole point among large run records without reading past it", async () => {
+    const newest = await d.backup.t.run(async (ctx) => (await ctx.db.query("runs").withIndex("by_seq").order("desc").first())!);
+    const { _id, _creationTime, ...record } = newest;
+    void _id;
+    void _creationTime;
+    // 40 records of 500 KB each: 20 MB, more than one query may read.
+    for (let i = 1; i <= 40; i++) {
+      await d.backup.t.run(async (ctx) => void (await ctx.db.insert("runs", { ...record, seq: record.seq + i, error: "x".repeat(500_000) })));
+    }
+    const source = new RestoreSource({ url: d.backup.server.url, secret: d.restoreSecret });
+    const point = await source.getRestorePoint({ kind: "latest" });
+    expect(point.seq).toBe(record.seq + 40);
+    expect(point.whole).toBe(true);
+    expect(point.droppedTables).toEqual([]);
   });
 });

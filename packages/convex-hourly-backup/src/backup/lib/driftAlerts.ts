@@ -4,12 +4,14 @@
 // the tables (never a value) and goes out once, even when the incident ended
 // between two checks. alerts.evaluate walks the completed runs each check has
 // not seen yet (at most MAX_RUNS_PER_CHECK), oldest first.
-import { v, type Infer } from "convex/values";
+import { getConvexSize, v, type Infer } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 
 /** Completed runs one check reads: four checks an hour see far more runs than an hourly cron makes. */
 export const MAX_RUNS_PER_CHECK = 50;
+/** ... and the bytes of them (Convex counts each stored record against a query's 16 MiB). */
+const MAX_BYTES_PER_CHECK = 4 * 1024 * 1024;
 
 export const vDriftState = v.object({
   /** The newest completed run a check has looked at. */
@@ -30,10 +32,14 @@ export async function observeDrift(
   const newest = await db.query("runs").withIndex("by_status", (q) => q.eq("status", "completed")).order("desc").first();
   // The first check after an upgrade looks at the newest restore point only.
   const after = state?.checkedSeq ?? (newest === null ? 0 : newest.seq - 1);
-  const runs = await db
-    .query("runs")
-    .withIndex("by_status", (q) => q.eq("status", "completed").gt("seq", after))
-    .take(MAX_RUNS_PER_CHECK);
+  const runs: Doc<"runs">[] = [];
+  let bytes = 0;
+  for await (const run of db.query("runs").withIndex("by_status", (q) => q.eq("status", "completed").gt("seq", after))) {
+    runs.push(run);
+    // Run records of apps with many tables are tens of KiB: the next check goes on from here.
+    bytes += getConvexSize(run);
+    if (runs.length >= MAX_RUNS_PER_CHECK || bytes >= MAX_BYTES_PER_CHECK) break;
+  }
   const next: DriftState = { checkedSeq: after, open: state?.open ?? false, pending: [...(state?.pending ?? [])] };
   const opened: string[] = [];
   for (const run of runs) {

@@ -4,7 +4,7 @@
 // newest, whole or not). A selector names the newest, a run id, a run's sequence number, a
 // label, or the newest completed run that started at or before a time. Every
 // lookup is a bounded number of index ranges however many runs the backup holds.
-import { ConvexError } from "convex/values";
+import { ConvexError, getConvexSize } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 import { ERROR_CODES, labelProblem } from "../../shared/protocol";
@@ -13,8 +13,14 @@ import type { RestoreTable, RunSelector } from "./restoreProtocol";
 
 /** Empty tables whose table number is looked up from a stored id; more get free numbers. */
 export const MAX_SAMPLE_LOOKUPS = 1_000;
-/** Completed runs `latest` reads, newest first, looking for a whole one (run records are a few KiB each). */
+/** Completed runs `latest` reads, newest first, looking for a whole one. */
 export const MAX_LATEST_SCAN = 100;
+/**
+ * ... and the bytes of them it reads: a run record is a few KiB, but one of
+ * an app with hundreds of tables and redacted paths is tens (Convex counts
+ * the stored record against a query's 16 MiB, however little of it is used).
+ */
+export const MAX_LATEST_SCAN_BYTES = 4 * 1024 * 1024;
 
 function notFound(message: string): never {
   throw new ConvexError({ code: ERROR_CODES.runNotFound, message });
@@ -98,20 +104,37 @@ function newestCompleted(db: DatabaseReader, atMostSeq: number | null): Promise<
     .first();
 }
 
-/** The newest whole completed run, among the newest MAX_LATEST_SCAN completed ones. */
+/** The newest whole completed run, among the newest completed ones (newestFirst's bounds). */
 async function newestWhole(db: DatabaseReader): Promise<Doc<"runs">> {
-  const runs = await db
-    .query("runs")
-    .withIndex("by_status", (q) => q.eq("status", "completed"))
-    .order("desc")
-    .take(MAX_LATEST_SCAN);
-  const whole = runs.find(isWhole);
-  if (whole !== undefined) return whole;
-  if (runs.length === 0) return notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
+  let read = 0;
+  for await (const run of newestFirst(db, null)) {
+    if (isWhole(run)) return run;
+    read += 1;
+  }
+  if (read === 0) return notFound("The backup holds no completed run yet: run backup:runNow on the primary first.");
   return notFound(
-    `None of the newest ${runs.length} restore points is whole (each lacks a table the primary backs up, or holds none): ` +
+    `None of the newest ${read} restore points is whole (each lacks a table the primary backs up, or holds none): ` +
       `name one (a run number, \`status\` lists them) or ask for the newest whatever it holds (--run latest-any).`,
   );
+}
+
+/**
+ * Completed runs before seq `beforeSeq` (all when null), newest first, read
+ * one by one and stopping after MAX_LATEST_SCAN runs or MAX_LATEST_SCAN_BYTES,
+ * so a lookup that finds its run early reads only that far.
+ */
+async function* newestFirst(db: DatabaseReader, beforeSeq: number | null): AsyncGenerator<Doc<"runs">> {
+  let read = 0;
+  let bytes = 0;
+  const runs = db
+    .query("runs")
+    .withIndex("by_status", (q) => (beforeSeq === null ? q.eq("status", "completed") : q.eq("status", "completed").lt("seq", beforeSeq)))
+    .order("desc");
+  for await (const run of runs) {
+    yield run;
+    bytes += getConvexSize(run);
+    if (++read >= MAX_LATEST_SCAN || bytes >= MAX_LATEST_SCAN_BYTES) return;
+  }
 }
 
 /** Holds at least one table, and every table its run listed as configured. */
@@ -136,17 +159,11 @@ export async function droppedTables(db: DatabaseReader, run: Doc<"runs">): Promi
  * a table: what a new run carries unscanned tables over from and compares
  * with. A run of no table (only the append credential can finish one) is
  * skipped, so it cannot empty the points after it. Reads runs newest first,
- * stopping at the first that holds a table (at most MAX_LATEST_SCAN).
+ * stopping at the first that holds a table (within newestFirst's bounds).
  */
 export async function previousPoint(db: DatabaseReader, beforeSeq: number | null): Promise<Doc<"runs"> | null> {
-  let read = 0;
-  const runs = db
-    .query("runs")
-    .withIndex("by_status", (q) => (beforeSeq === null ? q.eq("status", "completed") : q.eq("status", "completed").lt("seq", beforeSeq)))
-    .order("desc");
-  for await (const run of runs) {
+  for await (const run of newestFirst(db, beforeSeq)) {
     if (run.tables.length > 0) return run;
-    if (++read >= MAX_LATEST_SCAN) break;
   }
   return null;
 }
