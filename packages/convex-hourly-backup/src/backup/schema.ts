@@ -5,7 +5,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
   vLogState,
-  vPruneTotals,
+  vPrunePass,
   vRedactedPath,
   vRunStatus,
   vTableCheckpoint,
@@ -163,14 +163,7 @@ export const vAlertStateFields = {
 export const vRetentionStateFields = {
   /** Null until a prune step completes (the alert may create the row first). */
   pass: v.union(
-    v.object({
-      startedAt: v.number(),
-      lastStepAt: v.number(),
-      /** When a step reached the newest run with nothing left to prune; null while the pass goes on. */
-      finishedAt: v.union(v.number(), v.null()),
-      steps: v.number(),
-      removed: vPruneTotals,
-    }),
+    vPrunePass,
     v.null(),
   ),
   /** The last step that removed something, or finished a pass (null: none yet). */

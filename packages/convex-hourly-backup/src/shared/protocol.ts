@@ -440,6 +440,16 @@ export const vPruneTotals = v.object({
 });
 export type PruneTotals = Infer<typeof vPruneTotals>;
 
+/** One prune pass: stored in retentionState, shown by status. */
+export const vPrunePass = v.object({
+  startedAt: v.number(),
+  lastStepAt: v.number(),
+  /** When a step reached the newest run with nothing left to prune; null while the pass goes on. */
+  finishedAt: v.union(v.number(), v.null()),
+  steps: v.number(),
+  removed: vPruneTotals,
+});
+
 /** Retention's health as status shows it (issue 19): what waits to be pruned, the last prune, a stall. */
 export const vRetentionHealth = v.object({
   /** The policy in force, as BACKUP_RETENTION writes it; null when BACKUP_RETENTION is invalid. */
@@ -456,13 +466,7 @@ export const vRetentionHealth = v.object({
   atLeast: v.boolean(),
   /** The newest prune pass. */
   lastPrune: v.union(
-    v.object({
-      startedAt: v.number(),
-      lastStepAt: v.number(),
-      finishedAt: v.union(v.number(), v.null()),
-      steps: v.number(),
-      removed: vPruneTotals,
-    }),
+    vPrunePass,
     v.null(),
   ),
   /** The last prune step that removed something or found nothing to remove (null: none yet). */
