@@ -3,7 +3,7 @@
 // verification (the slice and the new-documents check: the primary's
 // readPage; the backup's diffRange and applyRange), so a run's verification
 // share is those paths' I/O. The slice of verifyEveryHours H is
-// floor(N / H) + 1 documents a table: the 168-hour slice is scaled from the
+// ceil(N / H) documents a table (at least one): the 168-hour slice is scaled from the
 // 24-hour one by documents compared. The app's own change-log rows (what the
 // wrapped mutations write on the primary) are counted from the log before a run drains it.
 import { getDocumentSize } from "convex/values";
@@ -35,8 +35,8 @@ export function verificationShare(detail: RunIoDetail): Share {
 
 export const shareBillable = (s: Share) => s.primaryBillable + s.backupBillable;
 
-/** Documents one run's slices compare at verifyEveryHours `hours`: floor(n / hours) + 1 per table. */
-export const sliceDocs = (tableSizes: readonly number[], hours: number) => tableSizes.reduce((sum, n) => sum + Math.floor(n / hours) + 1, 0);
+/** Documents one run's slices compare at verifyEveryHours `hours`: ceil(n / hours) per table, at least one. */
+export const sliceDocs = (tableSizes: readonly number[], hours: number) => tableSizes.reduce((sum, n) => sum + Math.max(1, Math.ceil(n / hours)), 0);
 
 /** The share at verifyEveryHours `hours`, scaled from one measured over `compared` documents. */
 export function scaledShare(measured: Share, compared: number, tableSizes: readonly number[], hours: number): Share {

@@ -97,10 +97,10 @@ test("raw-builder and dashboard writes reach a restore point within 24 hourly ru
       else expect(h.verifiedAt).toBeGreaterThan(writtenAt);
     }
   }
-  // Users: one document a run (floor(12 / 24) + 1); orders: 3 a run, the replacement found
-  // first, then the whole table at once (the deletion with it).
+  // Users: one document a run (ceil(12 / 24)); orders: 2 a run (ceil(48 / 24)), the replacement
+  // found first, then the whole table at once (the deletion with it).
   expect(foundAt.get("users")).toBe(9);
-  expect(foundAt.get("orders")).toBe(11);
+  expect(foundAt.get("orders")).toBe(16);
   await expectRestoreEquals(d, "latest", expected);
 }, 60_000);
 
@@ -116,7 +116,7 @@ test("an idle day of 24 hourly runs reads each document at most twice in all, an
 
 test("status and restore --dry-run say what a point made from the log after a verification holds", async () => {
   for (let run = 1; run <= 2; run++) await nextHour();
-  // orders: 3 documents a run, so no pass of it is complete yet: verified by the first point.
+  // orders: 2 documents a run, so no pass of it is complete yet: verified by the first point.
   const lines: string[] = [];
   vi.spyOn(console, "log").mockImplementation((text: string) => void lines.push(text));
   vi.spyOn(console, "warn").mockImplementation((text: string) => void lines.push(text));

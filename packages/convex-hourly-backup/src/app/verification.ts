@@ -9,11 +9,12 @@
 //      ends CREATED_MARGIN_MS before the run so every transaction that
 //      started in it has committed (a document's _creationTime is its
 //      transaction's start, not its commit);
-//   2. a slice of each table, floor(documents / verifyEveryHours) + 1
-//      documents (the previous point's count) from where the previous slice
-//      stopped: a pass over the whole table within verifyEveryHours runs
-//      (more often for a table of fewer than verifyEveryHours documents). When a pass reaches the table's end, its
-//      start is the table's "verified through" time (verifiedAt).
+//   2. a slice of each table, ceil(documents / verifyEveryHours) documents
+//      (the previous point's count; at least one) from where the previous
+//      slice stopped: a pass over the whole table within verifyEveryHours
+//      runs, the next pass starting verifyEveryHours after this one started
+//      (the first right after a scan). When a pass reaches the table's end,
+//      its start is the table's "verified through" time (verifiedAt).
 // What either finds is repaired in the same run and counted as missedByLog.
 // A table where the log missed something is then compared whole, from its
 // start, in the same run (its pass is "widened"); a pass the run's time
@@ -30,6 +31,10 @@ import type { TableCounts, TableVerify, VerifyState } from "../shared/protocol";
  * when a write the log missed is found (an hourly run finds it in the next run).
  */
 export const CREATED_MARGIN_MS = 5 * 60_000;
+
+const HOUR_MS = 60 * 60_000;
+/** Hourly runs start a few seconds apart from the hour: a pass due within this is started now, not an hour late. */
+const DUE_TOLERANCE_MS = 30 * 60_000;
 
 /** Tables verified side by side (each a syncTable with its own few pages in flight). */
 export const TABLES_AT_ONCE = 4;
@@ -52,7 +57,9 @@ export type VerificationResult = { state: VerifyState; tables: Map<string, Table
 export function scannedState(previous: VerifyState | undefined, tables: readonly string[], everyHours: number, startedAt: number): VerifyState {
   const scanned = new Set(tables);
   const kept = (previous?.tables ?? []).filter((t) => !scanned.has(t.table));
-  const fresh = tables.map((table): TableVerify => ({ table, cursor: null, after: null, passStartedAt: startedAt, verifiedAt: startedAt }));
+  // A scan is no pass: the first pass starts with the next run (passStartedAt a window back makes it due),
+  // so a document the scan compared is compared again within verifyEveryHours.
+  const fresh = tables.map((table): TableVerify => ({ table, cursor: null, after: null, passStartedAt: startedAt - everyHours * HOUR_MS, verifiedAt: startedAt }));
   return { everyHours, createdThrough: startedAt - CREATED_MARGIN_MS, tables: [...kept, ...fresh] };
 }
 
@@ -111,14 +118,18 @@ export async function verifyTables(
     }
 
     // Step 2: the slice, from where the previous one stopped (a new pass starts at the table's start).
-    let state: TableVerify = previous?.tables.find((t) => t.table === table) ?? newPass(table, startedAt, null);
-    if (state.cursor === null && state.after === null) state = { ...state, passStartedAt: startedAt };
+    let state: TableVerify = previous?.tables.find((t) => t.table === table) ?? newPass(table, startedAt - everyHours * HOUR_MS, null);
+    // A new pass starts once the previous one started verifyEveryHours ago: each document is then
+    // compared once per window, a small table no more often than a large one.
+    const atStart = state.cursor === null && state.after === null;
+    const due = !atStart || startedAt - state.passStartedAt >= everyHours * HOUR_MS - DUE_TOLERANCE_MS;
+    if (atStart && due) state = { ...state, passStartedAt: startedAt };
     const widenedBefore = state.widened === true;
     if (result.missed > 0 && !widenedBefore) state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
-    // Over verifyEveryHours slices by one more than the table's share, so a pass reaches the
-    // table's end (and says so) within verifyEveryHours runs; at least one document a run.
-    const sliceDocs = Math.floor(options.documents(table) / everyHours) + 1;
-    if (Date.now() < deadline) {
+    // The table's share of a window (at least one document): a pass reaches the table's end
+    // (and says so) within verifyEveryHours runs.
+    const sliceDocs = Math.max(1, Math.ceil(options.documents(table) / everyHours));
+    if (Date.now() < deadline && (due || state.widened === true)) {
       const { reached, missed } = await sync(state, { fresh: false, batchPrefix: "slice:", ...(state.widened === true ? {} : { maxDocs: sliceDocs }) });
       state = passReached(state, reached);
       if (missed > 0 && !widenedBefore && state.widened !== true && Date.now() < deadline) {
