@@ -40,12 +40,15 @@ export async function expectBackupEqualsPrimary(d: Deployments): Promise<void> {
   expect(new Set(open).size).toBe(open.length);
 }
 
-/** A restore of the latest completed run, read back as `npx convex import` would, equals the primary minus redacted fields, plus placeholders. */
-export async function expectRestoreEqualsPrimary(d: Deployments): Promise<void> {
+/**
+ * A restore of `run` (default the latest whole point), read back as `npx convex import` would,
+ * equals the primary minus redacted fields, plus placeholders.
+ */
+export async function expectRestoreEqualsPrimary(d: Deployments, run = "latest"): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "restore-check-"));
   try {
     const out = join(dir, "latest.zip");
-    await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run: "latest", out });
+    await writeRestoreZip({ url: d.backup.server.url, secret: d.restoreSecret, run, out });
     const zip = readExportZip(readFileSync(out));
     for (const table of ["users", "products", "orders"] as const) {
       const expected = new Map((await primaryDocs(d, table)).map((doc) => [doc._id as string, asRestored(table, doc)]));
@@ -57,8 +60,8 @@ export async function expectRestoreEqualsPrimary(d: Deployments): Promise<void> 
   }
 }
 
-/** Nothing lost: the backup's current state and the latest restore point both equal the primary. */
-export async function expectNothingLost(d: Deployments): Promise<void> {
+/** Nothing lost: the backup's current state and the restore point `run` (default the latest whole one) both equal the primary. */
+export async function expectNothingLost(d: Deployments, run = "latest"): Promise<void> {
   await expectBackupEqualsPrimary(d);
-  await expectRestoreEqualsPrimary(d);
+  await expectRestoreEqualsPrimary(d, run);
 }
