@@ -4,10 +4,10 @@
 // document scanned, every index range (each query and each db.get). A page of
 // the log stops well inside a query's limits whatever its rows and documents
 // look like.
-import { getConvexSize, type Value } from "convex/values";
 import type { DocumentByName, GenericQueryCtx } from "convex/server";
 import { CHANGE_LOG_TABLE, LOG_ROW_MAX_BYTES, type ChangeLogDataModel } from "../changeLog/schema";
 import type { LogCursor } from "../../shared/protocol";
+import { ReadCount } from "../../shared/readCount";
 
 const MiB = 1024 * 1024;
 /** Convex's limits per query, less a margin: 16 MiB read, 32,000 documents scanned, 4,096 index ranges. */
@@ -25,32 +25,18 @@ type Ctx = GenericQueryCtx<ChangeLogDataModel>;
 /** A committed row's timestamp (only the writing mutation itself sees the placeholder). */
 export const tsOf = (row: LogRow) => row.ts as bigint;
 
-/** What one query has read so far. */
-export class ReadBudget {
-  bytes = 0;
-  scanned = 0;
-  ranges = 0;
-
-  /** One index range and the documents it returned (null: a db.get that found nothing). */
-  read(...docs: (Value | object | null)[]): void {
-    this.ranges += 1;
-    for (const doc of docs) {
-      if (doc === null) continue;
-      this.bytes += getConvexSize(doc as Value);
-      this.scanned += 1;
-    }
-  }
-
+/** What one query has read so far, and whether a page has room for more. */
+export class ReadBudget extends ReadCount {
   /** Room for one more db.get, of a document of any size, and for one more chunk's queries after it. */
   roomForDocument(): boolean {
-    return this.bytes + MAX_DOCUMENT_BYTES <= READ_CEILING && this.scanned < SCANNED_CEILING && this.ranges + 1 + RANGES_PER_CHUNK <= RANGE_CEILING;
+    return this.bytes + MAX_DOCUMENT_BYTES <= READ_CEILING && this.docs < SCANNED_CEILING && this.ranges + 1 + RANGES_PER_CHUNK <= RANGE_CEILING;
   }
 
   /** Log rows of the largest size that can be read and still leave room for one document. */
   rowsThatFit(): number {
     if (this.ranges + RANGES_PER_CHUNK + 1 > RANGE_CEILING) return 0;
     const bytes = Math.floor((READ_CEILING - MAX_DOCUMENT_BYTES - this.bytes) / LOG_ROW_MAX_BYTES);
-    return Math.max(0, Math.min(bytes, SCANNED_CEILING - this.scanned - 1));
+    return Math.max(0, Math.min(bytes, SCANNED_CEILING - this.docs - 1));
   }
 }
 

@@ -3,7 +3,8 @@
 // index range for every query, get, patch and delete (a patch or delete reads
 // its document first). Convex allows a mutation 16 MiB read, 32,000 documents
 // scanned, 4,096 index ranges and 16,000 writes; a step stays far inside.
-import { getConvexSize, type Value } from "convex/values";
+import type { Value } from "convex/values";
+import { ReadCount } from "../../shared/readCount";
 
 // - rows written (runs marked + versions, contents, runs and batches deleted);
 export const MAX_ROWS_PER_STEP = 1_000;
@@ -20,25 +21,13 @@ export const MAX_DOCS_PER_STEP = 8_000;
 export const MAX_RUN_RECORDS = 1_000;
 export const MAX_RUN_BYTES = 2 * 1024 * 1024;
 
-export class Budget {
+/** What a prune step has read (ReadCount) and written. */
+export class Budget extends ReadCount {
   rows = 0;
-  bytes = 0;
-  ranges = 0;
-  docs = 0;
-  /** Documents a query or get returned (one index range for the call). */
-  read(docs: readonly Value[]): void {
-    this.ranges += 1;
-    for (const doc of docs) {
-      this.docs += 1;
-      this.bytes += getConvexSize(doc);
-    }
-  }
   /** A patch or delete: one row written, and the read of its document (one index range). */
   wrote(doc: Value): void {
     this.rows += 1;
-    this.ranges += 1;
-    this.docs += 1;
-    this.bytes += getConvexSize(doc);
+    this.read(doc);
   }
   exhausted(): boolean {
     return (

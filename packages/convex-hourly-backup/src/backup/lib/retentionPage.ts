@@ -33,7 +33,7 @@ export async function planPage(
 ): Promise<PlannedPage> {
   const read = await readRuns(db, cursor.from);
   const runs = read.page;
-  budget.read(runs);
+  budget.read(...runs);
   const last = runs.at(-1);
   const following =
     last === undefined || read.isDone
@@ -48,7 +48,7 @@ export async function planPage(
     .order("desc")
     .first();
   const highest = await db.query("runs").withIndex("by_seq").order("desc").first();
-  for (const doc of [following, newest, highest]) budget.read(doc === null ? [] : [doc]);
+  for (const doc of [following, newest, highest]) budget.read(doc);
 
   const plan = planRetention(runs, policy, now, {
     newestCompletedSeq: newest?.seq ?? null,

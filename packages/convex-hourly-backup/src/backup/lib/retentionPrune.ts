@@ -131,7 +131,7 @@ async function pruneGap(
         .query("versions")
         .withIndex("by_to_seq", (q) => q.eq("toSeq", toSeq).gt("fromSeq", gap.after))
         .take(wanted);
-      budget.read(versions);
+      budget.read(...versions);
       found += versions.length;
       for (const version of versions) {
         if (!(await deleteVersion(db, version, budget, result))) return toSeq;
@@ -148,7 +148,7 @@ async function pruneGap(
       .query("versions")
       .withIndex("by_to_seq", (q) => q.gt("toSeq", from).lte("toSeq", gap.upTo))
       .first();
-    budget.read(next === null ? [] : [next]);
+    budget.read(next);
     if (next === null || next.toSeq === null) break;
     toSeq = next.toSeq;
   }
@@ -164,7 +164,7 @@ async function deleteRun(db: DatabaseWriter, run: Doc<"runs">, budget: Budget, r
       .query("batches")
       .withIndex("by_run_batch", (q) => q.eq("runId", run._id))
       .take(wanted);
-    budget.read(batches);
+    budget.read(...batches);
     for (const batch of batches) {
       await db.delete("batches", batch._id);
       budget.wrote(batch);
@@ -192,7 +192,7 @@ async function deleteVersion(db: DatabaseWriter, version: Doc<"versions">, budge
       .query("contents")
       .withIndex("by_version", (q) => q.eq("versionId", version._id))
       .take(CONTENT_ROWS_PER_READ);
-    budget.read(rows);
+    budget.read(...rows);
     for (const row of rows) {
       await db.delete("contents", row._id);
       budget.wrote(row);
