@@ -4,9 +4,10 @@
 // the tables (never a value) and goes out once, even when the incident ended
 // between two checks. alerts.evaluate walks the completed runs each check has
 // not seen yet (at most MAX_RUNS_PER_CHECK), oldest first.
-import { getConvexSize, v, type Infer } from "convex/values";
+import { v, type Infer } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
+import { completedRuns } from "./restorePoint";
 
 /** Completed runs one check reads: four checks an hour see far more runs than an hourly cron makes. */
 export const MAX_RUNS_PER_CHECK = 50;
@@ -32,14 +33,9 @@ export async function observeDrift(
   const newest = await db.query("runs").withIndex("by_status", (q) => q.eq("status", "completed")).order("desc").first();
   // The first check after an upgrade looks at the newest restore point only.
   const after = state?.checkedSeq ?? (newest === null ? 0 : newest.seq - 1);
+  // Run records of apps with many tables are tens of KiB: a check reads a bounded number; the next goes on from there.
   const runs: Doc<"runs">[] = [];
-  let bytes = 0;
-  for await (const run of db.query("runs").withIndex("by_status", (q) => q.eq("status", "completed").gt("seq", after))) {
-    runs.push(run);
-    // Run records of apps with many tables are tens of KiB: the next check goes on from here.
-    bytes += getConvexSize(run);
-    if (runs.length >= MAX_RUNS_PER_CHECK || bytes >= MAX_BYTES_PER_CHECK) break;
-  }
+  for await (const run of completedRuns(db, { afterSeq: after, order: "asc", maxRuns: MAX_RUNS_PER_CHECK, maxBytes: MAX_BYTES_PER_CHECK })) runs.push(run);
   const next: DriftState = { checkedSeq: after, open: state?.open ?? false, pending: [...(state?.pending ?? [])] };
   const opened: string[] = [];
   for (const run of runs) {

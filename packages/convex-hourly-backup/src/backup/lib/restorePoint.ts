@@ -118,22 +118,37 @@ async function newestWhole(db: DatabaseReader): Promise<Doc<"runs">> {
   );
 }
 
+/** Completed runs before seq `beforeSeq` (all when null), newest first, within MAX_LATEST_SCAN runs and MAX_LATEST_SCAN_BYTES. */
+function newestFirst(db: DatabaseReader, beforeSeq: number | null): AsyncGenerator<Doc<"runs">> {
+  return completedRuns(db, { beforeSeq, order: "desc", maxRuns: MAX_LATEST_SCAN, maxBytes: MAX_LATEST_SCAN_BYTES });
+}
+
 /**
- * Completed runs before seq `beforeSeq` (all when null), newest first, read
- * one by one and stopping after MAX_LATEST_SCAN runs or MAX_LATEST_SCAN_BYTES,
- * so a lookup that finds its run early reads only that far.
+ * Completed runs in seq order (`order`), after `afterSeq` and before
+ * `beforeSeq` when given, read one by one and stopping after `maxRuns` runs or
+ * `maxBytes` of stored records (Convex counts a whole record against a
+ * query's 16 MiB), so a walk that finds what it wants early reads only that far.
  */
-async function* newestFirst(db: DatabaseReader, beforeSeq: number | null): AsyncGenerator<Doc<"runs">> {
+export async function* completedRuns(
+  db: DatabaseReader,
+  options: { afterSeq?: number | null; beforeSeq?: number | null; order: "asc" | "desc"; maxRuns: number; maxBytes: number },
+): AsyncGenerator<Doc<"runs">> {
+  const { afterSeq = null, beforeSeq = null } = options;
   let read = 0;
   let bytes = 0;
   const runs = db
     .query("runs")
-    .withIndex("by_status", (q) => (beforeSeq === null ? q.eq("status", "completed") : q.eq("status", "completed").lt("seq", beforeSeq)))
-    .order("desc");
+    .withIndex("by_status", (q) => {
+      const completed = q.eq("status", "completed");
+      if (afterSeq !== null && beforeSeq !== null) return completed.gt("seq", afterSeq).lt("seq", beforeSeq);
+      if (afterSeq !== null) return completed.gt("seq", afterSeq);
+      return beforeSeq !== null ? completed.lt("seq", beforeSeq) : completed;
+    })
+    .order(options.order);
   for await (const run of runs) {
     yield run;
     bytes += getConvexSize(run);
-    if (++read >= MAX_LATEST_SCAN || bytes >= MAX_LATEST_SCAN_BYTES) return;
+    if (++read >= options.maxRuns || bytes >= options.maxBytes) return;
   }
 }
 
