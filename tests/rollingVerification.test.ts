@@ -104,6 +104,42 @@ test("raw-builder and dashboard writes reach a restore point within 24 hourly ru
   await expectRestoreEquals(d, "latest", expected);
 }, 60_000);
 
+test("a wrapped write committed while the run compares is no miss (the log names it past the drain); a raw one beside it is", async () => {
+  // Something for the drain to send: the writes below go in when it reaches the backup, after it read the log.
+  await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[5]!, city: "before the run" });
+  let injected = false;
+  d.backup.server.onRequest = async (path) => {
+    if (injected || path !== "sync:applyChanges") return;
+    injected = true;
+    await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[0]!, city: "during the run" });
+    await d.primary.t.mutation(internal.shop.setOrderStatus, { orderId: ids.orders[0]!, status: "shipped" });
+    await d.primary.t.mutation(raw.replaceOrder, { id: ids.orders[1]!, status: "cancelled" });
+  };
+  const warnings: string[] = [];
+  vi.spyOn(console, "warn").mockImplementation((text: string) => void warnings.push(text));
+  const summary = await nextHour();
+  d.backup.server.onRequest = undefined;
+  expect(injected).toBe(true);
+  // This run's slices are users[0] and orders[0..1]: they read all three writes; the log names two of them.
+  expect(summary.tables.find((t) => t.table === "users")).toMatchObject({ missedByLog: 0 });
+  expect(summary.tables.find((t) => t.table === "orders")).toMatchObject({ missedByLog: 1 });
+  expect(warnings.filter((w) => w.includes("WARNING users"))).toEqual([]);
+  expect(warnings.filter((w) => w.includes("WARNING orders: verification found 1 documents"))).toHaveLength(1);
+  // The point holds all three; the next run drains the two wrapped writes and finds nothing missed.
+  await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  const next = await nextHour();
+  for (const t of next.tables) expect(t.missedByLog ?? 0).toBe(0);
+});
+
+test("what redaction removed from a document only verification found is in the run's redaction report (the restore's placeholder check reads it)", async () => {
+  // A dashboard edit of the slice's first product: a secret at a path no document had before.
+  await d.primary.t.run((ctx) => ctx.db.patch("products", ids.products[0]!, { attributes: { supplier: { webhookSecret: "whsec_only_here_4f1c" } } }));
+  const summary = await nextHour();
+  expect(summary.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1 });
+  expect(summary.redactions).toContainEqual(expect.objectContaining({ table: "products", path: "products.attributes.supplier.webhookSecret" }));
+  expect(JSON.stringify(summary)).not.toContain("whsec_only_here_4f1c");
+});
+
 test("an idle day of 24 hourly runs reads each document at most twice in all, and verifies every table", async () => {
   const total = SIZE.users + SIZE.products + SIZE.orders;
   d.primary.io.reset();
