@@ -5,8 +5,6 @@
 // idle day reads each document about once. Small tables and simulated hours
 // keep it cheap.
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
@@ -17,6 +15,7 @@ import { formatTime, type TableHolds } from "../packages/convex-hourly-backup/sr
 import { status as statusCommand } from "../packages/convex-hourly-backup/src/cli/commands/status";
 import { restore as restoreCommand } from "../packages/convex-hourly-backup/src/cli/commands/restore";
 import { expectRestoreEquals, snapshotPrimary } from "./support/pointInTime";
+import { startWebhook } from "./support/webhook";
 
 const SHOP = ["users", "products", "orders"];
 const SIZE = { users: 12, products: 12, orders: 48 };
@@ -179,18 +178,9 @@ test("status and restore --dry-run say what a point made from the log after a ve
 });
 
 test("a drift alert goes out once per incident (consecutive runs with finds) and names tables, never values", async () => {
-  // A webhook standing in for Slack: the texts it received.
-  const delivered: string[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      delivered.push((JSON.parse(body) as { text: string }).text);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  d.backup.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const hook = await startWebhook();
+  const delivered = hook.delivered;
+  d.backup.env.ALERT_WEBHOOK_URL = hook.url;
   const check = () => d.backup.t.action(backupInternal.alerts.check, {});
   const secretName = "a value that never leaves the app";
   try {
@@ -214,6 +204,6 @@ test("a drift alert goes out once per incident (consecutive runs with finds) and
     expect(delivered[1]).toMatch(/run 5 .* in products \(1\): /);
     for (const text of delivered) expect(text).not.toContain(secretName);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await hook.close();
   }
 }, 30_000);
