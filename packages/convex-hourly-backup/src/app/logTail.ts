@@ -10,8 +10,8 @@ import type { ActionCtx } from "./appContext";
 import type { LogCursor } from "../shared/protocol";
 import { idTag } from "../shared/digest";
 
-/** Pages of the tail read at most per run: past them, a difference counts as missed (an alert too many, never one too few). */
-const MAX_TAIL_PAGES = 20;
+/** Pages of the tail read at most per run (each up to 8 MiB of the documents written meanwhile): past them, a difference counts as missed (an alert too many, never one too few). */
+const MAX_TAIL_PAGES = 5;
 
 /** Ids kept per comparison: past them a difference counts as missed (the bound keeps a run's memory small). */
 const MAX_DIFFERENCES = 50_000;
