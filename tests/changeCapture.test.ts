@@ -163,9 +163,21 @@ describe("runs driven by the change log", () => {
 
     const warnings: string[] = [];
     const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void warnings.push(line));
+    // While the scan compares users, the app writes products and orders through its wrapped
+    // mutations: the scan reads those writes too, but the log names them (no miss).
+    let injected = false;
+    d.backup.server.onRequest = async (path) => {
+      if (injected || path !== "sync:diffRange") return;
+      injected = true;
+      await d.primary.t.mutation(internal.shop.setProductPrice, { productId: ids.products[7]!, price: 7 });
+      await d.primary.t.mutation(internal.shop.setOrderStatus, { orderId: ids.orders[3]!, status: "delivered" });
+    };
     const reconciled = await runNow({ reconcile: true });
+    d.backup.server.onRequest = undefined;
     warn.mockRestore();
-    expect(reconciled.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1, changed: 1 });
+    expect(injected).toBe(true);
+    expect(reconciled.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1, changed: 2 });
+    expect(reconciled.tables.find((t) => t.table === "orders")).toMatchObject({ missedByLog: 0, changed: 1 });
     expect(warnings.join("\n")).toMatch(/products: the reconciliation found 1 documents the change log had not delivered/);
     await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
   });

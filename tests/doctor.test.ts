@@ -25,6 +25,7 @@ describe("doctor", () => {
     expect(lines).toEqual([
       "unrecordedMutation convex/apiKeys.ts:4",
       "lossyComposition convex/posts.ts:4",
+      "lossyComposition convex/posts.ts:9",
       "unrecordedMutation convex/reminders.ts:5",
       "unrecordedMutation convex/users.ts:5",
       "component convex/convex.config.ts:5",
@@ -42,7 +43,7 @@ describe("doctor", () => {
     }
     expect(text).toContain('restorePlaceholders: { users: { "oauth.refreshToken"');
     expect(summaryLine(findings)).toBe(
-      "doctor: 7 problems (3 mutations that record no changes, 1 ctx.db wrappers that lose writes, 3 required redacted fields without a restore placeholder) " +
+      "doctor: 8 problems (3 mutations that record no changes, 2 ctx.db wrappers that lose writes, 3 required redacted fields without a restore placeholder) " +
         "(and 1 note: components whose tables are in no restore point); run `npx convex-hourly-backup doctor` for each one's file, line and fix.",
     );
   });

@@ -19,6 +19,8 @@ import { readExportZip } from "./support/exportReader";
 import type { RunSummary } from "../packages/convex-hourly-backup/src/app/runBackup";
 import type { RecentRunsResult } from "../packages/convex-hourly-backup/src/shared/protocol";
 import { makeFunctionReference } from "convex/server";
+import { internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
+import { startWebhook } from "./support/webhook";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -126,5 +128,36 @@ describe("a file whose copy cannot finish", () => {
     await expect(runNow()).rejects.toThrow('BACKUP_MAX_FILE_MB must be a positive number of MiB (files larger are not copied), got "lots"');
     d.primary.env.BACKUP_MAX_FILE_MB = undefined;
     expect(storageOf(await runNow())).toMatchObject({ filesCopied: 1, fileBytesCopied: large.length });
+  });
+
+  test("points lacking files raise one alert per incident (runs in a row), counting them, naming no file's content", async () => {
+    const hook = await startWebhook();
+    d.backup.env.ALERT_WEBHOOK_URL = hook.url;
+    const check = () => d.backup.t.action(backupInternal.alerts.check, {});
+    try {
+      await store(bytesOf(2 * KIB, 5), "text/plain");
+      await store(bytesOf(40 * KIB, 6), "image/png");
+      d.primary.env.BACKUP_MAX_FILE_MB = "0.01";
+      // Incident 1: two runs in a row lack the large file; checks after each, one alert.
+      for (let run = 0; run < 2; run++) {
+        expect(storageOf(await runNow())).toMatchObject({ filesSkipped: 1 });
+        await check();
+      }
+      expect(hook.delivered).toHaveLength(1);
+      expect(hook.delivered[0]).toMatch(/^Convex backup: run 1 of \S+ could not copy 1 file \(0\.0 MiB\): larger than BACKUP_MAX_FILE_MB/);
+      expect(warnings.filter((w) => w.startsWith("[backup alert] WARNING: Convex backup: run 1 ") && w.includes("could not copy"))).toHaveLength(1);
+      // The limit raised: the next run copies it and ends the incident; lowered again, a second incident.
+      d.primary.env.BACKUP_MAX_FILE_MB = undefined;
+      expect(storageOf(await runNow())).toMatchObject({ filesCopied: 1 });
+      await store(bytesOf(40 * KIB, 7), "image/png");
+      d.primary.env.BACKUP_MAX_FILE_MB = "0.01";
+      await runNow();
+      await check();
+      await check();
+      expect(hook.delivered).toHaveLength(2);
+      expect(hook.delivered[1]).toMatch(/run 4 .* could not copy 1 file/);
+    } finally {
+      await hook.close();
+    }
   });
 });

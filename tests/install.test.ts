@@ -1,18 +1,29 @@
 // @vitest-environment node
-// Issue 12: a newcomer who follows README's "Add it to your app" gets working
-// backups. Offline, in a fresh app outside the repository:
+// Issues 12 and 20 (item 5): a newcomer with an ordinary Convex app who
+// follows README's "Add it to your app" gets working backups of every write.
+// Offline, in a fresh folder outside the repository:
 //   1. `npm pack` of packages/convex-hourly-backup (prepack builds dist/);
-//   2. a new Convex app (tags, notes with a secret apiKey, mutations through
-//      ./functions), the package installed from the tarball with
-//      `npm install --offline` (tests/support/installApp.ts says how);
-//   3. README's steps as its <!-- install:... --> markers give them: files
-//      written verbatim, the schema edit applied, each command run or
-//      replaced by its offline equivalent (below, `readmeCommand`);
+//   2. the app: tests/fixtures/apps/ordinary (mutations on ./_generated/server's
+//      builders, a Triggers builder file, required secrets at the top level and
+//      nested, a function scheduled by a mutation, an httpAction, an existing
+//      crons.ts, a local component), the package installed from the tarball
+//      with `npm install --offline` (tests/support/installApp.ts says how);
+//   3. README's steps as its <!-- install:... --> markers give them (`init`
+//      among them): files written verbatim, the schema edit applied, each
+//      command run or replaced by its offline equivalent (below, `readmeCommand`);
 //   4. tsc over the app with Convex's tsconfig (the package's published types),
 //      and a consumer of those types under bundler, node16 and nodenext resolution;
-//   5. two backups and two restores in a child process (plain tsx, so the app
-//      loads the package's dist/ as a user's app would; tests/support/
-//      installedAppRun.ts), with the app's and the scaffolded project's modules.
+//   5. in a child process (plain tsx, so the app loads the package's dist/ as a
+//      user's app would; tests/support/installedAppRun.ts): writes through every
+//      path, two backups, two restores with the installed CLI, and each restore
+//      imported into a fresh deployment with the app's schema.
+// The component: offline, README's `npx convex deploy` becomes
+// `convex codegen --system-udfs`, convex 1.48's offline generator (cli/lib/
+// components.js runCodegen -> doCodegen), which reads no convex.config.ts: it
+// generates no `components` export, so an app that calls a component's
+// functions could not typecheck here. The fixture's component has none (it is
+// there for init and doctor: doctor's note), the app never calls it, and a
+// real deploy bundles it; convex-test runs no component the app does not call.
 // A README change that drops a marker, adds an unmarked code block, or adds a
 // command this file cannot run offline, fails here by name.
 // INSTALL_TEST_TARBALL=<file.tgz> installs that tarball instead of packing;
@@ -34,7 +45,7 @@ import {
   typecheckApp,
   writeApp,
   writeFiles,
-  APP_FILES,
+  CONVEX_TSCONFIG,
   type CommandResult,
 } from "./support/installApp";
 import { commandChain, fillPlaceholders, readInstallSteps, SECTION, type ReadmeStep } from "./support/installReadme";
@@ -57,7 +68,7 @@ const REQUIRED_COMMANDS = [
   "npx convex run backup:runNow",
 ];
 
-type TableCounts = { table: string; scanned: number; changed: number; deleted: number; documents: number };
+type TableCounts = { table: string; scanned: number; changed: number; deleted: number; documents: number; missedByLog?: number };
 type RunSummary = {
   status: string;
   mode?: string;
@@ -91,16 +102,19 @@ function installedBin(dir: string, name: string, top: string): string {
   }
 }
 
-function withoutApiKey(docs: TableDocs): TableDocs {
-  const out: TableDocs = {};
-  for (const [table, byId] of Object.entries(docs)) {
-    out[table] = Object.fromEntries(
-      Object.entries(byId).map(([id, doc]) => {
-        const { apiKey: _apiKey, ...rest } = doc;
-        return [id, rest];
-      }),
-    );
+/** What init's convex/backup.ts gives each required field the backup redacts (its restorePlaceholders). */
+const PLACEHOLDER = "!restored-from-backup";
+/** The app's tables (tests/fixtures/apps/ordinary/convex/schema.ts). */
+const APP_TABLES = ["apiKeys", "postCounts", "posts", "reminders", "users"];
+
+/** The primary's documents as a restore writes them: each required redacted field holds its placeholder. */
+function asRestored(docs: TableDocs): TableDocs {
+  const out: TableDocs = structuredClone(docs);
+  for (const user of Object.values(out.users ?? {})) {
+    user.passwordHash = PLACEHOLDER;
+    user.oauth = { ...(user.oauth as Record<string, JSONValue>), refreshToken: PLACEHOLDER };
   }
+  for (const key of Object.values(out.apiKeys ?? {})) key.secret = PLACEHOLDER;
   return out;
 }
 
@@ -179,7 +193,7 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
       // Offline: codegen instead of a push, then the typecheck deploy runs,
       // with Convex's tsconfig where the project has none (deploy writes it).
       await timed("convex codegen", () => convexCodegen(cwd));
-      if (!existsSync(join(cwd, "convex/tsconfig.json"))) writeFiles(cwd, { "convex/tsconfig.json": APP_FILES["convex/tsconfig.json"]! });
+      if (!existsSync(join(cwd, "convex/tsconfig.json"))) writeFiles(cwd, { "convex/tsconfig.json": CONVEX_TSCONFIG });
       typechecks.push({ project: cwd, result: await timed("tsc", () => typecheckApp(cwd)) });
       return cwd;
     }
@@ -250,12 +264,23 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     expect(new Set(result.convexRealPaths)).toEqual(new Set([realpathSync(join(ROOT, "node_modules/convex/package.json"))]));
   });
 
-  test("init converted the app: backup.ts, functions.ts, the schema and cron written, the mutations' import moved; doctor clean", () => {
-    expect(initOutput).toContain("init changed convex/notes.ts, convex/schema.ts, convex/functions.ts (new), convex/crons.ts (new), convex/backup.ts (new).");
+  test("init converted the ordinary app: six files edited, backup.ts written; doctor clean but for the component's note", () => {
+    expect(initOutput).toContain(
+      "init changed convex/apiKeys.ts, convex/crons.ts, convex/functions.ts, convex/reminders.ts, convex/schema.ts, convex/users.ts, convex/backup.ts (new), eslint.config.js.",
+    );
     expect(initOutput).toContain("doctor: no problem found");
-    expect(readFileSync(join(app, "convex/notes.ts"), "utf8")).toContain('import { mutation } from "./functions";');
-    expect(readFileSync(join(app, "convex/schema.ts"), "utf8")).toContain("...backupTables,");
+    expect(initOutput).toContain("note: component counter");
     expect(setupOutput).toContain("doctor: no problem found");
+    const read = (path: string) => readFileSync(join(app, path), "utf8");
+    expect(read("convex/users.ts")).toContain('import { query } from "./_generated/server";\nimport { mutation } from "./functions";');
+    expect(read("convex/functions.ts")).toContain("withChangeCapture(rawMutation, { wrapDB: triggers.wrapDB })");
+    expect(read("convex/schema.ts")).toContain("...backupTables,");
+    for (const field of ["passwordHash", "oauth.refreshToken", "secret"]) expect(read("convex/backup.ts")).toContain(`"${field}": "${PLACEHOLDER}"`);
+    // The app's crons.ts, as Convex loads it: its own job kept, the hourly backup added.
+    expect(result.crons).toEqual({
+      reminders: expect.objectContaining({ name: "reminders:schedule" }),
+      backup: { name: "backup:runNow", args: [{}], schedule: { type: "hourly", minuteUTC: 0 } },
+    });
   });
 
   test("init-backup wrote the backup project, installing the app's tarball, and its npm install left its package.json as written", () => {
@@ -302,55 +327,66 @@ describe("install: README's 'Add it to your app' in a fresh app, offline", () =>
     expect(result.calls.map((c) => c.fn)).toEqual(["backup:runNow"]);
     const dryRun = result.calls[0]!.result as RunSummary & { tables: { bytesSent: number }[] };
     expect(dryRun.status).toBe("dryRun");
-    expect(dryRun.tables.map((t) => t.table).sort()).toEqual(["notes", "tags"]);
+    expect(dryRun.tables.map((t) => t.table).sort()).toEqual(APP_TABLES);
     for (const table of dryRun.tables) expect(table.bytesSent).toBeGreaterThan(0);
     // Nothing written: the run after it is still the first.
     expect((result.run1 as RunSummary).reason).toBe("first run");
   });
 
-  test("run 1 backs up every tag and note", () => {
+  test("run 1 backs up every document; its restore holds the primary, placeholders in the secrets' place", () => {
     const run1 = result.run1 as RunSummary;
     expect(run1).toMatchObject({ status: "completed", mode: "scan", reason: "first run" });
-    expect(counts(run1, "tags")).toMatchObject({ changed: 3, deleted: 0, documents: 3 });
-    expect(counts(run1, "notes")).toMatchObject({ changed: 8, deleted: 0, documents: 8 });
-    const restored = result.restores[0]!.documents;
-    expect(restored).toEqual(withoutApiKey(result.afterRun1));
+    const expected = { users: 1, apiKeys: 1, posts: 2, postCounts: 1, reminders: 1 };
+    for (const [table, documents] of Object.entries(expected)) expect(counts(run1, table), table).toMatchObject({ changed: documents, deleted: 0, documents });
+    expect(result.restores[0]!.documents).toEqual(asRestored(result.afterRun1));
   });
 
-  test("run 2 reads the change log: one note added, one edited, one deleted", () => {
+  test("run 2 reads the change log, and it delivered every write: converted mutation, scheduled function, httpAction, trigger", () => {
     const run2 = result.run2 as RunSummary;
     expect(run2).toMatchObject({ status: "completed", mode: "log" });
-    expect(counts(run2, "notes")).toMatchObject({ scanned: 3, changed: 2, deleted: 1, documents: 8 });
-    expect(counts(run2, "tags")).toMatchObject({ scanned: 0, changed: 0, deleted: 0, documents: 3 });
+    expect(counts(run2, "users"), "users:createUser").toMatchObject({ changed: 1, deleted: 0, documents: 2 });
+    expect(counts(run2, "reminders"), "reminders:schedule, scheduled").toMatchObject({ changed: 1, deleted: 0, documents: 2 });
+    expect(counts(run2, "apiKeys"), "POST /api-keys").toMatchObject({ changed: 1, deleted: 0, documents: 2 });
+    expect(counts(run2, "posts"), "posts:addPost, posts:deletePost").toMatchObject({ changed: 1, deleted: 1, documents: 2 });
+    expect(counts(run2, "postCounts"), "the posts trigger").toMatchObject({ changed: 2, deleted: 0, documents: 2 });
+    // None came late through the verification: a write the log missed counts here.
+    for (const table of APP_TABLES) expect(counts(run2, table).missedByLog ?? 0, table).toBe(0);
   });
 
-  test("the restore ZIP of the latest run equals the primary: ids kept, every note's tagId a restored tag", () => {
+  test("the restore of run 2 holds every write, ids kept", () => {
     const restored = result.restores[1]!.documents;
-    expect(restored).toEqual(withoutApiKey(result.afterRun2));
-    const notes = restored.notes!;
-    const tagIds = new Set(Object.keys(restored.tags!));
-    expect(Object.keys(notes)).toHaveLength(8);
-    for (const note of Object.values(notes)) expect(tagIds.has(note.tagId as string)).toBe(true);
-    expect(notes[result.changes.added]).toBeDefined();
-    expect(notes[result.changes.deleted]).toBeUndefined();
-    expect(notes[result.changes.edited]!.title).toBe("Edited after run 1");
-    expect(result.restores[1]!.stdout).toMatch(/npx convex import/);
+    expect(restored).toEqual(asRestored(result.afterRun2));
+    const { writes } = result;
+    expect(restored.users![writes.user]).toMatchObject({ name: "bob", passwordHash: PLACEHOLDER });
+    expect(restored.reminders![writes.reminder]).toMatchObject({ userId: writes.user, sent: false });
+    expect(restored.apiKeys![writes.apiKey]).toMatchObject({ userId: writes.user, label: "ci", secret: PLACEHOLDER });
+    expect(restored.posts![writes.addedPost]).toMatchObject({ author: "bob" });
+    expect(restored.posts![writes.deletedPost]).toBeUndefined();
+    expect(restored.postCounts![writes.insertedCount]).toMatchObject({ author: "bob", count: 1 });
+    expect(restored.postCounts![writes.patchedCount]).toMatchObject({ author: "alice", count: 1 });
   });
 
-  test("no apiKey value is anywhere in the backup, the restore ZIPs or the logs", () => {
-    expect(result.apiKeys.length).toBe(9);
-    // The scan sees documents: a title is there, so a key would be too.
-    expect(result.backupText).toContain("Edited after run 1");
-    expect((result.run1 as RunSummary).redactions).toContainEqual(expect.objectContaining({ table: "notes", path: "notes.apiKey", kind: "key" }));
+  test("each restore imports with no extra flag: every document accepted by the app's schema, the secrets' placeholders from init", () => {
+    for (const restore of result.restores) {
+      expect(restore.stdout).toMatch(/^Restore it with: npx convex import --replace-all \S+\.zip$/m);
+      expect(Object.keys(restore.imported).sort()).toEqual(APP_TABLES);
+      for (const table of APP_TABLES) expect(restore.imported[table], `${restore.selector} ${table}`).toEqual(restore.zipFields[table]);
+      expect(Object.keys(restore.imported.users!).length).toBeGreaterThan(0);
+    }
+  });
+
+  test("no secret value is anywhere in the backup, the restore ZIPs or the logs", () => {
+    expect(result.secrets.length).toBe(6);
+    // The scan and the log saw documents: a title is there, so a secret would be too.
+    expect(result.backupText).toContain("bob@example.com");
+    const redacted = (result.run1 as RunSummary).redactions?.map((r) => `${r.path} ${r.kind}`).sort();
+    expect(redacted).toEqual(["apiKeys.secret key", "users.oauth.refreshToken key", "users.passwordHash key"]);
     const places = {
       backup: result.backupText,
       ...Object.fromEntries(result.restores.map((r) => [`restore --run ${r.selector}`, r.zipText])),
       logs: child.stdout.replace(/^INSTALL_RESULT .*$/m, "") + child.stderr,
     };
-    const leaks = Object.entries(places).flatMap(([place, text]) => result.apiKeys.filter((k) => text.includes(k)).map((k) => `${k} in ${place}`));
+    const leaks = Object.entries(places).flatMap(([place, text]) => result.secrets.filter((k) => text.includes(k)).map((k) => `${k} in ${place}`));
     expect(leaks).toEqual([]);
-    for (const restore of result.restores) {
-      for (const note of Object.values(restore.documents.notes!)) expect(note).not.toHaveProperty("apiKey");
-    }
   });
 });

@@ -10,7 +10,6 @@ import { writeAsApp } from "./support/appWrites";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { convexTest } from "convex-test";
 import type { Value } from "convex/values";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
@@ -22,6 +21,7 @@ import { projectModules } from "../harness/modules";
 import { randomSource, seedShop, type ShopIds } from "../harness/shopData";
 import { writeRestoreZip, type RestoreResult } from "../packages/convex-hourly-backup/src/cli/restore/writeRestoreZip";
 import { convexValueText, readExportZip, type ExportZip } from "./support/exportReader";
+import { importIntoFresh } from "./support/importFresh";
 
 const TABLES = ["users", "products", "orders"] as const;
 type Table = (typeof TABLES)[number];
@@ -251,45 +251,11 @@ describe("restore round trip", () => {
   test("each restored run imports into a fresh primary with the app's own schema (users.passwordHash required)", async () => {
     for (const [index, { runId, state }] of runs.entries()) {
       const { zip } = await restore(runId, `import${index + 1}.zip`);
-      const imported = await importIntoFreshPrimary(zip);
+      const imported = await importIntoFresh(zip, { schema: primarySchema, modules: projectModules(PRIMARY_DIR).glob, tables: TABLES });
       expect(imported, `run ${index + 1}`).toEqual(withoutSystemFields(state));
     }
   });
 });
-
-// ------------------------------------------------------------ import into a fresh primary
-
-/** Inserts the ZIP's documents (references translated to the new ids), then reads them back in the old ids. */
-async function importIntoFreshPrimary(zip: ExportZip): Promise<State> {
-  const fresh = convexTest({ schema: primarySchema, modules: projectModules(PRIMARY_DIR).glob, transactionLimits: true });
-  const oldToNew = new Map<string, string>();
-  const newToOld = new Map<string, string>();
-  for (const table of TABLES) {
-    for (const doc of zip.documents.get(table)!) {
-      const { _id, _creationTime: _ignored, ...fields } = doc;
-      const newId = await fresh.run((ctx) => ctx.db.insert(table, replaceStrings(fields, oldToNew) as never));
-      oldToNew.set(_id as string, newId);
-      newToOld.set(newId, _id as string);
-    }
-  }
-  const state: State = new Map();
-  for (const table of TABLES) {
-    const docs = await fresh.run((ctx) => ctx.db.query(table).collect());
-    const rows = docs.map((doc) => {
-      const { _id, _creationTime: _ignored, ...fields } = doc as Record<string, Value>;
-      return [newToOld.get(_id as string)!, convexValueText(replaceStrings(fields, newToOld))] as const;
-    });
-    state.set(table, new Map(rows));
-  }
-  return state;
-}
-
-function replaceStrings(value: Value, map: Map<string, string>): Value {
-  if (typeof value === "string") return map.get(value) ?? value;
-  if (Array.isArray(value)) return value.map((item) => replaceStrings(item, map));
-  if (value === null || typeof value !== "object" || value instanceof ArrayBuffer) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceStrings(item, map)]));
-}
 
 function withoutSystemFields(state: State): State {
   const out: State = new Map();

@@ -4,12 +4,11 @@
 // waits is a WARNING in status and in every alerts:check, and one webhook
 // message per incident (a loopback server stands in for Slack). Run records
 // and versions are seeded straight into the backup deployment.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { internal as backupInternal } from "../packages/convex-hourly-backup/src/backup/_generated/api";
 import { startDeployments, type Deployments, PRIMARY_CLOUD_URL } from "../harness/deployments";
+import { startWebhook } from "./support/webhook";
 
 const HOUR = 60 * 60 * 1000;
 // Monday 2025-01-06 00:00 UTC.
@@ -22,18 +21,10 @@ beforeEach(async () => {
   vi.useFakeTimers();
   vi.setSystemTime(START);
   d = await startDeployments();
-  posted = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      posted.push((JSON.parse(body) as { text: string }).text);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  d.backup.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T1/B1/secret`;
-  closeHook = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const hook = await startWebhook();
+  posted = hook.delivered;
+  d.backup.env.ALERT_WEBHOOK_URL = hook.url;
+  closeHook = hook.close;
 });
 afterEach(async () => {
   await d.close();

@@ -9,6 +9,8 @@ import { startDeployments, type Deployments } from "../harness/deployments";
 import { seedShop, type ShopIds } from "../harness/shopData";
 import { RestoreSource } from "../packages/convex-hourly-backup/src/cli/restore/restoreSource";
 import { cli, FakeNpx, noStack } from "./support/cliRun";
+import { revertCalls } from "../packages/convex-hourly-backup/src/cli/commands/revert";
+import type { RevertReport } from "../packages/convex-hourly-backup/src/app/functions/revertDocuments";
 import { writeAsApp } from "./support/appWrites";
 
 let d: Deployments;
@@ -96,6 +98,34 @@ describe("revertDocuments", () => {
     expect(product.price).toBe(1);
     expect(product.attributes).toEqual({ note: "no secret any more" });
   });
+
+  test("a call whose live documents are large stops inside a mutation's 16 MiB and leaves the rest; the CLI's calls revert them all", async () => {
+    // 24 users at the point; then each gets an address of 750 KB: 18 MB to read in one call.
+    const template = (await get("users", ids.users[0]!))!;
+    await writeAsApp(d, async (db) => {
+      const { _id, _creationTime, ...fields } = template;
+      for (let i = 0; i < 20; i++) await db.insert("users", { ...fields, email: `extra${i}@example.com` });
+    });
+    expect((await d.primary.t.action(internal.backup.runNow, {})).status).toBe("completed");
+    const userIds = (await d.primary.t.run((ctx) => ctx.db.query("users").collect())).map((u) => u._id);
+    expect(userIds).toHaveLength(24);
+    const before = await d.primary.t.run((ctx) => ctx.db.query("users").collect());
+    for (const id of userIds) await writeAsApp(d, (db) => db.patch("users", id as never, { address: "x".repeat(750_000) }));
+    const documents = await atRun(2, "users", userIds);
+
+    d.primary.io.reset();
+    const reports: RevertReport[] = [];
+    for await (const report of revertCalls(documents, (docs) => d.primary.t.mutation(internal.backup.revertDocuments, { table: "users", documents: docs }))) {
+      reports.push(report);
+    }
+    expect(reports.length).toBeGreaterThan(1);
+    expect(reports[0]!.remaining).toBeGreaterThan(0);
+    const largest = d.primary.io.largest;
+    expect(largest.read!.amount).toBeLessThanOrEqual(16 * 1024 * 1024);
+    expect(largest.write!.amount).toBeLessThanOrEqual(16 * 1024 * 1024);
+    expect(reports.flatMap((r) => r.reverted.map((x) => x.id)).sort()).toEqual([...userIds].sort());
+    expect(await d.primary.t.run((ctx) => ctx.db.query("users").collect())).toEqual(before);
+  }, 60_000);
 
   test("a document of another table, or not a document, is refused and nothing is written", async () => {
     const [userId] = [ids.users[0]!];

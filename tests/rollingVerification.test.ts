@@ -5,8 +5,6 @@
 // idle day reads each document about once. Small tables and simulated hours
 // keep it cheap.
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
@@ -17,6 +15,7 @@ import { formatTime, type TableHolds } from "../packages/convex-hourly-backup/sr
 import { status as statusCommand } from "../packages/convex-hourly-backup/src/cli/commands/status";
 import { restore as restoreCommand } from "../packages/convex-hourly-backup/src/cli/commands/restore";
 import { expectRestoreEquals, snapshotPrimary } from "./support/pointInTime";
+import { startWebhook } from "./support/webhook";
 
 const SHOP = ["users", "products", "orders"];
 const SIZE = { users: 12, products: 12, orders: 48 };
@@ -104,6 +103,42 @@ test("raw-builder and dashboard writes reach a restore point within 24 hourly ru
   await expectRestoreEquals(d, "latest", expected);
 }, 60_000);
 
+test("a wrapped write committed while the run compares is no miss (the log names it past the drain); a raw one beside it is", async () => {
+  // Something for the drain to send: the writes below go in when it reaches the backup, after it read the log.
+  await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[5]!, city: "before the run" });
+  let injected = false;
+  d.backup.server.onRequest = async (path) => {
+    if (injected || path !== "sync:applyChanges") return;
+    injected = true;
+    await d.primary.t.mutation(internal.shop.updateUserProfile, { userId: ids.users[0]!, city: "during the run" });
+    await d.primary.t.mutation(internal.shop.setOrderStatus, { orderId: ids.orders[0]!, status: "shipped" });
+    await d.primary.t.mutation(raw.replaceOrder, { id: ids.orders[1]!, status: "cancelled" });
+  };
+  const warnings: string[] = [];
+  vi.spyOn(console, "warn").mockImplementation((text: string) => void warnings.push(text));
+  const summary = await nextHour();
+  d.backup.server.onRequest = undefined;
+  expect(injected).toBe(true);
+  // This run's slices are users[0] and orders[0..1]: they read all three writes; the log names two of them.
+  expect(summary.tables.find((t) => t.table === "users")).toMatchObject({ missedByLog: 0 });
+  expect(summary.tables.find((t) => t.table === "orders")).toMatchObject({ missedByLog: 1 });
+  expect(warnings.filter((w) => w.includes("WARNING users"))).toEqual([]);
+  expect(warnings.filter((w) => w.includes("WARNING orders: verification found 1 documents"))).toHaveLength(1);
+  // The point holds all three; the next run drains the two wrapped writes and finds nothing missed.
+  await expectRestoreEquals(d, "latest", await snapshotPrimary(d, SHOP));
+  const next = await nextHour();
+  for (const t of next.tables) expect(t.missedByLog ?? 0).toBe(0);
+});
+
+test("what redaction removed from a document only verification found is in the run's redaction report (the restore's placeholder check reads it)", async () => {
+  // A dashboard edit of the slice's first product: a secret at a path no document had before.
+  await d.primary.t.run((ctx) => ctx.db.patch("products", ids.products[0]!, { attributes: { supplier: { webhookSecret: "whsec_only_here_4f1c" } } }));
+  const summary = await nextHour();
+  expect(summary.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1 });
+  expect(summary.redactions).toContainEqual(expect.objectContaining({ table: "products", path: "products.attributes.supplier.webhookSecret" }));
+  expect(JSON.stringify(summary)).not.toContain("whsec_only_here_4f1c");
+});
+
 test("an idle day of 24 hourly runs reads each document at most twice in all, and verifies every table", async () => {
   const total = SIZE.users + SIZE.products + SIZE.orders;
   d.primary.io.reset();
@@ -143,18 +178,9 @@ test("status and restore --dry-run say what a point made from the log after a ve
 });
 
 test("a drift alert goes out once per incident (consecutive runs with finds) and names tables, never values", async () => {
-  // A webhook standing in for Slack: the texts it received.
-  const delivered: string[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      delivered.push((JSON.parse(body) as { text: string }).text);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  d.backup.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const hook = await startWebhook();
+  const delivered = hook.delivered;
+  d.backup.env.ALERT_WEBHOOK_URL = hook.url;
   const check = () => d.backup.t.action(backupInternal.alerts.check, {});
   const secretName = "a value that never leaves the app";
   try {
@@ -178,6 +204,6 @@ test("a drift alert goes out once per incident (consecutive runs with finds) and
     expect(delivered[1]).toMatch(/run 5 .* in products \(1\): /);
     for (const text of delivered) expect(text).not.toContain(secretName);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await hook.close();
   }
 }, 30_000);

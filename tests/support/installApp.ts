@@ -11,7 +11,7 @@
 // registry nor a populated cache (it runs with an empty one). Every `convex` import, the harness's and the app's,
 // then resolves to one real path: one copy of convex is loaded.
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -122,53 +122,22 @@ export async function npmInstallOffline(
   );
 }
 
-/** The app as it is before README's steps: its tables, its mutations on ./_generated/server's builders (init converts them), no backup. */
-export const APP_FILES: Record<string, string> = {
-  "convex/schema.ts": `import { defineSchema, defineTable } from "convex/server";
-import { v } from "convex/values";
+/**
+ * The app before README's steps: tests/fixtures/apps/ordinary (mutations on
+ * ./_generated/server's builders, a Triggers builder file, required secrets
+ * at the top level and nested, a scheduled function, an httpAction, a
+ * crons.ts, a local component), as `npx convex dev` left it: with the
+ * convex/tsconfig.json below, and no _generated/ yet (README's deploy step
+ * generates it; offline, tests/install.test.ts runs codegen there).
+ */
+export const FIXTURE_APP = join(ROOT, "tests/fixtures/apps/ordinary");
 
-export default defineSchema({
-  tags: defineTable({ name: v.string() }),
-  notes: defineTable({
-    title: v.string(),
-    body: v.string(),
-    tagId: v.id("tags"),
-    // A credential of the note's integration: it must never reach the backup.
-    apiKey: v.optional(v.string()),
-  }).index("by_tag", ["tagId"]),
-});
-`,
-  "convex/notes.ts": `import { v } from "convex/values";
-import { mutation } from "./_generated/server";
-
-export const addTag = mutation({
-  args: { name: v.string() },
-  handler: (ctx, { name }) => ctx.db.insert("tags", { name }),
-});
-
-export const addNote = mutation({
-  args: { title: v.string(), body: v.string(), tagId: v.id("tags"), apiKey: v.optional(v.string()) },
-  handler: (ctx, note) => ctx.db.insert("notes", note),
-});
-
-export const editNote = mutation({
-  args: { id: v.id("notes"), title: v.optional(v.string()), body: v.optional(v.string()), apiKey: v.optional(v.string()) },
-  handler: async (ctx, { id, ...fields }) => {
-    await ctx.db.patch("notes", id, fields);
-  },
-});
-
-export const deleteNote = mutation({
-  args: { id: v.id("notes") },
-  handler: async (ctx, { id }) => {
-    await ctx.db.delete("notes", id);
-  },
-});
-`,
-  // What convex 1.48's codegen writes as convex/tsconfig.json for a new project
-  // (cli/codegen_templates/tsconfig.js): no custom conditions, so the package
-  // resolves to its dist/ and its published types.
-  "convex/tsconfig.json": `{
+/**
+ * What convex 1.48's codegen writes as convex/tsconfig.json for a new project
+ * (cli/codegen_templates/tsconfig.js): no custom conditions, so the package
+ * resolves to its dist/ and its published types.
+ */
+export const CONVEX_TSCONFIG = `{
   "compilerOptions": {
     "allowJs": true,
     "strict": true,
@@ -186,8 +155,7 @@ export const deleteNote = mutation({
   "include": ["./**/*"],
   "exclude": ["./_generated"]
 }
-`,
-};
+`;
 
 export function writeApp(dir: string): void {
   const packageJson = {
@@ -196,7 +164,8 @@ export function writeApp(dir: string): void {
     type: "module",
     dependencies: linkedDependencySpecs(),
   };
-  writeFiles(dir, { "package.json": JSON.stringify(packageJson, null, 2) + "\n", ...APP_FILES });
+  cpSync(FIXTURE_APP, dir, { recursive: true });
+  writeFiles(dir, { "package.json": JSON.stringify(packageJson, null, 2) + "\n", "convex/tsconfig.json": CONVEX_TSCONFIG });
 }
 
 export function writeFiles(dir: string, files: Record<string, string>): void {

@@ -22,22 +22,47 @@ export type InstalledAppConfig = {
 /** Documents per table as convexToJson values, by _id. */
 export type TableDocs = Record<string, Record<string, Record<string, JSONValue>>>;
 
-export type RestoreRun = { selector: string; stdout: string; documents: TableDocs; zipText: string };
+export type RestoreRun = {
+  selector: string;
+  stdout: string;
+  documents: TableDocs;
+  zipText: string;
+  /** Per table, by ZIP id: each document's fields (convexValueText) as the ZIP holds them, and as the import into a fresh deployment with the app's schema kept them. */
+  zipFields: Record<string, Record<string, string>>;
+  imported: Record<string, Record<string, string>>;
+};
+
+/** The ids of what the app wrote between run 1 and run 2, by the path each went through. */
+export type Run2Writes = {
+  /** users:createUser (a mutation init converted). */
+  user: string;
+  /** reminders:schedule, run by the scheduler after createUser. */
+  reminder: string;
+  /** POST /api-keys (http.ts's httpAction, through internal.apiKeys.create). */
+  apiKey: string;
+  /** posts:addPost and posts:deletePost (the Triggers builder init composed). */
+  addedPost: string;
+  deletedPost: string;
+  /** postCounts rows the posts trigger inserted and patched. */
+  insertedCount: string;
+  patchedCount: string;
+};
 
 export type InstalledAppResult = {
   convexRealPaths: string[];
   packageEntry: string;
   packageHasSource: boolean;
+  /** The app's cron jobs as its crons.ts registers them, by name. */
+  crons: Record<string, JSONValue>;
   calls: { fn: string; result: JSONValue }[];
   run1: JSONValue;
   run2: JSONValue;
   /** The primary's documents right after each run. */
   afterRun1: TableDocs;
   afterRun2: TableDocs;
-  /** What the test changed between the runs. */
-  changes: { added: string; edited: string; deleted: string };
-  /** Every apiKey value the primary ever held. */
-  apiKeys: string[];
+  writes: Run2Writes;
+  /** Every secret value the primary ever held: passwordHash, oauth.refreshToken, apiKeys.secret. */
+  secrets: string[];
   restores: RestoreRun[];
   /** Every row of every table of the backup deployment, as JSON text. */
   backupText: string;

@@ -7,11 +7,13 @@
 //
 //   tsx tests/support/installedAppRun.ts '<InstalledAppConfig as JSON>'
 //
-// Starts the two in-process deployments with the app's convex/ and the
-// backup project init-backup wrote, runs README's `npx convex run` calls,
-// adds tags and notes through the app's wrapped mutations, backs up, changes
-// notes (add, edit, delete), backs up again, restores both runs with the
-// installed CLI, and prints one line `INSTALL_RESULT <json>` for the test.
+// Starts the two in-process deployments with the app's convex/ (the ordinary
+// app after `init`) and the backup project init-backup wrote, runs README's
+// `npx convex run` calls, writes through every path the app has (a converted
+// mutation, the function it schedules, the httpAction, the posts trigger),
+// backs up, writes through every path again, backs up again, restores both
+// runs with the installed CLI, imports each restore into a fresh deployment
+// with the app's schema, and prints one line `INSTALL_RESULT <json>`.
 import "../../harness/envScope";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
@@ -19,15 +21,25 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { strFromU8, unzipSync } from "fflate";
-import { makeFunctionReference } from "convex/server";
+import { makeFunctionReference, type GenericSchema, type SchemaDefinition } from "convex/server";
 import { convexToJson, type JSONValue, type Value } from "convex/values";
 import { startDeployments, type AnySchema, type Deployments } from "../../harness/deployments";
-import { readExportZip } from "./exportReader";
+import { convexValueText, readExportZip } from "./exportReader";
+import { importIntoFresh } from "./importFresh";
 import { RESULT_MARKER, type InstalledAppConfig, type InstalledAppResult, type RestoreRun, type TableDocs } from "./installResult";
 
-const TABLES = ["tags", "notes"] as const;
+/** The app's tables, referenced ones first (the order an import inserts them in). */
+const TABLES = ["users", "apiKeys", "posts", "postCounts", "reminders"] as const;
 
 type AnyDeployments = Deployments<AnySchema, AnySchema>;
+type Db = { query(table: string): { collect(): Promise<Record<string, Value>[]> } };
+/** The primary's convex-test instance, as far as this file uses it. */
+type AppT = {
+  run<T>(fn: (ctx: { db: Db }) => Promise<T>): Promise<T>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  finishAllScheduledFunctions(advanceTimers: () => void): Promise<void>;
+};
+const appT = (d: AnyDeployments) => d.primary.t as unknown as AppT;
 
 /** Calls a function the way `npx convex run module:name` does: its kind read from the module's export. */
 async function convexRun(d: AnyDeployments, path: string, args: Record<string, JSONValue>): Promise<Value> {
@@ -44,10 +56,9 @@ async function convexRun(d: AnyDeployments, path: string, args: Record<string, J
 }
 
 async function primaryDocs(d: AnyDeployments): Promise<TableDocs> {
-  const t = d.primary.t as unknown as { run<T>(fn: (ctx: { db: { query(table: string): { collect(): Promise<T> } } }) => Promise<T>): Promise<T> };
   const out: TableDocs = {};
   for (const table of TABLES) {
-    const docs = await t.run<Record<string, Value>[]>((ctx) => ctx.db.query(table).collect());
+    const docs = await appT(d).run((ctx) => ctx.db.query(table).collect());
     out[table] = Object.fromEntries(docs.map((doc) => [doc._id as string, convexToJson(doc) as Record<string, JSONValue>]));
   }
   return out;
@@ -55,14 +66,15 @@ async function primaryDocs(d: AnyDeployments): Promise<TableDocs> {
 
 async function backupText(d: AnyDeployments): Promise<string> {
   const schema = (await d.backup.modules.load("schema")!()).default as { tables: Record<string, unknown> };
-  const t = d.backup.t as unknown as { run<T>(fn: (ctx: { db: { query(table: string): { collect(): Promise<T> } } }) => Promise<T>): Promise<T> };
+  const t = d.backup.t as unknown as { run<T>(fn: (ctx: { db: Db }) => Promise<T>): Promise<T> };
   const rows: Record<string, JSONValue> = {};
   for (const table of Object.keys(schema.tables)) {
-    rows[table] = convexToJson(await t.run<Value[]>((ctx) => ctx.db.query(table).collect()));
+    rows[table] = convexToJson(await t.run((ctx) => ctx.db.query(table).collect()));
   }
   return JSON.stringify(rows);
 }
 
+/** The installed CLI's `restore --run <selector>` (no other flag), then that ZIP imported into a fresh deployment with the app's schema. */
 async function restore(config: InstalledAppConfig, d: AnyDeployments, selector: string, index: number): Promise<RestoreRun> {
   const out = join(config.outDir, `restore-${index}.zip`);
   const bin = join(config.appDir, "node_modules/.bin/convex-hourly-backup");
@@ -77,14 +89,24 @@ async function restore(config: InstalledAppConfig, d: AnyDeployments, selector: 
   const bytes = new Uint8Array(readFileSync(out));
   const zip = readExportZip(bytes);
   const documents: TableDocs = {};
+  const zipFields: RestoreRun["zipFields"] = {};
   for (const [table, docs] of zip.documents) {
     documents[table] = Object.fromEntries(docs.map((doc) => [doc._id as string, convexToJson(doc) as Record<string, JSONValue>]));
+    zipFields[table] = Object.fromEntries(docs.map(({ _id, _creationTime: _t, ...fields }) => [_id as string, convexValueText(fields)]));
   }
-  const files = unzipSync(bytes);
-  const zipText = Object.entries(files)
+  const schema = (await d.primary.modules.load("schema")!()).default as SchemaDefinition<GenericSchema, boolean>;
+  const imported = await importIntoFresh(zip, { schema, modules: d.primary.modules.glob, tables: TABLES });
+  const zipText = Object.entries(unzipSync(bytes))
     .map(([name, data]) => `${name}\n${strFromU8(data)}`)
     .join("\n");
-  return { selector, stdout, documents, zipText };
+  return {
+    selector,
+    stdout,
+    documents,
+    zipText,
+    zipFields,
+    imported: Object.fromEntries([...imported].map(([table, docs]) => [table, Object.fromEntries(docs)])),
+  };
 }
 
 async function main(config: InstalledAppConfig): Promise<InstalledAppResult> {
@@ -101,40 +123,57 @@ async function main(config: InstalledAppConfig): Promise<InstalledAppResult> {
     restoreSecret: config.restoreSecret,
   })) as unknown as AnyDeployments;
   try {
+    const cronModule = (await d.primary.modules.load("crons")!()).default as { crons: Record<string, JSONValue> };
     const calls: InstalledAppResult["calls"] = [];
     for (const call of config.calls) {
       calls.push({ fn: call.fn, result: convexToJson(await convexRun(d, call.fn, call.args)) });
     }
 
-    // The app's data, written through its own wrapped mutations.
-    const apiKeys: string[] = [];
-    const newKey = () => {
-      const key = `nk_${crypto.randomUUID().replaceAll("-", "")}`;
-      apiKeys.push(key);
-      return key;
+    // The app's data, written the way the app writes it: each path once before run 1, again after it.
+    const secrets: string[] = [];
+    const secret = (kind: string) => {
+      const value = `${kind}_${crypto.randomUUID().replaceAll("-", "")}`;
+      secrets.push(value);
+      return value;
     };
-    const tags: string[] = [];
-    for (const name of ["work", "home", "ideas"]) tags.push((await convexRun(d, "notes:addTag", { name })) as string);
-    const notes: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      const note: Record<string, JSONValue> = { title: `Note ${i}`, body: `Body of note ${i}`, tagId: tags[i % tags.length]! };
-      if (i !== 3) note.apiKey = newKey();
-      notes.push((await convexRun(d, "notes:addNote", note)) as string);
-    }
+    const createUser = async (name: string) => {
+      const user = { name, email: `${name}@example.com`, passwordHash: secret("pwhash"), refreshToken: secret("oauthrt") };
+      return (await convexRun(d, "users:createUser", user)) as string;
+    };
+    const postApiKey = async (userId: string, label: string) => {
+      const response = await appT(d).fetch("/api-keys", { method: "POST", body: JSON.stringify({ userId, label, secret: secret("sk") }) });
+      if (response.status !== 204) throw new Error(`POST /api-keys answered ${response.status}: ${await response.text()}`);
+    };
+    // Real timers: the scheduler's runAfter(0) fires on the next turns of the event loop.
+    const runScheduled = () => appT(d).finishAllScheduledFunctions(() => {});
+    const idsOf = async (table: string) => new Set((await appT(d).run((ctx) => ctx.db.query(table).collect())).map((doc) => doc._id as string));
+    const newId = (before: Set<string>, after: Set<string>) => [...after].find((id) => !before.has(id))!;
+
+    const alice = await createUser("alice");
+    const firstPost = (await convexRun(d, "posts:addPost", { author: "alice", title: "Hello" })) as string;
+    await convexRun(d, "posts:addPost", { author: "alice", title: "Again" });
+    await postApiKey(alice, "laptop");
+    await runScheduled();
 
     const run1 = convexToJson(await convexRun(d, "backup:runNow", {}));
     const afterRun1 = await primaryDocs(d);
 
-    const added = (await convexRun(d, "notes:addNote", {
-      title: "Added after run 1",
-      body: "new",
-      tagId: tags[2]!,
-      apiKey: newKey(),
-    })) as string;
-    const edited = notes[1]!;
-    await convexRun(d, "notes:editNote", { id: edited, title: "Edited after run 1", apiKey: newKey() });
-    const deleted = notes[4]!;
-    await convexRun(d, "notes:deleteNote", { id: deleted });
+    const before = { reminders: await idsOf("reminders"), apiKeys: await idsOf("apiKeys"), postCounts: await idsOf("postCounts") };
+    const user = await createUser("bob");
+    await runScheduled();
+    await postApiKey(user, "ci");
+    const addedPost = (await convexRun(d, "posts:addPost", { author: "bob", title: "First" })) as string;
+    await convexRun(d, "posts:deletePost", { id: firstPost });
+    const counts = await appT(d).run((ctx) => ctx.db.query("postCounts").collect());
+    const writes = {
+      user,
+      reminder: newId(before.reminders, await idsOf("reminders")),
+      apiKey: newId(before.apiKeys, await idsOf("apiKeys")),
+      addedPost,
+      deletedPost: firstPost,
+      insertedCount: newId(before.postCounts, await idsOf("postCounts")),
+      patchedCount: counts.find((c) => c.author === "alice")!._id as string,
+    };
 
     const run2 = convexToJson(await convexRun(d, "backup:runNow", {}));
     const afterRun2 = await primaryDocs(d);
@@ -144,13 +183,14 @@ async function main(config: InstalledAppConfig): Promise<InstalledAppResult> {
       convexRealPaths,
       packageEntry: realpathSync(appRequire.resolve("convex-hourly-backup")),
       packageHasSource: existsSync(join(installed, "src")),
+      crons: cronModule.crons,
       calls,
       run1,
       run2,
       afterRun1,
       afterRun2,
-      changes: { added, edited, deleted },
-      apiKeys,
+      writes,
+      secrets,
       restores,
       backupText: await backupText(d),
     };

@@ -67,6 +67,11 @@ export type SyncOptions = {
    */
   batchPrefix?: string;
   /**
+   * Told the ids this call sent because they differed and the id tags it deleted (logTail.ts:
+   * a difference the change log named after the drain is no write it missed).
+   */
+  differed?: (ids: string[], idTags: string[]) => void;
+  /**
    * false: save no table checkpoint on the run (a verification: its position is kept in the
    * log state with the finished run; a scan resuming this run must never start from it).
    */
@@ -131,7 +136,7 @@ export async function syncTable(
   };
 
   const hint: EmptyHint = { backupEmpty: false };
-  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files, created: options.created };
+  const scope: RangeScope = { ctx, target, table, lease, hint, diffOptions, files, created: options.created, differed: options.differed };
   // JSON only for pages that will be sent whole; a dry run sends nothing.
   const expectEmpty = options.backupEmpty ?? false;
   const json = () => lease !== null && (expectEmpty || hint.backupEmpty);
@@ -225,6 +230,7 @@ type RangeScope = {
   diffOptions: { fresh: boolean; readOnly: boolean };
   files: FileCopier | undefined;
   created: CreatedWindow | undefined;
+  differed: SyncOptions["differed"];
 };
 
 type Applied = Omit<PageCounts, "scanned">;
@@ -250,6 +256,8 @@ async function syncRange(s: RangeScope, range: KeyRange, entries: PageEntry[], s
         replace: true,
       }, entries);
       hint.backupEmpty = applied.changed === entries.length && applied.deleted === 0;
+      // Which documents differed is known only when all did (else none is named: each counts as missed).
+      if (hint.backupEmpty) s.differed?.(entries.map((entry) => entry.id), []);
       add(applied);
       return counts;
     } catch (error) {
@@ -284,6 +292,7 @@ async function diffAndApply(s: RangeScope, range: KeyRange, entries: PageEntry[]
     hint.backupEmpty = !diff.match && diff.extraIdTags.length === 0 && diff.missing.length === diff.entries.length;
     if (diff.match) return;
     const changed = [...diff.missing, ...diff.different];
+    s.differed?.(changed.map((entry) => entry.id), diff.extraIdTags);
     if (lease === null) {
       add({ changed: changed.length, deleted: diff.extraIdTags.length, docsWritten: 0 });
       return;

@@ -21,8 +21,8 @@ export function addVerification(counts: TableCounts, verification: TableVerifica
   if (verification.missed > 0) {
     console.warn(
       `${label} WARNING ${counts.table}: verification found ${verification.missed} documents changed, created or deleted ` +
-        "that the change log had not delivered (a mutation not built with withChangeCapture, a dashboard edit or an import; " +
-        "or a write committed while this run compared); repaired in this restore point, and the whole table compared",
+        "that the change log had not delivered (a mutation not built with withChangeCapture, a dashboard edit or an import); " +
+        "repaired in this restore point, and the whole table compared",
     );
   }
 }

@@ -24,15 +24,16 @@ import {
 import { parseWebhook, postMessage } from "./lib/webhook";
 import { checkRetention, retentionDelivered } from "./lib/retentionHealth";
 import { parseRetention } from "./lib/retentionConfig";
-import { observeDrift } from "./lib/driftAlerts";
+import { observeRuns } from "./lib/runAlerts";
 import { canonicalJson } from "../shared/digest";
 
 /** How long a check holds the right to post: more than two posts' timeouts, far less than the 15 minutes between checks. */
 export const POST_CLAIM_MS = 60_000;
 
-// "drift": a run found writes the change log had missed (lib/driftAlerts.ts).
+// "drift": a run found writes the change log had missed; "files": a run's point lacks files it
+// could not copy (lib/runAlerts.ts).
 // "retention": retention has made no progress for a day while work waits (lib/retentionHealth.ts).
-const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("drift"), v.literal("retention"));
+const vPostKind = v.union(v.literal("incident"), v.literal("recovery"), v.literal("drift"), v.literal("files"), v.literal("retention"));
 const vPost = v.object({ kind: vPostKind, openedAt: v.number(), text: v.string() });
 
 const vEvaluation = v.object({
@@ -49,7 +50,7 @@ const vEvaluation = v.object({
   claim: v.union(v.number(), v.null()),
   /** Retention's WARNING while it is stalled, and the line of the check that saw the stall end. */
   retention: v.object({ line: v.union(v.string(), v.null()), recovered: v.union(v.string(), v.null()) }),
-  /** WARNING lines of change-log drift incidents this check opened. */
+  /** WARNING lines of the run incidents this check opened (change-log drift, files not copied). */
   drift: v.array(v.string()),
 });
 
@@ -130,11 +131,14 @@ export const evaluate = internalMutation({
     const verdict = judge(observation);
     // Step 2: the incident's next state and the messages it leaves due.
     const next = nextState(state, verdict, observation);
-    const drift = await observeDrift(ctx.db, state.drift, observation.source);
-    next.state = { ...next.state, drift: drift.state };
-    const driftPosts = drift.state.pending.map((post) => ({ kind: "drift" as const, ...post }));
+    const { drift, files } = await observeRuns(ctx.db, { drift: state.drift, files: state.files }, observation.source);
+    next.state = { ...next.state, drift: drift.state, files: files.state };
+    const runPosts = [
+      ...drift.state.pending.map((post) => ({ kind: "drift" as const, ...post })),
+      ...files.state.pending.map((post) => ({ kind: "files" as const, ...post })),
+    ];
     const retention = await checkRetention(ctx.db, now, parseRetention(env.BACKUP_RETENTION), next.state.firstCheckAt);
-    const due = [...duePosts(next.state, verdict, observation), ...driftPosts, ...retention.due];
+    const due = [...duePosts(next.state, verdict, observation), ...runPosts, ...retention.due];
     const claimed = deliver && due.length > 0 && !((next.state.postingUntil ?? 0) > now);
     const claim = claimed ? now + POST_CLAIM_MS : null;
     const written: AlertState = claim === null ? next.state : { ...next.state, postingUntil: claim };
@@ -151,7 +155,7 @@ export const evaluate = internalMutation({
       due,
       claim,
       retention: { line: retention.line, recovered: retention.recovered },
-      drift: drift.opened,
+      drift: [...drift.opened, ...files.opened],
     };
   },
 });
@@ -167,9 +171,12 @@ export const recordDelivered = internalMutation({
       await ctx.db.patch("alertState", state._id, { incident: { ...state.incident, notified: true } });
     } else if (kind === "recovery" && state.recovery?.openedAt === openedAt) {
       await ctx.db.patch("alertState", state._id, { recovery: null });
-    } else if (kind === "drift" && state.drift !== undefined) {
-      const pending = state.drift.pending.filter((post) => post.openedAt !== openedAt);
-      await ctx.db.patch("alertState", state._id, { drift: { ...state.drift, pending } });
+    } else if (kind === "drift" || kind === "files") {
+      const runAlert = state[kind];
+      if (runAlert !== undefined) {
+        const pending = runAlert.pending.filter((post) => post.openedAt !== openedAt);
+        await ctx.db.patch("alertState", state._id, { [kind]: { ...runAlert, pending } });
+      }
     }
     return null;
   },

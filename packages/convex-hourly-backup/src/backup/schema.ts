@@ -11,7 +11,7 @@ import {
   vTableCheckpoint,
   vTableCounts,
 } from "../shared/protocol";
-import { vDriftState } from "./lib/driftAlerts";
+import { vRunAlertState } from "./lib/runAlerts";
 
 export const vRunFields = {
   seq: v.number(),
@@ -155,8 +155,10 @@ export const vAlertStateFields = {
   recovery: v.union(vRecovery, v.null()),
   /** A check is posting the due messages until then: another check does not post them too. */
   postingUntil: v.optional(v.number()),
-  /** Runs whose verification found writes the change log missed (lib/driftAlerts.ts); absent before the first check that looked. */
-  drift: v.optional(vDriftState),
+  /** Runs whose verification found writes the change log missed (lib/runAlerts.ts); absent before the first check that looked. */
+  drift: v.optional(vRunAlertState),
+  /** Runs whose point lacks files they could not copy (lib/runAlerts.ts); absent before the first check that looked. */
+  files: v.optional(vRunAlertState),
 };
 
 /** Retention's own record (issue 19): its newest pass, its last progress, and its stall alert. */

@@ -16,7 +16,7 @@
 // next backup run records the reverted documents; all or nothing, like any
 // mutation, and checked against the app's schema by Convex itself.
 import { internalMutationGeneric, type GenericDatabaseWriter, type GenericDataModel } from "convex/server";
-import { jsonToConvex, v, type GenericId, type Infer, type JSONValue, type Value } from "convex/values";
+import { getConvexSize, jsonToConvex, v, type GenericId, type Infer, type JSONValue, type Value } from "convex/values";
 import { withChangeCapture } from "../changeLog/builders";
 import { canonicalJson } from "../../shared/digest";
 import type { BackupSettings } from "../settings";
@@ -25,6 +25,13 @@ import { ANY_KEY, ELEMENT, parsePath } from "../redaction/paths";
 
 /** Documents one call takes: a few, by hand (the CLI sends larger sets in several calls). */
 export const MAX_REVERT_DOCUMENTS = 100;
+/**
+ * A call stops taking documents once it has read or written this much (stored
+ * size, as Convex counts it): each document adds at most 2 MiB read (its get and
+ * its replace) and 1 MiB written, so a call stays inside a mutation's 16 MiB. The documents it did
+ * not take are left for the next call (`remaining`).
+ */
+const CALL_BYTES_CEILING = 12 * 1024 * 1024;
 
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
 
@@ -46,6 +53,8 @@ export const vRevertReport = v.object({
   /** Deleted since: not recreated (restore the table, or re-create them by hand). */
   deleted: v.array(v.string()),
   dryRun: v.boolean(),
+  /** The last documents of the call not looked at (the call read or wrote its share): send them again. */
+  remaining: v.optional(v.number()),
 });
 export type RevertReport = Infer<typeof vRevertReport>;
 
@@ -77,13 +86,20 @@ export const defineRevertDocuments = (settings: BackupSettings) =>
       const db = ctx.db as unknown as GenericDatabaseWriter<GenericDataModel>;
       const report: RevertReport = { reverted: [], unchanged: [], deleted: [], dryRun: dryRun ?? false };
       const partial = partialPaths(table, settings, redactedPaths ?? []);
-      for (const text of documents) {
+      let bytesRead = 0;
+      let bytesWritten = 0;
+      for (const [index, text] of documents.entries()) {
+        if (bytesRead >= CALL_BYTES_CEILING || bytesWritten >= CALL_BYTES_CEILING) {
+          report.remaining = documents.length - index;
+          break;
+        }
         const stored = parseStored(text);
         const id = stored._id;
         if (typeof id !== "string" || db.normalizeId(table, id) === null) {
           throw new Error(`A document given to revertDocuments is not a document of ${table} (its _id is not an id of that table).`);
         }
         const live = (await db.get(table, id as GenericId<string>)) as Doc | null;
+        bytesRead += live === null ? 0 : getConvexSize(live);
         if (live === null) {
           report.deleted.push(id);
           continue;
@@ -94,7 +110,12 @@ export const defineRevertDocuments = (settings: BackupSettings) =>
           if (notRestored.length > 0) (report.notRestored ??= []).push({ id, fields: notRestored });
           continue;
         }
-        if (!report.dryRun) await db.replace(table, id as GenericId<string>, replacement);
+        if (!report.dryRun) {
+          await db.replace(table, id as GenericId<string>, replacement);
+          // A replace reads the document it replaces again.
+          bytesRead += getConvexSize(live);
+          bytesWritten += getConvexSize({ ...replacement, _id: id, _creationTime: live._creationTime });
+        }
         report.reverted.push({ id, changedFields, keptFields, ...(notRestored.length === 0 ? {} : { notRestored }) });
       }
       return report;

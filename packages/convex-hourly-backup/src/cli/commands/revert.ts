@@ -113,11 +113,12 @@ async function run(args: string[]): Promise<number> {
   const calls = batches(table, documents, callArgs);
   const totals: RevertReport = { reverted: [], unchanged: [], deleted: [], dryRun };
   for (const batch of calls) {
-    const report = (await convexRun(`${module}:revertDocuments`, callArgs(batch), { prod: values.prod })) as RevertReport;
-    totals.reverted.push(...report.reverted);
-    totals.unchanged.push(...report.unchanged);
-    totals.deleted.push(...report.deleted);
-    if (report.notRestored !== undefined) (totals.notRestored ??= []).push(...report.notRestored);
+    for await (const report of revertCalls(batch, (documents) => convexRun(`${module}:revertDocuments`, callArgs(documents), { prod: values.prod }) as Promise<RevertReport>)) {
+      totals.reverted.push(...report.reverted);
+      totals.unchanged.push(...report.unchanged);
+      totals.deleted.push(...report.deleted);
+      if (report.notRestored !== undefined) (totals.notRestored ??= []).push(...report.notRestored);
+    }
   }
   for (const line of revertLines(table, title, totals)) console.log(line);
   const incomplete = totals.reverted.some((r) => (r.notRestored ?? []).length > 0) || (totals.notRestored ?? []).length > 0;
@@ -137,6 +138,21 @@ function usageIds(text: string): string[] {
     return idList(text.split(","));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * The calls that revert `documents`: one, and again with the documents a call
+ * left (`remaining`: it read or wrote its share of a transaction's limits).
+ */
+export async function* revertCalls(documents: readonly string[], call: (documents: string[]) => Promise<RevertReport>): AsyncGenerator<RevertReport> {
+  let rest = [...documents];
+  while (rest.length > 0) {
+    const report = await call(rest);
+    yield report;
+    const remaining = report.remaining ?? 0;
+    if (remaining >= rest.length) throw new CliError("revertDocuments took none of the documents it was given: is the app's convex/backup.ts up to date?");
+    rest = rest.slice(rest.length - remaining);
   }
 }
 
