@@ -112,7 +112,10 @@ export type ProjectionInputs = {
   reconcileUnchanged: RunIo;
   baseline: RunIo;
   ideal: RunIo;
-  /** Billable bytes of one hourly run's verification (primary, backup), per window; already inside idle and changed at 24. */
+  /**
+   * Billable bytes of one hourly run's verification (primary, backup), per window: the mean of a measured day of
+   * idle hourly runs (bench/verificationDay.ts); a slice at 24 is already inside idle and changed.
+   */
   verification: Record<(typeof VERIFY_WINDOWS)[number], { primary: number; backup: number }>;
   /** The app's own change-log rows written in the measured 1 %-changed hour (billable, raw). */
   logRows: { billable: number; raw: number };
@@ -137,14 +140,15 @@ export type ProjectionRow = {
 export const PROJECTION_METHOD = [
   `a month = ${RUNS_PER_MONTH} hourly runs with 1 % of documents changed each, their ${RUNS_PER_MONTH} retention passes and ` +
     "no scheduled reconciliation (rolling verification replaced it), the app's own change-log rows, and each run's verification " +
-    "(its share of the measured runs: the primary's readPage and the backup's diffRange/applyRange), at verifyEveryHours 24 (measured) and 168 (scaled by documents compared).",
+    "(the primary's readPage/readDocs and the backup's diffRange/applyRange), at verifyEveryHours 24 and 168, each measured over a day of idle hourly runs.",
   "Scaled from the measured runs at the benchmark's size N to M documents:",
   "  hourly run  = idle hour + (1 %-changed hour - idle hour) x M/N   (the idle hour is the fixed cost of a run)",
   "  retention   = (measured pass - its planning reads) x M/N + planning reads of the steady-state run records",
   "                (records kept by the default policy + the one it drops, at the measured mean record size, read once per",
   `                step; a step per ${MAX_ROWS_PER_STEP} rows deleted)`,
   "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (configuration changes and runNow only; 0 scheduled)",
-  "  verify H    = the run's verification share at H x M/N  (billable; raw at the run's raw/billable ratio); the hourly run leaves out the idle hour's",
+  "  verify H    = a run's verification share at H (the mean of a measured day of idle hours) x M/N  (billable; raw at the run's",
+  "                raw/billable ratio); the hourly run leaves it out (the new-documents check of the changed hour's inserts stays in it)",
   "  log rows    = the change-log rows the wrapped mutations wrote in the 1 %-changed hour x M/N (primary writes)",
   "  ideal       = ideal 1 %-changed hour x M/N;  seed-style = its hourly upsert of everything x M/N",
   "Everything but a run's fixed cost is per document or per page of 1,000 documents, hence linear in M; sizes above N are extrapolated.",

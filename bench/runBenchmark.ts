@@ -14,14 +14,21 @@
 //      reconciliation scans, at that size and at 10 % of it, interleaved.
 //   2. memory at 10 % of the main size, in a pair of its own, before the
 //      main deployments fill the heap: changed runs, then reconciliation scans.
+//      Then verifyEveryHours 168 on a pair of its own (bench/weeklyWindow.ts):
+//      the main size, a scan, the first hour after it and a day of idle hours.
 //   3. pair A seeded with the main size (default 100k). The seed-style
 //      baseline into a receiver: its first copy, then its hourly upsert of
 //      everything (the steady state the seed brief pays every hour).
 //   4. interleaved REPEATS times: bare copy (fresh receiver), full run at
 //      0 ms (the first into A's backup, then into fresh backups), full run at
 //      50 ms per request (fresh backup).
-//   5. A: idle hour; retention catches up (unmeasured); 1 % changed through
-//      the wrapped mutations, run through the log; retention pass.
+//   5. A, in simulated hours (bench/clock.ts, bench/verificationDay.ts): the
+//      first hour after the scan, then a day of idle hours (the first of them
+//      is the measured idle hour); before the day's last hour, once the first
+//      pass has reached every table's end, a run with no slice due and one
+//      checking 1 % of documents inserted in its window. Retention catches up
+//      (unmeasured); 1 % changed through the wrapped mutations half an hour
+//      before the next hour's run through the log; retention pass.
 //   6. A: reconciliations: 1 % changed behind the log's back, found by a
 //      reconciliation (made due by a stale configuration hash: scheduled weekly
 //      scans are off since rolling verification); again, found by
@@ -56,13 +63,20 @@ import {
   type ProjectionInputs,
   type ProjectionRow,
 } from "./costModel";
-import { logRowsWritten, scaledShare, shareBillable, sliceDocs, verificationShare, type Share } from "./verificationFigures";
+import { logRowsWritten, shareBillable, verificationShare, type Share } from "./verificationFigures";
+import { firstHourAndDay, probesAfterPass, type Probes } from "./verificationDay";
+import { measureWeeklyWindow, type WindowFigures } from "./weeklyWindow";
+import { advanceClock, HOUR_MS, resetClock } from "./clock";
 import { changeUnlogged, makeReconciliationDue, newestRunSeq, runRecords, versionsWrittenBy } from "./deploymentState";
 
 export const DEFAULT_DOCS = 100_000;
 export const DEFAULT_SECOND_DOCS = 20_000;
 export const LATENCY_MS = 50;
 export const CHANGE_FRACTION = 0.01;
+/** Idle hourly runs measured after the first hour following a scan: a day. */
+export const DAY_HOURS = 24;
+/** The runs of a simulated day are many and their times are not compared: no forced collection before each. */
+const SIMULATED_HOUR = { collect: false };
 /** Timed comparisons and memory: the median of this many interleaved runs. */
 export const REPEATS = 3;
 /** Peaks below this are sampling noise: the memory ratio counts them as this much. */
@@ -111,7 +125,7 @@ export const RUN_LABELS: Record<RunName, string> = {
   baseline: "baseline: seed-style hourly upsert",
   bare: "bare: paginate + POST each page",
   full: "full: first run",
-  idle: "idle hour: nothing changed",
+  idle: "idle hour: nothing changed (2nd after the scan)",
   changed: "1 % changed, through the log",
   retention: "retention pass after that hour",
   reconcileChanged: "1 % unlogged, reconciliation (config changed)",
@@ -167,8 +181,9 @@ export type BenchResult = {
     /** Both deployments, billable: the 1 %-changed hour through the log over the ideal. */
     changedIoVsIdeal: number;
     changedIoVsIdealWithVerification: number;
+    /** Both deployments, billable: the measured idle hour (with its slice). */
     idleIoBytesWithVerification: number;
-    /** Both deployments, billable bytes read and written in the idle hour. */
+    /** Both deployments, billable bytes read and written in an idle hour with no slice due (measured). */
     idleIoBytes: number;
     /** Backup documents read per primary page in a (scheduled) reconciliation of unchanged data. */
     reconcileBackupReadsPerPage: number;
@@ -177,13 +192,12 @@ export type BenchResult = {
   };
   details: {
     verification: {
-      compared24: number;
-      compared168: number;
-      idle24: Share;
-      idle168: Share;
+      /** verifyEveryHours 24 (pair A) and 168 (a pair of its own), each at `docs`: the first hour after a scan and a day of idle hours. */
+      window24: WindowFigures;
+      window168: WindowFigures;
+      /** After the first 24-hour pass: a run with no slice due, and the new-documents check on 1 % inserted. */
+      probes: Probes;
       changed24: Share;
-      primaryReadsPerDocPerDay24: number;
-      primaryReadsPerDocPerDay168: number;
       logRows: { rows: number; raw: number; billable: number };
     };
     changedDocs: number;
@@ -251,12 +265,16 @@ function collectGarbage(): void {
 
 type Measured<T> = { result: T; ms: number; traffic: Traffic; io: RunIo; detail: RunIoDetail };
 
-/** Times `work`, counting the traffic on `server` and the I/O of both meters (all reset first). */
+/**
+ * Times `work`, counting the traffic on `server` and the I/O of both meters (all reset first).
+ * `collect: false` skips the collection before it: for the many runs of a simulated day, whose times are not compared.
+ */
 async function measure<T>(
   meters: { primary: IoMeter | null; backup: IoMeter | null; server: Served | null },
   work: () => Promise<T>,
+  { collect = true }: { collect?: boolean } = {},
 ): Promise<Measured<T>> {
-  collectGarbage();
+  if (collect) collectGarbage();
   meters.server?.resetStats();
   let ms = 0;
   const { result, io, detail } = await withIo(meters.primary, meters.backup, async () => {
@@ -311,8 +329,12 @@ async function copyInto(
 }
 
 /** A backup run of pair `a`'s primary into its own backup; versions counted in the backup. */
-async function ourRun(a: Deployments, args: { reconcile?: boolean } = {}): Promise<{ run: Measured<RunSummary>; figures: RunFigures }> {
-  const run = await measure({ primary: a.primary.io, backup: a.backup.io, server: a.backup.server }, () => runNow(a.primary, args));
+async function ourRun(
+  a: Deployments,
+  args: { reconcile?: boolean } = {},
+  options: { collect?: boolean } = {},
+): Promise<{ run: Measured<RunSummary>; figures: RunFigures }> {
+  const run = await measure({ primary: a.primary.io, backup: a.backup.io, server: a.backup.server }, () => runNow(a.primary, args), options);
   const versions = await versionsWrittenBy(a.backup, await newestRunSeq(a.backup));
   return { run, figures: figures(run, versions) };
 }
@@ -489,6 +511,15 @@ async function secondSize(docs: number, step: Step): Promise<SizeFigures> {
 }
 
 export async function runBenchmark(options: BenchOptions = {}): Promise<BenchResult> {
+  try {
+    return await measureEverything(options);
+  } finally {
+    // Every deployment that saw the simulated hours is closed by now.
+    resetClock();
+  }
+}
+
+async function measureEverything(options: BenchOptions): Promise<BenchResult> {
   const docs = options.docs ?? DEFAULT_DOCS;
   const secondDocs = options.secondDocs ?? DEFAULT_SECOND_DOCS;
   const log = options.log ?? (() => undefined);
@@ -524,6 +555,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   } finally {
     await tenth.pair.close();
   }
+  const window168 = await measureWeeklyWindow(docs, DAY_HOURS, step, (pair) => ourRun(pair, {}, SIMULATED_HOUR));
 
   // Step 3: pair A and the seed-style baseline.
   const a: Deployments = await startDeployments();
@@ -545,8 +577,28 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const ioDetail: Partial<Record<RunName, RunIoDetail>> = {};
     const modes: Partial<Record<RunName, string>> = { full: modeOf(full.run.result) };
 
-    // Step 5: the idle hour, the 1 %-changed hour through the log, and the retention pass after it.
-    const idle = await step("idle hour: run with nothing changed", () => ourRun(a));
+    // Step 5: the first hour after the scan and a day of idle hours (the first of them is the
+    // measured idle hour), the 1 %-changed hour through the log, and the retention pass after it.
+    const held: { probes?: Probes } = {};
+    const insertOnePercent = async () => {
+      const inserts = Math.max(1, Math.round(docs * CHANGE_FRACTION));
+      return (await changeShop(a.primary, ids, { fraction: 0, deletes: 0, inserts, seed: 3 })).inserted;
+    };
+    const daily = await step(`verifyEveryHours 24: the first hour after the scan, then ${DAY_HOURS} idle hours`, () =>
+      firstHourAndDay(() => ourRun(a, {}, SIMULATED_HOUR), {
+        docs,
+        tableSizes: Object.values(shopSizeFor(docs)),
+        everyHours: 24,
+        hours: DAY_HOURS,
+        interlude: async () => {
+          const { probes, movedMs } = await probesAfterPass(() => ourRun(a, {}, SIMULATED_HOUR), insertOnePercent);
+          held.probes = probes;
+          return movedMs;
+        },
+      }),
+    );
+    const probes = held.probes!;
+    const idle = daily.firstIdle;
     modes.idle = modeOf(idle.run.result);
     const prune = async () => {
       await a.backup.t.mutation(backupInternal.retention.prune, { policy: PRUNE_ALL_BUT_NEWEST });
@@ -555,10 +607,13 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     };
     // Retention catches up with the first run's record (a one-off), so the measured pass is an ordinary hour's.
     await step("retention: catch up after the first run (not measured)", prune);
+    // The change half an hour before the next hourly run: its inserts are in that run's new-documents window.
+    advanceClock(HOUR_MS / 2);
     const change = await step("change 1 % of documents through the app's mutations", () => changeShop(a.primary, ids, changeOptions(docs, 2)));
     // The app's own change-log rows, written by those mutations (the run drains and deletes them).
     const logRows = await logRowsWritten(a.primary);
     const changedDocs = changedDocuments(change);
+    advanceClock(HOUR_MS / 2);
     const changed = await step("1 % changed hour: run through the log", () => ourRun(a));
     modes.changed = modeOf(changed.run.result);
     const recordsAtPrune = await runRecords(a.backup);
@@ -681,23 +736,11 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       reconcileAsked: pagesRead(reconcileAsked.run.detail),
       reconcileChanged: pagesRead(reconcileChanged.run.detail),
     };
-    // Rolling verification: its share of the idle and changed hours (24 h, measured), scaled to 168 h.
-    const sizes = Object.values(shopSizeFor(docs));
-    const compared = (idle.run.result.tables ?? []).reduce((sum, t) => sum + (t.verified ?? 0), 0);
-    const verify24 = verificationShare(idle.run.detail);
-    const verify168 = scaledShare(verify24, compared, sizes, 168);
+    // Rolling verification, measured at both windows: a day's runs, per run (their mean).
+    const window24: WindowFigures = { everyHours: 24, first: daily.first, day: daily.day };
     const changedVerify = verificationShare(changed.run.detail);
-    const verification = {
-      compared24: compared,
-      compared168: sliceDocs(sizes, 168),
-      idle24: verify24,
-      idle168: verify168,
-      changed24: changedVerify,
-      // A day of idle hours: primary documents read per document (the slices).
-      primaryReadsPerDocPerDay24: (verify24.primaryDocsRead * 24) / docs,
-      primaryReadsPerDocPerDay168: (verify168.primaryDocsRead * 24) / docs,
-      logRows,
-    };
+    const verification = { window24, window168, probes, changed24: changedVerify, logRows };
+    const perRun = (w: WindowFigures) => ({ primary: w.day.perRun.primaryBillable, backup: w.day.perRun.backupBillable });
     const projectionInputs: Omit<ProjectionInputs, "docs"> = {
       idle: runs.idle.io,
       changed: runs.changed.io,
@@ -706,10 +749,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       reconcileUnchanged: runs.reconcileUnchanged.io,
       baseline: runs.baseline.io,
       ideal: idealIo,
-      verification: {
-        24: { primary: verify24.primaryBillable, backup: verify24.backupBillable },
-        168: { primary: verify168.primaryBillable, backup: verify168.backupBillable },
-      },
+      verification: { 24: perRun(window24), 168: perRun(window168) },
       logRows: { billable: logRows.billable, raw: logRows.raw },
     };
     const steadyRunRecords = steadyStateRunRecords();
@@ -737,8 +777,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         // The change's own cost: the run's verification (reported on its own) left out.
         changedIoVsIdeal: (billableBoth(runs.changed.io) - shareBillable(changedVerify)) / billableBoth(idealIo),
         changedIoVsIdealWithVerification: billableBoth(runs.changed.io) / billableBoth(idealIo),
-        // An idle hour without its slice (every change-log run has one; this is the rest).
-        idleIoBytes: billableBoth(runs.idle.io) - shareBillable(verify24),
+        // An idle hour with no slice due: measured, between the first pass's end and the next pass.
+        idleIoBytes: probes.noSlice.runBillable,
         idleIoBytesWithVerification: billableBoth(runs.idle.io),
         reconcileBackupReadsPerPage: runs.reconcileUnchanged.io.backup.docsRead / Math.max(1, pages.reconcileUnchanged),
         reconcileAskedBackupReadsPerPage: runs.reconcileAsked.io.backup.docsRead / Math.max(1, pages.reconcileAsked),

@@ -3,8 +3,8 @@
 // verification (the slice and the new-documents check: the primary's
 // readPage; the backup's diffRange and applyRange), so a run's verification
 // share is those paths' I/O. The slice of verifyEveryHours H is
-// ceil(N / H) documents a table (at least one): the 168-hour slice is scaled from the
-// 24-hour one by documents compared. The app's own change-log rows (what the
+// ceil(N / H) documents a table (at least one); both windows are measured
+// (bench/verificationDay.ts). The app's own change-log rows (what the
 // wrapped mutations write on the primary) are counted from the log before a run drains it.
 import { getDocumentSize } from "convex/values";
 import type { PrimaryDeployment } from "../harness/deployments";
@@ -37,17 +37,6 @@ export const shareBillable = (s: Share) => s.primaryBillable + s.backupBillable;
 
 /** Documents one run's slices compare at verifyEveryHours `hours`: ceil(n / hours) per table, at least one. */
 export const sliceDocs = (tableSizes: readonly number[], hours: number) => tableSizes.reduce((sum, n) => sum + Math.max(1, Math.ceil(n / hours)), 0);
-
-/** The share at verifyEveryHours `hours`, scaled from one measured over `compared` documents. */
-export function scaledShare(measured: Share, compared: number, tableSizes: readonly number[], hours: number): Share {
-  const factor = sliceDocs(tableSizes, hours) / Math.max(1, compared);
-  return {
-    primaryBillable: measured.primaryBillable * factor,
-    backupBillable: measured.backupBillable * factor,
-    primaryDocsRead: measured.primaryDocsRead * factor,
-    backupDocsRead: measured.backupDocsRead * factor,
-  };
-}
 
 /** The change-log rows waiting on the primary: how many, raw bytes and billable (each rounded up to 1 KiB) as written. */
 export async function logRowsWritten(primary: PrimaryDeployment): Promise<{ rows: number; raw: number; billable: number }> {

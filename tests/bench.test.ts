@@ -4,6 +4,8 @@
 // machine's and are never asserted.
 import { expect, test } from "vitest";
 import { benchJson, runBenchmark } from "../scripts/bench";
+import { shopSizeFor } from "../bench/shopSize";
+import { sliceDocs } from "../bench/verificationFigures";
 
 const DOCS = 3000;
 const SECOND_DOCS = 1000;
@@ -158,13 +160,39 @@ test(`npm run bench -- --docs ${DOCS} --second-docs ${SECOND_DOCS} --json: every
     io.primary.billableRead + io.primary.billableWritten + io.backup.billableRead + io.backup.billableWritten;
   // Rolling verification (issue 18): each change-log run's slice is reported on its own, and left out of these two.
   type Share = { primaryBillable: number; backupBillable: number; primaryDocsRead: number; backupDocsRead: number };
-  type Verification = { compared24: number; compared168: number; idle24: Share; idle168: Share; changed24: Share; logRows: { rows: number; billable: number } };
+  type Run = { compared: number; share: Share; runBillable: number };
+  type Day = { runs: number; compared: number; total: Share; perRun: Share; primaryReadsPerDoc: number };
+  type Window = { everyHours: number; first: Run & { slice: number; created: number }; day: Day };
+  type Verification = {
+    window24: Window;
+    window168: Window;
+    probes: { noSlice: Run; inserts: Run & { inserted: number } };
+    changed24: Share;
+    logRows: { rows: number; billable: number };
+  };
   const v = (json.details as unknown as { verification: Verification }).verification;
   const shareOf = (x: Share) => x.primaryBillable + x.backupBillable;
-  expect(v.compared24).toBeGreaterThan(v.compared168);
-  expect(v.idle24.primaryDocsRead).toBe(v.compared24);
+  // Each window is measured over simulated hours. The first hour after the scan compares its slice and, once, every
+  // document created in the new-documents window that starts 5 minutes before the scan: here the whole seed.
+  const slice = (hours: number) => sliceDocs(Object.values(shopSizeFor(DOCS)), hours);
+  for (const w of [v.window24, v.window168]) {
+    expect(w.first).toMatchObject({ slice: slice(w.everyHours), created: DOCS, compared: slice(w.everyHours) + DOCS });
+    expect(w.first.share.primaryDocsRead).toBe(w.first.compared);
+    // Then a day: 24 hourly runs, each reading its slice and nothing else on the primary.
+    expect(w.day.runs).toBe(24);
+    expect(w.day.total.primaryDocsRead).toBe(w.day.compared);
+    expect(w.day.primaryReadsPerDoc).toBeCloseTo(w.day.compared / DOCS, 10);
+  }
+  // A day at 24 h reads each document once (its slices: a whole pass, 1 % inserted before its last hour included); at 168 h a seventh of that.
+  expect(v.window24.day.compared).toBeGreaterThanOrEqual(DOCS);
+  expect(v.window24.day.compared).toBeLessThanOrEqual(DOCS * 1.01 + 3);
+  expect(v.window168.day.compared).toBe(24 * slice(168));
+  // After the first pass, before the next is due: an idle run compares nothing; the next compares exactly the documents inserted in its window.
+  expect(v.probes.noSlice.compared).toBe(0);
+  expect(v.probes.inserts.inserted).toBe(DOCS / 100);
+  expect(v.probes.inserts).toMatchObject({ compared: DOCS / 100, share: { primaryDocsRead: DOCS / 100 } });
   expect(v.logRows.rows).toBeGreaterThan(0);
-  expect(json.ratios.idleIoBytes).toBe(billable(runs.idle.io) - shareOf(v.idle24));
+  expect(json.ratios.idleIoBytes).toBe(v.probes.noSlice.runBillable);
   expect(details.ideal.billable).toBe(billable(details.ideal.io));
   expect(details.ideal.io.primary.docsRead).toBe(details.changedDocs);
   expect(json.ratios.changedIoVsIdeal).toBeCloseTo((billable(runs.changed.io) - shareOf(v.changed24)) / details.ideal.billable, 10);
