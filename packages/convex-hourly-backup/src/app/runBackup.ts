@@ -194,7 +194,7 @@ export async function runBackup(
         counts.missedByLog = repaired - Math.min(repaired, explainedInScan.get(table) ?? 0);
         if (counts.missedByLog > 0) {
           console.warn(
-            `${label} ${table}: the reconciliation found ${counts.missedByLog} documents the change log had not delivered ` +
+            `${label} WARNING ${table}: the reconciliation found ${counts.missedByLog} documents the change log had not delivered ` +
               "(writes by mutations not built with withChangeCapture, dashboard edits or imports)",
           );
         }

@@ -131,7 +131,7 @@ export const evaluate = internalMutation({
     const verdict = judge(observation);
     // Step 2: the incident's next state and the messages it leaves due.
     const next = nextState(state, verdict, observation);
-    const { drift, files } = await observeRuns(ctx.db, { drift: state.drift, files: state.files }, observation.source);
+    const { drift, files } = await observeRuns(ctx.db, { drift: state.drift, files: state.files }, observation.source, deliver);
     next.state = { ...next.state, drift: drift.state, files: files.state };
     const runPosts = [
       ...drift.state.pending.map((post) => ({ kind: "drift" as const, ...post })),

@@ -65,7 +65,7 @@ export type RunInfo = {
   startedAt: number;
   /** "pruning": a previous prune dropped it and started deleting what it needs; never kept again. */
   status: Infer<typeof vRunStatus>;
-  /** Pinned by the user (runNow's pin, `convex-hourly-backup pin`): a completed run is kept until unpinned. */
+  /** Pinned by the user (`convex-hourly-backup pin`, or `run --pin`): a completed run is kept until unpinned. */
   pinned?: boolean;
 };
 

@@ -185,8 +185,8 @@ export default defineSchema({
   // One per backup run: written by runs.* (lease, checkpoints, completion), read
   // by status and restore, deleted by retention.prune once no longer kept. A
   // completed run is a restore point.
-  // Labels and pins are written by runs.beginRun (runNow's label and pin) and
-  // pins.pin / pins.unpin, read by restore (a label selects a run), status
+  // Labels and pins are written by pins.label (`run --label --pin`), pins.pin
+  // and pins.unpin, with the restore secret, read by restore (a label selects a run), status
   // and retention (a pinned run is kept).
   runs: defineTable(vRunFields)
     .index("by_seq", ["seq"])

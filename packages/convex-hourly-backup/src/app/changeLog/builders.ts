@@ -9,7 +9,7 @@
 // keeps it so). Given the OMITTED_FIELDS the backup is configured with, a
 // patch that sets only omitted fields (a session token rotated at each
 // sign-in) is not logged: it leaves the backup's copy unchanged. Writes made any other way (dashboard edits, imports,
-// unwrapped mutations) are found by the periodic reconciliation scan.
+// unwrapped mutations) are found by rolling verification (app/verification.ts) within verifyEveryHours.
 //
 // An app that already wraps ctx.db (convex-helpers Triggers) passes its wrapper
 // as `wrapDB`: it is applied OVER the recorder, so the writes its triggers make

@@ -13,6 +13,9 @@ import type { DatabaseReader } from "../_generated/server";
 import { completedRuns } from "./restorePoint";
 import { STORAGE_TABLE } from "../../shared/files";
 
+/** Undelivered alerts kept per kind (a webhook failing for days): the newest. */
+const MAX_PENDING = 10;
+
 /** Completed runs one check reads: four checks an hour see far more runs than an hourly cron makes. */
 export const MAX_RUNS_PER_CHECK = 50;
 /** ... and the bytes of them (Convex counts each stored record against a query's 16 MiB). */
@@ -31,11 +34,16 @@ export type RunAlertState = Infer<typeof vRunAlertState>;
 export type RunAlertKind = "drift" | "files";
 type Observed = { state: RunAlertState; opened: string[] };
 
-/** The states after the completed runs newer than each one's checkedSeq; `opened`: lines to log for incidents opened now. */
+/**
+ * The states after the completed runs newer than each one's checkedSeq; `opened`: lines to log for
+ * incidents opened now. `posting`: a webhook is set; without one an incident is only logged (setting
+ * one later does not post every past incident at once).
+ */
 export async function observeRuns(
   db: DatabaseReader,
   states: Partial<Record<RunAlertKind, RunAlertState>>,
   source: string | null,
+  posting: boolean,
 ): Promise<Record<RunAlertKind, Observed>> {
   const newest = await db.query("runs").withIndex("by_status", (q) => q.eq("status", "completed")).order("desc").first();
   // The first check after an upgrade looks at the newest restore point only.
@@ -57,9 +65,10 @@ export async function observeRuns(
       }
       if (next.open) continue;
       next.open = true;
-      next.pending.push({ openedAt: run.finishedAt ?? run.startedAt, text });
+      if (posting) next.pending.push({ openedAt: run.finishedAt ?? run.startedAt, text });
       opened.push(`[backup alert] WARNING: ${text}`);
     }
+    next.pending = posting ? next.pending.slice(-MAX_PENDING) : [];
     return { state: next, opened };
   };
   return { drift: observe(states.drift, (run) => driftText(run, source)), files: observe(states.files, (run) => filesText(run, source)) };

@@ -55,7 +55,7 @@ then: to read back (or undo) a bad write without restoring a table.
                        <label>           the run with that label (as --label)
                        The run must be completed: a run still running, failed, or
                        being deleted by retention (pruning) is no restore point.
-  --label <label>      the restore point with that label (runNow's "label", or
+  --label <label>      the restore point with that label (run --label, or
                        pin --label); instead of --run
   --out <file.zip>     where to write the ZIP (replaced if it exists; not a folder)
   --tables a,b         only these tables (default: all the run backed up)

@@ -13,10 +13,13 @@ import { commandConnection, STATUS_SECRET_VARS } from "../restore/config";
 const USAGE = `Usage: ${BIN} status [--limit <n>] [--json] [--url <url>] [--secret <secret>]
 
 Asks the backup deployment for its last runs and prints one line per run
-(start time, state, duration, bytes sent, scanned/changed/deleted per table),
-a line on retention (runs and versions waiting to be pruned, the last prune;
-a WARNING when it has made no progress for a day), then the age of the
-newest completed run: the newest restore point.
+(start time, state, labels and pin, duration, bytes sent, scanned/changed/
+deleted per table), a line listing every pinned point, a line on retention
+(runs and versions waiting to be pruned, the last prune; a WARNING when it
+has made no progress for a day), then the age of the newest completed run
+(the newest restore point), one line per table saying what that point holds
+(made by the change log or a reconciliation, last verified when, missed by
+the change log in 7 days), and a WARNING naming the files it lacks, if any.
 
   --limit <n>          how many runs (1..${MAX_STATUS_RUNS}, default ${DEFAULT_STATUS_LIMIT})
   --json               print the report as JSON instead

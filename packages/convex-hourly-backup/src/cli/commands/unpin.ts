@@ -9,8 +9,8 @@ import { RestoreSource } from "../restore/restoreSource";
 const USAGE = `Usage: ${BIN} unpin <run | label> [--url <url>] [--secret <secret>]
 
 Unpins a restore point: from now on the retention policy decides whether it
-is kept (every run for 48 hours, then the newest of each day for 30 days and
-of each week for 12 weeks). Retention's next hourly pass deletes it if the
+is kept (BACKUP_RETENTION on the backup deployment; \`status\` shows the
+policy in force). Retention's next hourly pass deletes it if the
 policy does not keep it, and from then on it cannot be restored. Its label
 stays as long as the run does.
 

@@ -49,7 +49,7 @@ export function projectVersions(
 ): ProjectVersions & { convexInstalled: boolean; source: PackageSource["kind"] } {
   const own = ownPackageJson();
   const installed = installedConvexVersion(cwd);
-  const peer = own.peerDependencies?.convex ?? "^1.43.0";
+  const peer = own.peerDependencies?.convex ?? "^1.47.0";
   const source = packageSource(cwd, projectDir, PACKAGE_NAME, own.version ?? "latest");
   return { convex: installed ?? peer, package: source.spec, convexInstalled: installed !== null, source: source.kind };
 }
