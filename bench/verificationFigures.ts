@@ -3,12 +3,14 @@
 // verification (the slice and the new-documents check: the primary's
 // readPage; the backup's diffRange and applyRange), so a run's verification
 // share is those paths' I/O. The slice of verifyEveryHours H is
-// ceil(N / H) documents a table (at least one); both windows are measured
+// ceil(N / H) documents a table (at least one) in whole pages; both windows are measured
 // (bench/verificationDay.ts). The app's own change-log rows (what the
 // wrapped mutations write on the primary) are counted from the log before a run drains it.
 import { getDocumentSize } from "convex/values";
 import type { PrimaryDeployment } from "../harness/deployments";
 import { CHANGE_LOG_TABLE } from "../packages/convex-hourly-backup/src/app/changeLog/schema";
+import { PAGE_MAX_DOCS } from "../packages/convex-hourly-backup/src/app/functions/readPage";
+import { sliceMinDocs } from "../packages/convex-hourly-backup/src/app/verification";
 import { roundUpToKiB, type RunIoDetail } from "./ioFigures";
 
 const PRIMARY_PATHS = ["backup:readPage", "backup:readDocs"];
@@ -35,8 +37,13 @@ export function verificationShare(detail: RunIoDetail): Share {
 
 export const shareBillable = (s: Share) => s.primaryBillable + s.backupBillable;
 
-/** Documents one run's slices compare at verifyEveryHours `hours`: ceil(n / hours) per table, at least one. */
-export const sliceDocs = (tableSizes: readonly number[], hours: number) => tableSizes.reduce((sum, n) => sum + Math.max(1, Math.ceil(n / hours)), 0);
+/**
+ * Documents the first `runs` runs of a pass compare at verifyEveryHours `hours`: per table and run
+ * ceil(n / hours), at least one, rounded up to whole pages (the bench's documents are small: pages
+ * of PAGE_MAX_DOCS), until the table's end.
+ */
+export const sliceDocs = (tableSizes: readonly number[], hours: number, runs = 1) =>
+  tableSizes.reduce((sum, n) => sum + Math.min(n, runs * Math.ceil(sliceMinDocs(n, hours) / PAGE_MAX_DOCS) * PAGE_MAX_DOCS), 0);
 
 /** The change-log rows waiting on the primary: how many, raw bytes and billable (each rounded up to 1 KiB) as written. */
 export async function logRowsWritten(primary: PrimaryDeployment): Promise<{ rows: number; raw: number; billable: number }> {

@@ -13,7 +13,9 @@ import { expectRestoreEquals, runIdOf, snapshotPrimary } from "./support/pointIn
 const SHOP = ["users", "products", "orders"];
 const SIZE = { users: 40, products: 60, orders: 100 };
 // A change-log run also compares a slice of each table: floor(documents / verifyEveryHours (24)) + 1 documents each.
-const SLICE = Object.values(SIZE).reduce((sum, n) => sum + Math.floor(n / 24) + 1, 0);
+// A verification slice is ceil(n / 24) documents rounded up to whole pages (1,000 documents):
+// each of these tables is under a page, so the first change-log run after the scan compares it whole.
+const SLICE = Object.values(SIZE).reduce((sum, n) => sum + n, 0);
 
 let d: Deployments;
 let ids: ShopIds;
@@ -146,14 +148,24 @@ describe("runs driven by the change log", () => {
   test("an idle hour reads nothing from the tables but its verification slice", async () => {
     await runNow();
     d.primary.io.reset();
+    d.backup.io.reset();
     const idle = await runNow();
     expect(idle).toMatchObject({ mode: "log" });
     expect(idle.tables.every((t) => t.scanned === 0 && t.changed === 0 && t.missedByLog === 0)).toBe(true);
-    expect(idle.tables.map((t) => t.verified)).toEqual([2, 3, 5]);
+    expect(idle.tables.map((t) => t.verified)).toEqual([SIZE.users, SIZE.products, SIZE.orders]);
     expect(d.primary.io.docsRead).toBe(SLICE);
+    // Its pages are the scan's: the backup compares each with the digest it stored, reading no version.
+    expect(d.backup.io.calls["sync:diffRange"]!.docsRead).toBeLessThanOrEqual(2 * SHOP.length);
+    // The pass reached every table's end: the next hour (none due for 24 hours) reads no document.
+    d.primary.io.reset();
+    const quiet = await runNow();
+    expect(quiet.tables.map((t) => t.verified)).toEqual([0, 0, 0]);
+    expect(d.primary.io.docsRead).toBe(0);
   });
 
   test("a write the log cannot see is found by the reconciliation, reported, and backed up", async () => {
+    await runNow();
+    // The first change-log run compares every table whole (each under a page); the next is not due for a day.
     await runNow();
     // A dashboard edit, an import or an unwrapped mutation: no log row.
     await d.primary.t.run((ctx) => ctx.db.patch("products", ids.products[5]!, { price: 999 }));

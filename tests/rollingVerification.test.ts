@@ -4,7 +4,7 @@
 // point says how it was made and when its documents were last verified; an
 // idle day reads each document about once. Small tables and simulated hours
 // keep it cheap.
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
@@ -19,6 +19,8 @@ import { startWebhook } from "./support/webhook";
 
 const SHOP = ["users", "products", "orders"];
 const SIZE = { users: 12, products: 12, orders: 48 };
+const THREE_PAGES = { users: 12, products: 12, orders: 2_500 };
+let size = SIZE;
 const HOUR = 60 * 60_000;
 const START = Date.UTC(2026, 11, 1, 0, 0, 0);
 
@@ -36,7 +38,7 @@ beforeEach(async () => {
   // The shop's documents were created an hour before the first restore point.
   vi.setSystemTime(START - HOUR);
   d = await startDeployments({ primaryDir: fileURLToPath(new URL("./fixtures/rawWrites", import.meta.url)) });
-  ids = await seedShop(d.primary, SIZE);
+  ids = await seedShop(d.primary, size);
   now = START;
   vi.setSystemTime(now);
   expect(await runNow()).toMatchObject({ mode: "scan", reason: "first run" });
@@ -59,49 +61,47 @@ const latestHolds = async (): Promise<TableHolds[]> => {
 };
 const holdsOf = (holds: TableHolds[], table: string) => holds.find((h) => h.table === table)!;
 
-test("raw-builder and dashboard writes reach a restore point within 24 hourly runs, a raw insert in the next run; points in between say they were not verified since", async () => {
-  // Step 1: writes the change log cannot see, ten minutes after the first point.
-  now += 10 * 60_000;
-  vi.setSystemTime(now);
-  const writtenAt = now;
-  const product = await d.primary.t.mutation(raw.insertProduct, { name: "made with the raw builder" });
-  await d.primary.t.mutation(raw.replaceOrder, { id: ids.orders[30]!, status: "cancelled" });
-  await d.primary.t.mutation(raw.deleteOrder, { id: ids.orders[40]! });
-  await d.primary.t.run((ctx) => ctx.db.patch("users", ids.users[8]!, { city: "edited in the dashboard" }));
-  const expected = await snapshotPrimary(d, SHOP);
+describe("with a table of three pages (2,500 orders)", () => {
+  beforeAll(() => void (size = THREE_PAGES));
+  afterAll(() => void (size = SIZE));
 
-  // Step 2: the next run's new-documents check finds the insert.
-  const first = await nextHour();
-  expect(first.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1, changed: 1 });
-  const restored = await d.backup.t.query(api.restore.readDocuments, {
-    secret: d.restoreSecret,
-    seq: 2,
-    table: "products",
-    ids: [product],
-  });
-  expect(restored).toMatchObject({ missing: [] });
-  expect(restored.documents).toHaveLength(1);
+  test("raw-builder and dashboard writes reach a restore point within 24 hourly runs, a raw insert in the next run; points in between say they were not verified since", async () => {
+    // Step 1: writes the change log cannot see, ten minutes after the first point: orders in its third page.
+    now += 10 * 60_000;
+    vi.setSystemTime(now);
+    const writtenAt = now;
+    const product = await d.primary.t.mutation(raw.insertProduct, { name: "made with the raw builder" });
+    await d.primary.t.mutation(raw.replaceOrder, { id: ids.orders[2_100]!, status: "cancelled" });
+    await d.primary.t.mutation(raw.deleteOrder, { id: ids.orders[2_200]! });
+    await d.primary.t.run((ctx) => ctx.db.patch("users", ids.users[8]!, { city: "edited in the dashboard" }));
+    const expected = await snapshotPrimary(d, SHOP);
 
-  // Step 3: hourly runs until the slices found the rest; until then each point says its
-  // documents were last verified before the writes (at the first point).
-  const foundAt = new Map<string, number>();
-  for (let run = 2; run <= 24 && foundAt.size < 2; run++) {
-    const summary = await nextHour();
-    for (const t of summary.tables) if ((t.missedByLog ?? 0) > 0 && t.table !== "products") foundAt.set(t.table, run);
-    const holds = await latestHolds();
-    for (const table of ["users", "orders"]) {
-      const h = holdsOf(holds, table);
-      expect(h).toMatchObject({ madeBy: "log", verifyEveryHours: 24 });
-      if (!foundAt.has(table)) expect(h.verifiedAt).toBeLessThan(writtenAt);
-      else expect(h.verifiedAt).toBeGreaterThan(writtenAt);
+    // Step 2: hourly runs until the slices found the rest; until then each point says its
+    // documents were last verified before the writes (at the first point). The first run's
+    // new-documents check finds the insert.
+    const foundAt = new Map<string, number>();
+    for (let run = 1; run <= 24 && foundAt.size < 2; run++) {
+      const summary = await nextHour();
+      if (run === 1) expect(summary.tables.find((t) => t.table === "products")).toMatchObject({ missedByLog: 1, changed: 1 });
+      for (const t of summary.tables) if ((t.missedByLog ?? 0) > 0 && t.table !== "products") foundAt.set(t.table, run);
+      const holds = await latestHolds();
+      for (const table of ["users", "orders"]) {
+        const h = holdsOf(holds, table);
+        expect(h).toMatchObject({ madeBy: "log", verifyEveryHours: 24 });
+        if (!foundAt.has(table)) expect(h.verifiedAt).toBeLessThan(writtenAt);
+        else expect(h.verifiedAt).toBeGreaterThan(writtenAt);
+      }
     }
-  }
-  // Users: one document a run (ceil(12 / 24)); orders: 2 a run (ceil(48 / 24)), the replacement
-  // found first, then the whole table at once (the deletion with it).
-  expect(foundAt.get("users")).toBe(9);
-  expect(foundAt.get("orders")).toBe(16);
-  await expectRestoreEquals(d, "latest", expected);
-}, 60_000);
+    const restored = await d.backup.t.query(api.restore.readDocuments, { secret: d.restoreSecret, seq: 2, table: "products", ids: [product] });
+    expect(restored).toMatchObject({ missing: [] });
+    expect(restored.documents).toHaveLength(1);
+    // A slice is ceil(n / 24) documents rounded up to whole pages of 1,000: users (12) whole in the
+    // first run; orders a page a run, the replacement and the deletion in the third.
+    expect(foundAt.get("users")).toBe(1);
+    expect(foundAt.get("orders")).toBe(3);
+    await expectRestoreEquals(d, "latest", expected);
+  }, 60_000);
+});
 
 test("a wrapped write committed while the run compares is no miss (the log names it past the drain); a raw one beside it is", async () => {
   // Something for the drain to send: the writes below go in when it reaches the backup, after it read the log.
@@ -151,23 +151,23 @@ test("an idle day of 24 hourly runs reads each document at most twice in all, an
 
 test("status and restore --dry-run say what a point made from the log after a verification holds", async () => {
   for (let run = 1; run <= 2; run++) await nextHour();
-  // orders: 2 documents a run, so no pass of it is complete yet: verified by the first point.
+  // Each table is under a page: the first run's slice compared it whole (a pass started then), the second none.
   const lines: string[] = [];
   vi.spyOn(console, "log").mockImplementation((text: string) => void lines.push(text));
   vi.spyOn(console, "warn").mockImplementation((text: string) => void lines.push(text));
   const report = await d.primary.t.action(internal.backup.status, {});
   const orders = report.tables.find((t) => t.table === "orders")!;
-  expect(orders).toMatchObject({ madeBy: "log", verifiedAt: START, sinceVerifiedMs: 2 * HOUR, missedByLog7d: 0 });
+  expect(orders).toMatchObject({ madeBy: "log", verifiedAt: START + HOUR, sinceVerifiedMs: HOUR, missedByLog7d: 0 });
   const sentence =
     `orders: every write through the wrapped builders up to ${formatTime(START + 2 * HOUR)}; ` +
-    `every document last verified ${formatTime(START)} (verification every 24 h); a write made another way after that may be missing`;
-  expect(lines).toContain(`[backup status] ${sentence}; last full verification 2 h ago; missed by the change log in 7 days: 0`);
+    `every document last verified ${formatTime(START + HOUR)} (verification every 24 h); a write made another way after that may be missing`;
+  expect(lines).toContain(`[backup status] ${sentence}; last full verification 1 h ago; missed by the change log in 7 days: 0`);
 
   // The CLI prints the same lines.
   lines.length = 0;
   const connection = ["--url", d.backup.server.url, "--secret", d.restoreSecret];
   expect(await statusCommand.run(connection)).toBe(0);
-  expect(lines).toContain(`[backup status] ${sentence}; last full verification 2 h ago; missed by the change log in 7 days: 0`);
+  expect(lines).toContain(`[backup status] ${sentence}; last full verification 1 h ago; missed by the change log in 7 days: 0`);
 
   lines.length = 0;
   expect(await restoreCommand.run(["--run", "latest", "--dry-run", ...connection])).toBe(0);

@@ -26,13 +26,12 @@ export class PageReader {
     private readonly created?: CreatedWindow,
   ) {}
 
-  /** `limit`: at most this many documents (a verification slice's last page). */
-  async read(cursor: string | null, json: boolean, limit = PAGE_MAX_DOCS): Promise<Page> {
+  async read(cursor: string | null, json: boolean): Promise<Page> {
     for (;;) {
       const page = await this.ctx.runQuery(this.ctx.backupFunctions.readPage, {
         table: this.table,
         cursor,
-        maxDocs: Math.max(1, Math.min(this.maxDocs, limit)),
+        maxDocs: this.maxDocs,
         ...(json ? {} : { json: false }),
         ...(this.created === undefined ? {} : { created: this.created }),
       });

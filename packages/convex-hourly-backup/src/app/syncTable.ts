@@ -56,9 +56,13 @@ export type SyncOptions = {
   report?: RedactionReport;
   files?: FileCopier;
   backupEmpty?: boolean;
-  /** A verification slice: stop after this many documents (the checkpoint says where the next slice starts). */
-  maxDocs?: number;
-  /** The new-documents check: only documents created in this window, up to `until` (verification.ts). */
+  /** A verification slice: stop at the end of the page that reaches this many documents (tableRanges' minDocs). */
+  minDocs?: number;
+  /**
+   * The new-documents check: only documents created in this window, up to `until` (verification.ts).
+   * A window's ranges are no pages of the table: the backup stores no digest of one that matched
+   * (it would replace the table's last stored range, which later changes and slices use).
+   */
   created?: CreatedWindow;
   until?: DocKey;
   /**
@@ -97,7 +101,7 @@ export async function syncTable(
   options: SyncOptions = { fresh: false },
 ): Promise<TableCheckpoint> {
   const table = start.table;
-  const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null };
+  const diffOptions = { fresh: options.fresh || lease === null, readOnly: lease === null || options.created !== undefined };
   const bytesAtStart = target.bytesSent;
   const files = options.files;
   const filesAtStart = { copied: files?.filesCopied ?? 0, bytes: files?.fileBytesCopied ?? 0 };
@@ -142,7 +146,7 @@ export async function syncTable(
   const json = () => lease !== null && (expectEmpty || hint.backupEmpty);
   const flow = new FlowControl(target);
   let no = 0;
-  const bounds = { json, maxDocs: options.maxDocs, created: options.created, until: options.until };
+  const bounds = { json, minDocs: options.minDocs, created: options.created, until: options.until };
   for await (const page of start.done ? [] : tableRanges(ctx, table, start, bounds)) {
     const { range, entries, startCursor, cursor, isDone, requestBytes: bytes } = page;
     options.report?.merge(page.redactions, page.redactionsCapped);

@@ -34,10 +34,13 @@ export type RangeOptions = {
   /** Only documents created in this window (the new-documents check); `until` should end it. */
   created?: CreatedWindow;
   /**
-   * Stop after this many documents (a verification slice): the last range
-   * ends at the last document read, not done; the next call goes on from its cursor.
+   * Stop at the end of the page that reaches this many documents (a verification
+   * slice): not done; the next call goes on from its cursor. Whole pages keep a
+   * slice's ranges those of the scan and of the previous pass, which the backup
+   * stored digests for: each compares with one stored digest, and the stored
+   * ranges do not break into smaller ones (each a row a later change adjusts).
    */
-  maxDocs?: number;
+  minDocs?: number;
 };
 
 const keyOf = (entry: PageEntry): DocKey => ({ creationTime: entry.creationTime, id: entry.id });
@@ -52,9 +55,9 @@ export async function* tableRanges(
   const until = options.until ?? null;
   let { cursor, after } = start;
   let startCursor = cursor;
-  let left = options.maxDocs ?? Infinity;
+  let left = options.minDocs ?? Infinity;
   for (;;) {
-    const page = await reader.read(cursor, options.json?.() ?? false, left);
+    const page = await reader.read(cursor, options.json?.() ?? false);
     cursor = page.continueCursor;
     let { entries, isDone } = page;
     if (until !== null) {

@@ -10,7 +10,8 @@
 //      started in it has committed (a document's _creationTime is its
 //      transaction's start, not its commit);
 //   2. a slice of each table, ceil(documents / verifyEveryHours) documents
-//      (the previous point's count; at least one) from where the previous
+//      (the previous point's count; at least one) rounded up to whole pages
+//      (the ranges the backup stored digests for), from where the previous
 //      slice stopped: a pass over the whole table within verifyEveryHours
 //      runs, the next pass starting verifyEveryHours after this one started
 //      (the first right after a scan). When a pass reaches the table's end,
@@ -45,6 +46,9 @@ export const TABLES_AT_ONCE = 4;
 
 /** Sorts after every document id: a key range bound that includes every id of a creation time. */
 const AFTER_EVERY_ID = "\uffff";
+
+/** The documents a table's slice asks for: its share of a window, at least one (read as whole pages: tableRanges' minDocs). */
+export const sliceMinDocs = (documents: number, everyHours: number) => Math.max(1, Math.ceil(documents / everyHours));
 
 export type TableVerification = {
   /** Documents compared with the backup. */
@@ -141,9 +145,9 @@ export async function verifyTables(
     if (result.missed > 0 && !widenedBefore) state = { ...newPass(table, startedAt, state.verifiedAt), widened: true };
     // The table's share of a window (at least one document): a pass reaches the table's end
     // (and says so) within verifyEveryHours runs.
-    const sliceDocs = Math.max(1, Math.ceil(options.documents(table) / everyHours));
+    const sliceDocs = sliceMinDocs(options.documents(table), everyHours);
     if (Date.now() < deadline && (due || state.widened === true)) {
-      const { reached, missed } = await sync(state, { fresh: false, batchPrefix: "slice:", ...(state.widened === true ? {} : { maxDocs: sliceDocs }) });
+      const { reached, missed } = await sync(state, { fresh: false, batchPrefix: "slice:", ...(state.widened === true ? {} : { minDocs: sliceDocs }) });
       state = passReached(state, reached);
       if (missed > 0 && !widenedBefore && state.widened !== true && Date.now() < deadline) {
         // The slice found what the log missed: the whole table is compared now.
