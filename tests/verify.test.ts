@@ -81,22 +81,18 @@ describe("backup:verify", () => {
   });
 
   test("catches a stored hash changed without its tag (no single document to blame)", async () => {
-    // The orders document first by creation time: the rolling verification's next slice starts there.
-    const first = await d.primary.t.run(async (ctx) => (await ctx.db.query("orders").first())!._id);
     const alterHash = async (version: Awaited<ReturnType<typeof openVersion>>) =>
       d.backup.t.run((ctx) => ctx.db.patch("versions", version._id, { hash: version.hash.replace(/^./, (c) => (c === "A" ? "B" : "A")) }));
-    await alterHash(await openVersion("orders", first));
+    await alterHash(await openVersion("orders"));
     const report = await verify(["orders"]);
     expect(report.ok).toBe(false);
     expect(report.tables[0]).toMatchObject({ missing: 0, extra: 0, different: 0, rangesDiffering: 1, ok: false });
-    // The primary did not change, so the change log names nothing: the run's
-    // rolling verification compares the table's first slice with the backup,
-    // finds the range that differs and repairs it (missed by the log).
+    // The primary did not change: the change log names nothing, and the run's rolling verification
+    // compares the primary's pages with the digests the backup stored for them, which damage to a
+    // version row does not touch (it finds what changed on the primary). A reconciliation asked
+    // for by hand re-reads the backup's versions and repairs it.
     const run = await d.primary.t.action(internal.backup.runNow, {});
-    expect(run.tables.find((t) => t.table === "orders")).toMatchObject({ scanned: 0, missedByLog: 1 });
-    expect((await verify(["orders"])).ok).toBe(true);
-    // Beyond that slice, a reconciliation asked for by hand re-reads the backup and repairs it.
-    await alterHash(await openVersion("orders"));
+    expect(run.tables.find((t) => t.table === "orders")).toMatchObject({ scanned: 0, missedByLog: 0 });
     expect((await verify(["orders"])).ok).toBe(false);
     await d.primary.t.action(internal.backup.runNow, { reconcile: true });
     expect((await verify(["orders"])).ok).toBe(true);
