@@ -113,8 +113,9 @@ export type ProjectionInputs = {
   baseline: RunIo;
   ideal: RunIo;
   /**
-   * Billable bytes of one hourly run's verification (primary, backup), per window: the mean of a measured day of
-   * idle hourly runs (bench/verificationDay.ts); a slice at 24 is already inside idle and changed.
+   * Billable bytes of one hourly run's verification (primary, backup), per window: a measured day of idle hourly
+   * runs' cost per document compared, times a pass (every document) over verifyEveryHours runs
+   * (bench/verificationDay.ts, perRunOfPass); a slice at 24 is already inside idle and changed.
    */
   verification: Record<(typeof VERIFY_WINDOWS)[number], { primary: number; backup: number }>;
   /** The app's own change-log rows written in the measured 1 %-changed hour (billable, raw). */
@@ -147,7 +148,7 @@ export const PROJECTION_METHOD = [
   "                (records kept by the default policy + the one it drops, at the measured mean record size, read once per",
   `                step; a step per ${MAX_ROWS_PER_STEP} rows deleted)`,
   "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (configuration changes and runNow only; 0 scheduled)",
-  "  verify H    = a run's verification share at H (the mean of a measured day of idle hours) x M/N  (billable; raw at the run's",
+  "  verify H    = a run's verification share at H (a measured idle day's cost per document compared x N / H) x M/N  (billable; raw at the run's",
   "                raw/billable ratio); the hourly run leaves it out (the new-documents check of the changed hour's inserts stays in it)",
   "  log rows    = the change-log rows the wrapped mutations wrote in the 1 %-changed hour x M/N (primary writes)",
   "  ideal       = ideal 1 %-changed hour x M/N;  seed-style = its hourly upsert of everything x M/N",

@@ -740,7 +740,7 @@ async function measureEverything(options: BenchOptions): Promise<BenchResult> {
     const window24: WindowFigures = { everyHours: 24, first: daily.first, day: daily.day };
     const changedVerify = verificationShare(changed.run.detail);
     const verification = { window24, window168, probes, changed24: changedVerify, logRows };
-    const perRun = (w: WindowFigures) => ({ primary: w.day.perRun.primaryBillable, backup: w.day.perRun.backupBillable });
+    const perRun = (w: WindowFigures) => ({ primary: w.day.perRunOfPass.primaryBillable, backup: w.day.perRunOfPass.backupBillable });
     const projectionInputs: Omit<ProjectionInputs, "docs"> = {
       idle: runs.idle.io,
       changed: runs.changed.io,

@@ -57,6 +57,12 @@ export type IdleDay = {
   /** Summed over the runs, and per run (their mean). */
   total: Share;
   perRun: Share;
+  /**
+   * Per run over a whole pass: the day's cost per document compared, times the documents
+   * (a pass), over verifyEveryHours runs. Slices read whole pages, so a pass of a window
+   * longer than a day ends early and the next starts only when due: the day's mean overstates it.
+   */
+  perRunOfPass: Share;
   /** Primary documents the verification read over the day, per primary document. */
   primaryReadsPerDoc: number;
   /** The largest run's I/O outside the verification paths (both deployments, billable). */
@@ -102,6 +108,7 @@ export async function firstHourAndDay<H extends Hour>(
     compared,
     total,
     perRun: divideShare(total, Math.max(1, options.hours)),
+    perRunOfPass: divideShare(total, (Math.max(1, compared) * options.everyHours) / options.docs),
     primaryReadsPerDoc: total.primaryDocsRead / options.docs,
     maxRestBillable,
     ms,
