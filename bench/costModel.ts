@@ -115,9 +115,15 @@ export type ProjectionInputs = {
   /**
    * Billable bytes of one hourly run's verification (primary, backup), per window: a measured day of idle hourly
    * runs' cost per document compared, times a pass (every document) over verifyEveryHours runs
-   * (bench/verificationDay.ts, perRunOfPass); a slice at 24 is already inside idle and changed.
+   * (bench/verificationDay.ts, perRunOfPass).
    */
   verification: Record<(typeof VERIFY_WINDOWS)[number], { primary: number; backup: number }>;
+  /**
+   * Billable bytes of the verification inside the measured idle and changed hours (whatever slice each
+   * happened to hold: in whole pages, a run's slice is not the mean), and of the new-documents check of a
+   * 1 %-inserted hour with no slice due: the hourly run is reckoned without the first two, with the third.
+   */
+  runVerification: Record<"idle" | "changed" | "insertsCheck", { primary: number; backup: number }>;
   /** The app's own change-log rows written in the measured 1 %-changed hour (billable, raw). */
   logRows: { billable: number; raw: number };
 };
@@ -143,13 +149,14 @@ export const PROJECTION_METHOD = [
     "no scheduled reconciliation (rolling verification replaced it), the app's own change-log rows, and each run's verification " +
     "(the primary's readPage/readDocs and the backup's diffRange/applyRange), at verifyEveryHours 24 and 168, each measured over a day of idle hourly runs.",
   "Scaled from the measured runs at the benchmark's size N to M documents:",
-  "  hourly run  = idle hour + (1 %-changed hour - idle hour) x M/N   (the idle hour is the fixed cost of a run)",
+  "  hourly run  = idle hour + (1 %-changed hour - idle hour) x M/N   (the idle hour is the fixed cost of a run; each without",
+  "                the verification it held, plus the measured new-documents check of a 1 %-inserted hour x M/N)",
   "  retention   = (measured pass - its planning reads) x M/N + planning reads of the steady-state run records",
   "                (records kept by the default policy + the one it drops, at the measured mean record size, read once per",
   `                step; a step per ${MAX_ROWS_PER_STEP} rows deleted)`,
   "  reconcile   = (reconciliation of unchanged data - idle hour) x M/N  (configuration changes and runNow only; 0 scheduled)",
   "  verify H    = a run's verification share at H (a measured idle day's cost per document compared x N / H) x M/N  (billable; raw at the run's",
-  "                raw/billable ratio); the hourly run leaves it out (the new-documents check of the changed hour's inserts stays in it)",
+  "                raw/billable ratio)",
   "  log rows    = the change-log rows the wrapped mutations wrote in the 1 %-changed hour x M/N (primary writes)",
   "  ideal       = ideal 1 %-changed hour x M/N;  seed-style = its hourly upsert of everything x M/N",
   "Everything but a run's fixed cost is per document or per page of 1,000 documents, hence linear in M; sizes above N are extrapolated.",
@@ -182,8 +189,13 @@ export function projectMonth(inputs: ProjectionInputs, steadyRecords = steadySta
     const scale = size / docs;
     const v24 = verificationCost(inputs.verification[24], inputs.changed);
     const v168 = verificationCost(inputs.verification[168], inputs.changed);
-    // The measured runs hold their verification at 24: taken out, and added back per window.
-    const hourly = combine([[idle, 1], [changed, scale], [idle, -scale], [v24, -1]]);
+    // The measured runs hold what verification they held: taken out, the new-documents check of the
+    // changed hour's inserts put in, and each window's slices added per window.
+    const rv = inputs.runVerification;
+    const idleBare = combine([[idle, 1], [verificationCost(rv.idle, inputs.idle), -1]]);
+    const changedBare = combine([[changed, 1], [verificationCost(rv.changed, inputs.changed), -1]]);
+    const insertsCheck = verificationCost(rv.insertsCheck, inputs.changed);
+    const hourly = combine([[idleBare, 1], [changedBare, scale], [idleBare, -scale], [insertsCheck, scale]]);
     // A pass takes a step per MAX_ROWS_PER_STEP rows written (deleted or marked); each step plans afresh.
     const steps = Math.max(1, Math.ceil((inputs.retention.backup.docsWritten * scale) / MAX_ROWS_PER_STEP));
     const planningSteady: Cost = {

@@ -740,7 +740,8 @@ async function measureEverything(options: BenchOptions): Promise<BenchResult> {
     const window24: WindowFigures = { everyHours: 24, first: daily.first, day: daily.day };
     const changedVerify = verificationShare(changed.run.detail);
     const verification = { window24, window168, probes, changed24: changedVerify, logRows };
-    const perRun = (w: WindowFigures) => ({ primary: w.day.perRunOfPass.primaryBillable, backup: w.day.perRunOfPass.backupBillable });
+    const billableShare = (x: Share) => ({ primary: x.primaryBillable, backup: x.backupBillable });
+    const perRun = (w: WindowFigures) => billableShare(w.day.perRunOfPass);
     const projectionInputs: Omit<ProjectionInputs, "docs"> = {
       idle: runs.idle.io,
       changed: runs.changed.io,
@@ -750,6 +751,11 @@ async function measureEverything(options: BenchOptions): Promise<BenchResult> {
       baseline: runs.baseline.io,
       ideal: idealIo,
       verification: { 24: perRun(window24), 168: perRun(window168) },
+      runVerification: {
+        idle: billableShare(verificationShare(idle.run.detail)),
+        changed: billableShare(changedVerify),
+        insertsCheck: billableShare(probes.inserts.share),
+      },
       logRows: { billable: logRows.billable, raw: logRows.raw },
     };
     const steadyRunRecords = steadyStateRunRecords();
