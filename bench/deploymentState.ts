@@ -2,11 +2,10 @@
 // deployments directly, outside the runs it measures: versions a run wrote,
 // the run records a retention pass plans from, a reconciliation made due,
 // and changes made behind the change log's back.
-import { getDocumentSize } from "convex/values";
 import type { Id } from "../convex/_generated/dataModel";
 import type { BackupDeployment, PrimaryDeployment } from "../harness/deployments";
 import { randomSource, type ShopIds } from "../harness/shopData";
-import { roundUpToKiB } from "./ioFigures";
+import { storedSizes } from "./ioFigures";
 
 const COUNT_PAGE = 4_000;
 
@@ -41,14 +40,7 @@ export async function versionsWrittenBy(backup: BackupDeployment, seq: number): 
 export async function runRecords(backup: BackupDeployment): Promise<{ count: number; raw: number; billable: number }> {
   return backup.t.run(async (ctx) => {
     const runs = await ctx.db.query("runs").collect();
-    let raw = 0;
-    let billable = 0;
-    for (const run of runs) {
-      const size = getDocumentSize(run);
-      raw += size;
-      billable += roundUpToKiB(size);
-    }
-    return { count: runs.length, raw, billable };
+    return { count: runs.length, ...storedSizes(runs) };
   });
 }
 

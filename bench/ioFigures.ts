@@ -5,6 +5,7 @@
 //   billable = each document read or written rounded up to 1 KiB (minimum
 //   1 KiB, a delete included), as older versions of Convex's limits page say;
 //   raw = documents' own sizes (what the open-source usage tracker records).
+import { getDocumentSize, type Value } from "convex/values";
 import type { IoTotals, LargestCall } from "../harness/ioStats";
 
 export const KIB = 1024;
@@ -81,6 +82,18 @@ export function minusIo(a: DeploymentIo, b: DeploymentIo): DeploymentIo {
 /** The rounding Convex's older docs describe and the harness applies: up to 1 KiB, at least 1 KiB. */
 export function roundUpToKiB(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / KIB)) * KIB;
+}
+
+/** Documents' stored size: raw (getDocumentSize) and billable (each rounded up to 1 KiB). */
+export function storedSizes(docs: readonly Record<string, Value>[]): { raw: number; billable: number } {
+  let raw = 0;
+  let billable = 0;
+  for (const doc of docs) {
+    const size = getDocumentSize(doc);
+    raw += size;
+    billable += roundUpToKiB(size);
+  }
+  return { raw, billable };
 }
 
 /** What a deployment's meter offers (harness IoStats). */

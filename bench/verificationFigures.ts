@@ -6,12 +6,11 @@
 // ceil(N / H) documents a table (at least one) in whole pages; both windows are measured
 // (bench/verificationDay.ts). The app's own change-log rows (what the
 // wrapped mutations write on the primary) are counted from the log before a run drains it.
-import { getDocumentSize } from "convex/values";
 import type { PrimaryDeployment } from "../harness/deployments";
 import { CHANGE_LOG_TABLE } from "../packages/convex-hourly-backup/src/app/changeLog/schema";
 import { PAGE_MAX_DOCS } from "../packages/convex-hourly-backup/src/app/functions/readPage";
 import { sliceMinDocs } from "../packages/convex-hourly-backup/src/app/verification";
-import { roundUpToKiB, type RunIoDetail } from "./ioFigures";
+import { storedSizes, type RunIoDetail } from "./ioFigures";
 
 const PRIMARY_PATHS = ["backup:readPage", "backup:readDocs"];
 const BACKUP_PATHS = ["sync:diffRange", "sync:applyRange"];
@@ -49,13 +48,6 @@ export const sliceDocs = (tableSizes: readonly number[], hours: number, runs = 1
 export async function logRowsWritten(primary: PrimaryDeployment): Promise<{ rows: number; raw: number; billable: number }> {
   return primary.t.run(async (ctx) => {
     const rows = await ctx.db.query(CHANGE_LOG_TABLE).collect();
-    let raw = 0;
-    let billable = 0;
-    for (const row of rows) {
-      const size = getDocumentSize(row);
-      raw += size;
-      billable += roundUpToKiB(size);
-    }
-    return { rows: rows.length, raw, billable };
+    return { rows: rows.length, ...storedSizes(rows) };
   });
 }
