@@ -22,7 +22,6 @@ export type Differences = { ids: string[]; idTags: string[] };
 export class LogTail {
   private cursor: LogCursor;
   private pagesRead = 0;
-  private done = false;
   private readonly named = new Map<string, { ids: Set<string>; tags: Set<string> }>();
 
   constructor(
@@ -44,8 +43,7 @@ export class LogTail {
 
   /** Reads the rows committed since the last read (to the log's end, or MAX_TAIL_PAGES pages in all). */
   private async readOn(): Promise<void> {
-    this.done = false;
-    while (!this.done && this.pagesRead < MAX_TAIL_PAGES) {
+    for (let done = false; !done && this.pagesRead < MAX_TAIL_PAGES; ) {
       const page = await this.ctx.runQuery(this.ctx.backupFunctions.readChanges, { after: this.cursor, tables: [...this.tables] });
       this.pagesRead += 1;
       for (const { table, upserts, deletedIds } of page.tables) {
@@ -57,7 +55,7 @@ export class LogTail {
         }
       }
       if (page.cursor !== null) this.cursor = page.cursor;
-      this.done = page.isDone;
+      done = page.isDone;
     }
   }
 }

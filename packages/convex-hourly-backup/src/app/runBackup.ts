@@ -150,10 +150,11 @@ export async function runBackup(
       const copier = table === STORAGE_TABLE ? files : undefined;
       // Not in the newest restore point: the backup holds none of it, every page is read with its JSON.
       const backupEmpty = begun !== null && !begun.previousTables.some((t) => t.table === table && t.documents !== 0);
-      const { differences, differed } = differencesCollector();
-      const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report, files: copier, backupEmpty, differed });
+      // What the scan repaired, for the log past the drain to explain (file storage has no log).
+      const collector = tail !== null && table !== STORAGE_TABLE ? differencesCollector() : null;
+      const reached = start.done ? start : await syncTable(ctx, target, lease, start, deadline, { fresh, report, files: copier, backupEmpty, differed: collector?.differed });
       if (!reached.done) return await continued(table);
-      if (tail !== null && table !== STORAGE_TABLE) explainedInScan.set(table, await tail.explained(table, differences));
+      if (collector !== null && tail !== null) explainedInScan.set(table, await tail.explained(table, collector.differences));
       scanned.set(table, reached.counts);
       if (!start.done) console.log(`${label} ${describeCounts(reached.counts, { dryRun: options.dryRun, mode: "scan" })} in ${Date.now() - tableStarted} ms`);
     }
